@@ -1,0 +1,79 @@
+"""The protocol layer's exception tree: every decoding or encoding failure is a ProtocolError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ProtocolError(ValueError):
+    """Base of every error raised by ``protocols``; names the field and the offending value."""
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class TruncatedError(ProtocolError):
+    """Fewer octets than the structure needs."""
+
+
+class LengthError(ProtocolError):
+    """A length field disagrees with the octets present, or a size limit is broken."""
+
+
+class CrcError(ProtocolError):
+    """A packet error control or frame check sequence does not match."""
+
+
+class VersionError(ProtocolError):
+    """A version number the protocol does not define."""
+
+
+class FieldValueError(ProtocolError):
+    """A header or data field holds a value outside its width or its defined set."""
+
+
+class TimeCodeError(ProtocolError):
+    """A time code that cannot be decoded or represented."""
+
+
+class FramingError(ProtocolError):
+    """A device-link frame that cannot be built or decoded."""
+
+
+class DictionaryError(ProtocolError):
+    """A lookup or value that the device dictionary does not allow."""
+
+
+class UnknownDeviceError(DictionaryError):
+    """No device of that name."""
+
+
+class UnknownApidError(DictionaryError):
+    """No device owns that APID."""
+
+
+class UnknownCommandError(DictionaryError):
+    """The device has no command of that name, function ID or service/subtype."""
+
+
+class UnknownParameterError(DictionaryError):
+    """The device has no parameter or housekeeping set of that name or ID."""
+
+
+class UnknownEventError(DictionaryError):
+    """The device has no event of that name or ID."""
+
+
+class ArgumentError(DictionaryError):
+    """A command argument that is missing, unexpected or of the wrong type."""
+
+
+class ArgumentRangeError(ArgumentError):
+    """A command argument outside its declared range or enumeration."""
+
+
+def field_error(cls: type[ProtocolError], field: str, value: Any, problem: str) -> ProtocolError:
+    """Build an error whose message names the field and the offending value."""
+    return cls(f"{field}={value!r}: {problem}", field=field, value=value)

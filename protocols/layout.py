@@ -1,0 +1,258 @@
+"""Derive fast pack/unpack functions from a fixed-size construct declaration (declared once, run fast)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import construct as cs
+
+from protocols.errors import FieldValueError, ProtocolError, TruncatedError, field_error
+
+_FORMAT_CHARS = {
+    (1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
+    (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q",
+}
+_CHUNKS = (8, 4, 2, 1)  # octets per struct code, largest first, used to carry bit groups
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One field of a flattened layout: its name, width in bits, kind and constant value if any."""
+
+    name: str
+    bits: int
+    kind: str  # "uint", "int", "float", "bool"
+    const: int | float | None = None
+
+
+def flatten(con: cs.Construct) -> list[Slot]:
+    """Flatten a fixed-size construct declaration into a list of slots, most significant bit first."""
+    slots: list[Slot] = []
+    _walk(con, None, False, None, slots)
+    return slots
+
+
+def _walk(con: cs.Construct, name: str | None, in_bits: bool, const: Any, out: list[Slot]) -> None:
+    if isinstance(con, cs.Renamed):
+        _walk(con.subcon, con.name, in_bits, const, out)
+    elif isinstance(con, cs.Struct):
+        for sub in con.subcons:
+            _walk(sub, sub.name if isinstance(sub, cs.Renamed) else None, in_bits, None, out)
+    elif isinstance(con, cs.Transformed) and con.decodefunc is cs.bytes2bits:
+        _walk(con.subcon, name, True, const, out)
+    elif isinstance(con, cs.Const):
+        _walk(con.subcon, name, in_bits, con.value, out)
+    elif isinstance(con, cs.Padded) and isinstance(con.subcon, type(cs.Pass)):
+        width = con.length if in_bits else con.length * 8
+        out.append(Slot(f"_pad{len(out)}", width, "uint", 0))
+    elif isinstance(con, cs.Adapter):  # Enum, Mapping, engineering adapters: raw values on the fast path
+        _walk(con.subcon, name, in_bits, const, out)
+    elif isinstance(con, cs.BitsInteger):
+        if not in_bits:
+            raise TypeError("fast path: BitsInteger outside a BitStruct is not supported")
+        out.append(Slot(_need(name), con.length, "int" if con.signed else "uint", const))
+    elif isinstance(con, cs.BytesInteger | cs.FormatField):
+        if in_bits:
+            raise TypeError(f"fast path: byte field {name} inside a BitStruct is not supported")
+        char = con.fmtstr[-1] if isinstance(con, cs.FormatField) else ("q" if con.signed else "Q")
+        kind = "float" if char in "efd" else ("int" if char.islower() and char != "?" else "uint")
+        out.append(Slot(_need(name), con.length * 8, kind, const))
+    elif isinstance(con, type(cs.Flag)):
+        out.append(Slot(_need(name), 1 if in_bits else 8, "bool", const))
+    else:
+        raise TypeError(f"fast path: {type(con).__name__} is not a fixed-size field construct")
+
+
+def _need(name: str | None) -> str:
+    if name is None:
+        raise TypeError("fast path: every non-constant field needs a name")
+    return name
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A run of slots packed into whole octets and carried by one or more struct codes."""
+
+    slots: tuple[Slot, ...]
+    codes: str
+    direct: bool  # a single byte-aligned slot that maps straight onto one struct code
+
+
+def _group(slots: Sequence[Slot]) -> list[_Group]:
+    groups: list[_Group] = []
+    run: list[Slot] = []
+    run_bits = 0
+    for slot in slots:
+        aligned = run_bits == 0 and slot.bits % 8 == 0 and slot.const is None
+        if aligned and slot.kind == "float":
+            groups.append(_Group((slot,), "f" if slot.bits == 32 else "d", True))
+            continue
+        if aligned and (slot.bits // 8, slot.kind == "int") in _FORMAT_CHARS:
+            groups.append(_Group((slot,), _FORMAT_CHARS[(slot.bits // 8, slot.kind == "int")], True))
+            continue
+        if slot.kind == "float":
+            raise TypeError(f"fast path: float field {slot.name} must be byte-aligned")
+        run.append(slot)
+        run_bits += slot.bits
+        if run_bits % 8 == 0:
+            groups.append(_Group(tuple(run), _chunk_codes(run_bits // 8), False))
+            run, run_bits = [], 0
+    if run:
+        raise TypeError(f"fast path: layout ends {run_bits} bits into an octet")
+    return groups
+
+
+def _chunk_codes(octets: int) -> str:
+    codes = ""
+    while octets:
+        size = next(c for c in _CHUNKS if c <= octets)
+        codes += _FORMAT_CHARS[(size, False)]
+        octets -= size
+    return codes
+
+
+class FastLayout:
+    """Compiled pack/unpack of a fixed-size construct declaration; constants are checked, not passed.
+
+    ``fixed`` turns named fields into constants for a specialised codec (a PUS TC always has type 1);
+    ``errors`` picks the error class raised when a constant does not match on unpack.
+    """
+
+    def __init__(
+        self,
+        declaration: cs.Construct,
+        errors: dict[str, type[ProtocolError]] | None = None,
+        fixed: dict[str, int] | None = None,
+    ) -> None:
+        self.declaration = declaration
+        fixed = fixed or {}
+        self.slots = tuple(
+            Slot(s.name, s.bits, s.kind, int(fixed[s.name])) if s.name in fixed else s for s in flatten(declaration)
+        )
+        self.fields = tuple(s.name for s in self.slots if s.const is None)
+        groups = _group(self.slots)
+        self.struct = struct.Struct(">" + "".join(g.codes for g in groups))
+        self.size = self.struct.size
+        self._errors = errors or {}
+        namespace: dict[str, Any] = {
+            "_S": self.struct,
+            "_const_error": self._const_error,
+            "_pack_error": self._pack_error,
+            "_short": self._short,
+            "_error": struct.error,
+        }
+        exec(compile(self._unpack_source(groups), f"<layout unpack {self.fields}>", "exec"), namespace)
+        exec(compile(self._pack_source(groups), f"<layout pack {self.fields}>", "exec"), namespace)
+        self.unpack: Callable[..., tuple[Any, ...]] = namespace["unpack"]
+        self.pack: Callable[..., bytes] = namespace["pack"]
+
+    def _unpack_source(self, groups: list[_Group]) -> str:
+        carriers: list[str] = []
+        body: list[str] = []
+        outputs: list[str] = []
+        for gi, group in enumerate(groups):
+            if group.direct:
+                var = f"v{gi}"
+                carriers.append(var)
+                slot = group.slots[0]
+                outputs.append(f"bool({var})" if slot.kind == "bool" else var)
+                continue
+            parts = [f"c{gi}_{ci}" for ci in range(len(group.codes))]
+            carriers.extend(parts)
+            widths = [struct.calcsize(">" + c) * 8 for c in group.codes]
+            expr, shift = [], sum(widths)
+            for part, width in zip(parts, widths, strict=True):
+                shift -= width
+                expr.append(f"({part} << {shift})" if shift else part)
+            body.append(f"    g{gi} = {' | '.join(expr)}")
+            shift = sum(widths)
+            for slot in group.slots:
+                shift -= slot.bits
+                raw = f"((g{gi} >> {shift}) & {(1 << slot.bits) - 1})"
+                if slot.const is not None:
+                    body.append(f"    if {raw} != {slot.const}: _const_error({slot.name!r}, {raw}, {slot.const})")
+                    continue
+                if slot.kind == "int":
+                    raw = f"({raw} - ({raw} >> {slot.bits - 1} << {slot.bits}))"
+                outputs.append(f"bool({raw})" if slot.kind == "bool" else raw)
+        head = [
+            "def unpack(buf, offset=0):",
+            "    try:",
+            f"        {', '.join(carriers)}, = _S.unpack_from(buf, offset)",
+            "    except _error:",
+            "        _short(buf, offset)",
+        ]
+        return "\n".join([*head, *body, f"    return ({', '.join(outputs)},)", ""])
+
+    def _pack_source(self, groups: list[_Group]) -> str:
+        args = ", ".join(self.fields)
+        checks: list[str] = []
+        carriers: list[str] = []
+        for gi, group in enumerate(groups):
+            if group.direct:
+                carriers.append(group.slots[0].name)
+                continue
+            terms, shift = [], sum(s.bits for s in group.slots)
+            for slot in group.slots:
+                shift -= slot.bits
+                if slot.const is not None:
+                    value = slot.const << shift
+                    if value:
+                        terms.append(str(value))
+                    continue
+                name = slot.name
+                if slot.kind == "int":
+                    checks.append(f"    if ({name} + {1 << (slot.bits - 1)}) >> {slot.bits}: raise ValueError")
+                    name = f"({name} & {(1 << slot.bits) - 1})"
+                else:
+                    checks.append(f"    if {name} >> {slot.bits}: raise ValueError")
+                terms.append(f"({name} << {shift})" if shift else name)
+            checks.append(f"    g{gi} = {' | '.join(terms) or '0'}")
+            widths = [struct.calcsize(">" + c) * 8 for c in group.codes]
+            shift = sum(widths)
+            for width in widths:
+                shift -= width
+                carriers.append(f"((g{gi} >> {shift}) & {(1 << width) - 1})" if shift else
+                                f"(g{gi} & {(1 << width) - 1})")
+        lines = [f"def pack({args}):", "    try:"]
+        lines += ["    " + c for c in checks]
+        lines += [f"        return _S.pack({', '.join(carriers)})",
+                  "    except (_error, TypeError, ValueError, OverflowError):",
+                  f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
+        return "\n".join(lines)
+
+    def _short(self, buf: bytes, offset: int) -> None:
+        have = max(0, len(buf) - offset)
+        raise TruncatedError(
+            f"need {self.size} octets for {'/'.join(self.fields[:3])}…, have {have}",
+            field=self.fields[0] if self.fields else None, value=have)
+
+    def _const_error(self, name: str, value: int, expected: int) -> None:
+        raise field_error(self._errors.get(name, FieldValueError), name, value, f"expected {expected}")
+
+    def _pack_error(self, values: tuple[Any, ...]) -> None:
+        fields = iter(self.fields)
+        for slot in self.slots:
+            if slot.const is not None:
+                continue
+            name = next(fields)
+            value = values[self.fields.index(name)]
+            problem = _slot_problem(slot, value)
+            if problem:
+                raise field_error(self._errors.get(name, FieldValueError), name, value, problem)
+        raise FieldValueError(f"cannot pack {dict(zip(self.fields, values, strict=True))}")
+
+
+def _slot_problem(slot: Slot, value: Any) -> str | None:
+    if slot.kind == "float":
+        return None if isinstance(value, int | float) else "not a number"
+    if not isinstance(value, int):
+        return "not an integer"
+    low, high = (-(1 << (slot.bits - 1)), (1 << (slot.bits - 1)) - 1) if slot.kind == "int" else \
+        (0, (1 << slot.bits) - 1)
+    if not low <= value <= high:
+        return f"outside {low}..{high} ({slot.bits} bits)"
+    return None
