@@ -9,7 +9,7 @@ from typing import NamedTuple
 import construct as cs
 
 from protocols.crc import crc16
-from protocols.errors import CrcError, FieldValueError, TruncatedError, VersionError, field_error
+from protocols.errors import CrcError, TruncatedError, VersionError, field_error
 from protocols.layout import FastLayout
 from protocols.spacepacket import (
     IDLE_APID,
@@ -95,12 +95,12 @@ def _bad_crc(data: bytes | bytearray | memoryview) -> CrcError:
     return CrcError(f"crc=0x{stated:04X}: computed 0x{computed:04X}", field="crc", value=stated)
 
 
-def _check(data: bytes | bytearray | memoryview, minimum: int, data_length: int) -> None:
+def _check(data: bytes | bytearray | memoryview, minimum: int, data_length: int, verify_crc: bool) -> None:
     """Raise the precise error for a packet whose size or CRC is wrong."""
     check_length(len(data), data_length)
     if len(data) < minimum:
         raise field_error(TruncatedError, "data_length", data_length, f"a PUS packet needs {minimum} octets")
-    if crc_hqx(data, 0xFFFF):
+    if verify_crc and crc_hqx(data, 0xFFFF):
         raise _bad_crc(data)
 
 
@@ -124,11 +124,11 @@ class PusTc(NamedTuple):
         return body + crc_hqx(body, 0xFFFF).to_bytes(2, "big")
 
     @classmethod
-    def unpack(cls, data: bytes | bytearray | memoryview) -> PusTc:
-        """Parse exactly one TC packet, checking version, type, length and CRC."""
+    def unpack(cls, data: bytes | bytearray | memoryview, verify_crc: bool = True) -> PusTc:
+        """Parse exactly one TC packet, checking version, type, length and (unless told not to) CRC."""
         apid, seq_flags, seq_count, length, ack, service, subtype, source = _TC_UNPACK(data)
-        if length + 7 != len(data) or length < 6 or crc_hqx(data, 0xFFFF):
-            _check(data, _TC_MIN, length)
+        if length + 7 != len(data) or length < 6 or (verify_crc and crc_hqx(data, 0xFFFF)):
+            _check(data, _TC_MIN, length, verify_crc)
         return cls(apid, service, subtype, bytes(data[TC_HEADER_SIZE:-2]), seq_count, source, ack, seq_flags)
 
     @property
@@ -161,12 +161,12 @@ class PusTm(NamedTuple):
         return body + crc_hqx(body, 0xFFFF).to_bytes(2, "big")
 
     @classmethod
-    def unpack(cls, data: bytes | bytearray | memoryview) -> PusTm:
-        """Parse exactly one TM packet, checking version, type, length and CRC."""
+    def unpack(cls, data: bytes | bytearray | memoryview, verify_crc: bool = True) -> PusTm:
+        """Parse exactly one TM packet, checking version, type, length and (unless told not to) CRC."""
         (apid, seq_flags, seq_count, length, time_ref, service, subtype, counter, dest,
          coarse, fine) = _TM_UNPACK(data)
-        if length + 7 != len(data) or length < 14 or crc_hqx(data, 0xFFFF):
-            _check(data, _TM_MIN, length)
+        if length + 7 != len(data) or length < 14 or (verify_crc and crc_hqx(data, 0xFFFF)):
+            _check(data, _TM_MIN, length, verify_crc)
         return cls(apid, service, subtype, bytes(data[TM_HEADER_SIZE:-2]), seq_count, counter,
                    coarse * NS_PER_S + ((fine * NS_PER_S + 0xFFFF) >> 16), dest, time_ref, seq_flags)
 
@@ -176,7 +176,7 @@ def request_id(apid: int, seq_count: int, seq_flags: int = SeqFlags.UNSEGMENTED)
     return SpacePacketHeader(PacketType.TC, True, apid, seq_flags, seq_count, 0).pack()[:4]
 
 
-def decode_packet(data: bytes | bytearray | memoryview) -> PusTc | PusTm | SpacePacket:
+def decode_packet(data: bytes | bytearray | memoryview, verify_crc: bool = True) -> PusTc | PusTm | SpacePacket:
     """Decode one packet: a PUS TC, a PUS TM, or a plain space packet (idle, or no secondary header)."""
     if len(data) < PRIMARY_HEADER_SIZE:
         raise TruncatedError(f"need 6 octets for a primary header, have {len(data)}", field="header",
@@ -185,8 +185,8 @@ def decode_packet(data: bytes | bytearray | memoryview) -> PusTc | PusTm | Space
     if not header.sec_header_flag or header.apid == IDLE_APID:
         return SpacePacket.unpack(data)
     if header.packet_type == PacketType.TC:
-        return PusTc.unpack(data)
-    return PusTm.unpack(data)
+        return PusTc.unpack(data, verify_crc)
+    return PusTm.unpack(data, verify_crc)
 
 
 def packet_kind(packet: PusTc | PusTm | SpacePacket) -> str:
@@ -204,7 +204,6 @@ __all__ = [
     "TC_SECONDARY_HEADER",
     "TM_SECONDARY_HEADER",
     "AckFlags",
-    "FieldValueError",
     "PusTc",
     "PusTm",
     "decode_packet",

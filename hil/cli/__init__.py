@@ -1,0 +1,42 @@
+"""The ``farside`` command line: one group, one module per command."""
+
+from __future__ import annotations
+
+import click
+
+from hil.cli.dict_cmd import dict_command
+from hil.cli.inspect_cmd import inspect_command
+from hil.cli.output import fail
+from hil.cli.tc_cmd import tc_command
+from hil.errors import HilError
+from protocols.errors import ProtocolError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="farside", prog_name="farside")
+def cli() -> None:
+    """farside — emulated far-side lander hardware (sampler, ascender, relay) speaking CCSDS/PUS."""
+
+
+cli.add_command(tc_command)
+cli.add_command(inspect_command)
+cli.add_command(dict_command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; protocol and input errors become one line on stderr and exit code 2."""
+    try:
+        result = cli.main(args=argv, prog_name="farside", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("farside: interrupted", err=True)
+        return 130
+    except (ProtocolError, HilError) as exc:
+        return fail(str(exc))
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0

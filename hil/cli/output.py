@@ -1,0 +1,19 @@
+"""Shared CLI output helpers: one-line errors and the console."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> int:
+    """Print ``farside: error: message`` on stderr and return the usage-error exit code."""
+    click.echo(f"farside: error: {message}", err=True)
+    return USAGE_ERROR
+
+
+def console() -> Console:
+    """A console on stdout; plain text when stdout is not a terminal."""
+    return Console(highlight=False, soft_wrap=True)

@@ -1,0 +1,11 @@
+"""The hil package's exception tree: everything at the edge to the outside world is a HilError."""
+
+from __future__ import annotations
+
+
+class HilError(OSError):
+    """Base of errors raised by ``hil``."""
+
+
+class InputFileError(HilError):
+    """A file given on the command line cannot be read or does not hold what it should."""

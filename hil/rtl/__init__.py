@@ -1,0 +1,1 @@
+"""Synthesizable Verilog blocks (shipped as package data) for co-simulation with cocotb."""

@@ -1,0 +1,255 @@
+"""The dictionary's building blocks: parameters, housekeeping sets, events, functions, devices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocols.dictionary.fields import Field, RecordCodec, Value
+from protocols.errors import (
+    ArgumentError,
+    DictionaryError,
+    TruncatedError,
+    UnknownCommandError,
+    UnknownEventError,
+    UnknownParameterError,
+    field_error,
+)
+from protocols.services.events import Severity
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parameter(Field):
+    """An on-board parameter: a field with a 16-bit ID, readable by service 20 and reported by service 3."""
+
+    id: int
+    writable: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class HousekeepingSet:
+    """A housekeeping structure (SID): which parameters a TM[3,25] report carries, and how often."""
+
+    sid: int
+    name: str
+    parameters: tuple[str, ...]
+    interval_ms: int = 1000
+    enabled: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """An event report definition: ID, severity (TM[5,severity]) and its auxiliary data fields."""
+
+    id: int
+    name: str
+    severity: Severity
+    data: tuple[Field, ...] = ()
+    description: str = ""
+    codec: RecordCodec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "codec", RecordCodec(self.data, strict=False))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """Something a device can be told to do: a service/subtype, its arguments and their encoding."""
+
+    name: str
+    service: int
+    subtype: int
+    args: tuple[Field, ...] = ()
+    description: str = ""
+    function_id: int | None = None
+
+    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+        """App data of the TC for these argument values (engineering units, enum labels)."""
+        raise NotImplementedError
+
+    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+        """Argument values from a TC's app data."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Function(Command):
+    """A device function, performed by TC[8,1] with its function ID and typed arguments."""
+
+    service: int = 8
+    subtype: int = 1
+    codec: RecordCodec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.function_id is None or not 0 <= self.function_id <= 0xFFFF:
+            raise ValueError(f"function {self.name}: function_id must be 0..65535")
+        object.__setattr__(self, "codec", RecordCodec(self.args, strict=True))
+        object.__setattr__(self, "_prefix", self.function_id.to_bytes(2, "big"))
+
+    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+        """Function ID, then the packed arguments."""
+        return self._prefix + self.codec.encode_mapping(values)  # type: ignore[attr-defined]
+
+    def encode_args(self, *values: Any) -> bytes:
+        """Fast path: function ID and arguments given positionally in declaration order."""
+        return self._prefix + self.codec.encode(*values)  # type: ignore[attr-defined]
+
+    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+        """Argument values (engineering) after the 2-octet function ID."""
+        body = app_data[2:]
+        if len(body) != self.codec.size:
+            problem = "truncated" if len(body) < self.codec.size else "too long"
+            raise field_error(TruncatedError if len(body) < self.codec.size else ArgumentError, "app_data",
+                              len(body), f"{self.name} arguments are {self.codec.size} octets ({problem})")
+        return self.codec.decode_mapping(body)
+
+
+def _index(items: Sequence[Any], key: str, what: str, device: str) -> dict[Any, Any]:
+    table: dict[Any, Any] = {}
+    for item in items:
+        value = getattr(item, key)
+        if value in table:
+            raise DictionaryError(f"{device}: duplicate {what} {value!r}")
+        table[value] = item
+    return table
+
+
+@dataclass(frozen=True, kw_only=True)
+class Device:
+    """One device's dictionary: APID, functions, parameters, housekeeping sets and events."""
+
+    name: str
+    apid: int
+    description: str
+    functions: tuple[Function, ...]
+    parameters: tuple[Parameter, ...]
+    housekeeping: tuple[HousekeepingSet, ...]
+    events: tuple[Event, ...]
+    commands: tuple[Command, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from protocols.dictionary.standard import standard_commands  # standard commands need the device
+
+        if not 0 <= self.apid < 0x7FF:
+            raise DictionaryError(f"{self.name}: apid {self.apid} outside 0..2046")
+        by_param_name = _index(self.parameters, "name", "parameter", self.name)
+        by_param_id = _index(self.parameters, "id", "parameter ID", self.name)
+        by_sid = _index(self.housekeeping, "sid", "SID", self.name)
+        by_set_name = _index(self.housekeeping, "name", "housekeeping set", self.name)
+        by_event_id = _index(self.events, "id", "event ID", self.name)
+        by_event_name = _index(self.events, "name", "event", self.name)
+        _index(self.functions, "function_id", "function ID", self.name)
+        codecs = {}
+        for hk in self.housekeeping:
+            missing = [p for p in hk.parameters if p not in by_param_name]
+            if missing:
+                raise DictionaryError(f"{self.name}: housekeeping set {hk.name} names unknown {missing}")
+            codecs[hk.sid] = RecordCodec([by_param_name[p] for p in hk.parameters], strict=False)
+        commands = (*standard_commands(self), *self.functions)
+        state = {
+            "commands": commands,
+            "_commands": _index(commands, "name", "command", self.name),
+            "_functions": {f.function_id: f for f in self.functions},
+            "_standard": {(c.service, c.subtype): c for c in commands if c.function_id is None},
+            "_params": {**by_param_name, **by_param_id},
+            "_sets": {**by_set_name, **by_sid},
+            "_events": {**by_event_name, **by_event_id},
+            "_hk_codecs": codecs,
+        }
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
+    # lookups -------------------------------------------------------------------------------------------
+    def command(self, name: str) -> Command:
+        """The command of that name (standard or device function)."""
+        try:
+            return self._commands[name]  # type: ignore[attr-defined]
+        except KeyError:
+            allowed = ", ".join(c.name for c in self.commands)
+            raise field_error(UnknownCommandError, "command", name, f"{self.name} commands: {allowed}") from None
+
+    def command_for(self, service: int, subtype: int, app_data: bytes) -> Command:
+        """The command a TC's service, subtype (and function ID for 8,1) select."""
+        if (service, subtype) == (8, 1):
+            from protocols.services.functions import function_id
+
+            fid = function_id(app_data)
+            try:
+                return self._functions[fid]  # type: ignore[attr-defined]
+            except KeyError:
+                raise field_error(UnknownCommandError, "function_id", fid,
+                                  f"{self.name} has no such function") from None
+        try:
+            return self._standard[(service, subtype)]  # type: ignore[attr-defined]
+        except KeyError:
+            raise field_error(UnknownCommandError, "service", f"{service},{subtype}",
+                              f"{self.name} takes no such telecommand") from None
+
+    def parameter(self, key: str | int) -> Parameter:
+        """A parameter by name or ID."""
+        try:
+            return self._params[key]  # type: ignore[attr-defined]
+        except KeyError:
+            allowed = ", ".join(p.name for p in self.parameters)
+            raise field_error(UnknownParameterError, "parameter", key, f"{self.name} parameters: {allowed}") from None
+
+    def hk_set(self, key: str | int) -> HousekeepingSet:
+        """A housekeeping set by name or SID."""
+        try:
+            return self._sets[key]  # type: ignore[attr-defined]
+        except KeyError:
+            allowed = ", ".join(f"{s.name} ({s.sid})" for s in self.housekeeping)
+            raise field_error(UnknownParameterError, "sid", key, f"{self.name} housekeeping sets: {allowed}") from None
+
+    def event(self, key: str | int) -> Event:
+        """An event definition by name or ID."""
+        try:
+            return self._events[key]  # type: ignore[attr-defined]
+        except KeyError:
+            allowed = ", ".join(e.name for e in self.events)
+            raise field_error(UnknownEventError, "event", key, f"{self.name} events: {allowed}") from None
+
+    # encoding ------------------------------------------------------------------------------------------
+    def encode_command(self, name: str, values: Mapping[str, Any] | None = None) -> tuple[Command, bytes]:
+        """The command and its TC app data for named argument values."""
+        command = self.command(name)
+        return command, command.encode(self, values or {})
+
+    def encode_hk(self, sid: int | str, values: Sequence[Any]) -> bytes:
+        """TM[3,25] app data: the SID, then the set's parameter values (engineering, in set order)."""
+        codec = self._hk_codecs.get(sid)  # type: ignore[attr-defined]
+        if codec is None:
+            sid = self.hk_set(sid).sid
+            codec = self._hk_codecs[sid]  # type: ignore[attr-defined]
+        if len(values) != len(codec.fields):
+            raise field_error(ArgumentError, "values", len(values), f"set {sid} has {len(codec.fields)} parameters")
+        return sid.to_bytes(2, "big") + codec.encode(*values)
+
+    def decode_hk(self, app_data: bytes) -> tuple[HousekeepingSet, tuple[Value, ...]]:
+        """The set and its engineering values from TM[3,25] app data."""
+        from protocols.services.housekeeping import report_sid
+
+        sid = report_sid(app_data)
+        hk = self.hk_set(sid)
+        codec = self._hk_codecs[sid]  # type: ignore[attr-defined]
+        if len(app_data) != 2 + codec.size:
+            raise field_error(TruncatedError if len(app_data) < 2 + codec.size else ArgumentError, "app_data",
+                              len(app_data), f"{self.name} set {hk.name} reports are {2 + codec.size} octets")
+        return hk, codec.decode(app_data, 2)
+
+    def encode_event(self, key: str | int, values: Sequence[Any] = ()) -> tuple[Event, bytes]:
+        """The event and TM[5,severity] app data: event ID, then its data fields."""
+        event = self.event(key)
+        return event, event.id.to_bytes(2, "big") + event.codec.encode(*values)
+
+    def decode_event(self, app_data: bytes) -> tuple[Event, dict[str, Value]]:
+        """The event definition and its data values from TM[5,x] app data."""
+        from protocols.services.events import event_id
+
+        event = self.event(event_id(app_data))
+        if len(app_data) != 2 + event.codec.size:
+            raise field_error(TruncatedError if len(app_data) < 2 + event.codec.size else ArgumentError,
+                              "app_data", len(app_data), f"event {event.name} is {2 + event.codec.size} octets")
+        return event, event.codec.decode_mapping(app_data, 2)

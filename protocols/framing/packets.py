@@ -1,0 +1,78 @@
+"""The packet rules framings share: what a framer accepts and when a deframer believes a packet."""
+
+from __future__ import annotations
+
+from binascii import crc_hqx
+
+from protocols.crc import CRC16_INIT
+from protocols.errors import FramingError, field_error
+from protocols.framing.base import BAD_CRC, BAD_HEADER, BAD_LENGTH, OVERSIZE
+from protocols.spacepacket import IDLE_APID, MAX_PACKET_SIZE, MIN_PACKET_SIZE, PRIMARY_HEADER_SIZE
+
+Octets = bytes | bytearray | memoryview
+
+_VERSION_MASK = 0xE0  # first octet: 3 version bits
+_SEC_HEADER_BIT = 0x08  # first octet: secondary header flag
+_IDLE_HIGH, _IDLE_LOW = IDLE_APID >> 8, IDLE_APID & 0xFF
+
+
+def check_max_packet_size(value: object) -> int:
+    """``value`` if it is a usable maximum packet size (7..65542 octets), else FramingError."""
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not MIN_PACKET_SIZE <= value <= MAX_PACKET_SIZE:
+        raise field_error(FramingError, "max_packet_size", value,
+                          f"must be an int from {MIN_PACKET_SIZE} to {MAX_PACKET_SIZE}")
+    return value
+
+
+def require_packet(packet: object, max_packet_size: int = MAX_PACKET_SIZE) -> bytes:
+    """``packet`` as bytes if it is one whole space packet a framer may send, else FramingError."""
+    if not isinstance(packet, bytes | bytearray | memoryview):
+        raise field_error(FramingError, "packet", type(packet).__name__, "a packet is bytes")
+    data = bytes(packet)
+    size = len(data)
+    if not MIN_PACKET_SIZE <= size <= max_packet_size:
+        raise field_error(FramingError, "packet_size", size,
+                          f"a packet here is {MIN_PACKET_SIZE}..{max_packet_size} octets")
+    if data[0] & _VERSION_MASK:
+        raise field_error(FramingError, "version", data[0] >> 5, "a space packet has version 0")
+    data_length = (data[4] << 8) | data[5]
+    if data_length + 1 + PRIMARY_HEADER_SIZE != size:
+        raise field_error(FramingError, "data_length", data_length,
+                          f"announces {data_length + 1 + PRIMARY_HEADER_SIZE} octets, packet has {size}")
+    return data
+
+
+def header_fault(buf: Octets, at: int, max_packet_size: int) -> str | None:
+    """Why the primary header at ``buf[at:at + 6]`` cannot start a packet here, or None if it can."""
+    if buf[at] & _VERSION_MASK:
+        return BAD_HEADER
+    if ((buf[at + 4] << 8) | buf[at + 5]) + 1 + PRIMARY_HEADER_SIZE > max_packet_size:
+        return OVERSIZE
+    return None
+
+
+def body_fault(packet: Octets) -> str | None:
+    """Why a whole packet (header already checked) is not believed, or None when it is.
+
+    Packets with a secondary header carry a PUS CRC-16 that must check; idle packets and packets
+    without a secondary header are taken on their header alone.
+    """
+    first = packet[0]
+    if first & _SEC_HEADER_BIT and not ((first & 0x07) == _IDLE_HIGH and packet[1] == _IDLE_LOW) \
+            and crc_hqx(packet, CRC16_INIT):
+        return BAD_CRC
+    return None
+
+
+def packet_fault(packet: Octets, max_packet_size: int) -> str | None:
+    """Why ``packet`` is not exactly one believable space packet, or None when it is."""
+    size = len(packet)
+    if size < MIN_PACKET_SIZE:
+        return BAD_LENGTH
+    reason = header_fault(packet, 0, max_packet_size)
+    if reason is not None:
+        return reason
+    if ((packet[4] << 8) | packet[5]) + 1 + PRIMARY_HEADER_SIZE != size:
+        return BAD_LENGTH
+    return body_fault(packet)

@@ -1,0 +1,56 @@
+"""Turn runs of rejected octets into skipped-range reports that do not depend on how the stream was chunked."""
+
+from __future__ import annotations
+
+from protocols.framing.base import NO_SYNC, DeframerStats, SkippedRange
+
+SKIP_SPAN = 1 << 16
+"""A run of bad octets is reported in pieces of at most this many octets, so endless noise still gets reported."""
+
+
+class SkipLog:
+    """Merges contiguous bad octets into one run, reports it when it ends, and counts them in the stats."""
+
+    __slots__ = ("_reason", "_start", "_stats", "_stop", "ranges", "span")
+
+    def __init__(self, stats: DeframerStats, span: int = SKIP_SPAN) -> None:
+        self._stats = stats
+        self.span = span
+        self._start = self._stop = 0
+        self._reason = ""  # empty while no run is open
+        self.ranges: list[SkippedRange] = []
+
+    def skip(self, start: int, stop: int) -> None:
+        """Drop ``[start, stop)``: it extends the open run if it follows on, else opens a "no sync" run."""
+        if not self._reason or self._stop != start:
+            self.close()
+            self._start, self._reason = start, NO_SYNC
+        self._grow(start, stop)
+
+    def reject(self, start: int, stop: int, reason: str) -> None:
+        """Drop ``[start, stop)`` as the start of a new run with its own ``reason``."""
+        self.close()
+        self._start, self._reason = start, reason
+        self._grow(start, stop)
+
+    def close(self) -> None:
+        """End the open run, reporting it if it holds any octets."""
+        if self._reason and self._stop > self._start:
+            self._emit(self._start, self._stop)
+        self._reason = ""
+
+    def take(self) -> list[SkippedRange]:
+        """The ranges reported since the last call."""
+        ranges, self.ranges = self.ranges, []
+        return ranges
+
+    def _grow(self, start: int, stop: int) -> None:
+        self._stats.octets_skipped += stop - start
+        self._stop = stop
+        while self._stop - self._start >= self.span:
+            self._emit(self._start, self._start + self.span)
+            self._start += self.span
+
+    def _emit(self, start: int, stop: int) -> None:
+        self.ranges.append(SkippedRange(start, stop, self._reason))
+        self._stats.ranges_skipped += 1
