@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import construct as cs
@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from protocols import pus, timecode
 from protocols.dictionary.ascender import ASCENDER
+from protocols.dictionary.calibration import Table
 from protocols.dictionary.fields import Field, Value
-from protocols.dictionary.model import Command, Device, Event, Function, HousekeepingSet
+from protocols.dictionary.model import Command, Device, Event, Function
 from protocols.dictionary.relay import RELAY
 from protocols.dictionary.sampler import SAMPLER
 from protocols.dictionary.standard import ParamSet
@@ -26,14 +27,30 @@ from protocols.services import events, functions, housekeeping, parameters, veri
 from protocols.services.events import Severity
 from protocols.spacepacket import SpacePacket, SpacePacketHeader
 
-DEVICES = (SAMPLER, ASCENDER, RELAY)
+DEVICES = {d.name: d for d in (SAMPLER, ASCENDER, RELAY)}
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-COMMANDS = [pytest.param(d, c, id=f"{d.name}:{c.name}") for d in DEVICES for c in d.commands]
-SETS = [pytest.param(d, s, id=f"{d.name}:{s.name}") for d in DEVICES for s in d.housekeeping]
-EVENTS = [pytest.param(d, e, id=f"{d.name}:{e.name}") for d in DEVICES for e in d.events]
-BY_DEVICE = [pytest.param(d, id=d.name) for d in DEVICES]
+TABLE_CODEC_BUG = pytest.mark.xfail(
+    strict=False, raises=AssertionError,
+    reason="model bug: RecordCodec's fast encode calls Table.to_engineering instead of Table.to_raw (fields.py "
+           "stores both under the same _C{i} name); a record escapes only when another value sends it down the "
+           "slow path. test_table_calibrated_field_encodes_through_its_table tracks the fix")
+
+
+def _uses_table(fields: Iterable[Field]) -> bool:
+    return any(isinstance(f.calibration, Table) for f in fields)
+
+
+COMMANDS = [pytest.param(d.name, c.name, id=f"{d.name}:{c.name}",
+                         marks=[TABLE_CODEC_BUG] if isinstance(c, Function) and _uses_table(c.args) else [])
+            for d in DEVICES.values() for c in d.commands]
+SETS = [pytest.param(d.name, s.name, id=f"{d.name}:{s.name}",
+                     marks=[TABLE_CODEC_BUG] if _uses_table(d.parameter(p) for p in s.parameters) else [])
+        for d in DEVICES.values() for s in d.housekeeping]
+EVENTS = [pytest.param(d.name, e.name, id=f"{d.name}:{e.name}",
+                       marks=[TABLE_CODEC_BUG] if _uses_table(e.data) else [])
+          for d in DEVICES.values() for e in d.events]
 
 
 # --- drawing valid values --------------------------------------------------------------------------------
@@ -80,11 +97,14 @@ def draw_args(draw: st.DrawFn, device: Device, command: Command) -> tuple[dict[s
 
 
 # --- round trips -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("device", "command"), COMMANDS)
+@pytest.mark.parametrize(("device_name", "command_name"), COMMANDS)
 @FAST
 @given(data=st.data())
-def test_every_command_round_trips_through_a_whole_tc(device: Device, command: Command, data: st.DataObject) -> None:
+def test_every_command_round_trips_through_a_whole_tc(device_name: str, command_name: str,
+                                                      data: st.DataObject) -> None:
     """Encode valid arguments, pack a TC, unpack it, select the command again and decode the same values."""
+    device = DEVICES[device_name]
+    command = device.command(command_name)
     values, typed_by = draw_args(data.draw, device, command)
     app_data = command.encode(device, values)
     tc = PusTc(apid=device.apid, service=command.service, subtype=command.subtype, app_data=app_data,
@@ -99,12 +119,14 @@ def test_every_command_round_trips_through_a_whole_tc(device: Device, command: C
     assert command.encode(device, decoded) == app_data
 
 
-@pytest.mark.parametrize(("device", "hk"), SETS)
+@pytest.mark.parametrize(("device_name", "set_name"), SETS)
 @FAST
 @given(data=st.data())
-def test_every_housekeeping_set_round_trips_through_a_tm_3_25(device: Device, hk: HousekeepingSet,
+def test_every_housekeeping_set_round_trips_through_a_tm_3_25(device_name: str, set_name: str,
                                                              data: st.DataObject) -> None:
     """Encode in-range values of a set, pack a TM[3,25], unpack it and decode the same values."""
+    device = DEVICES[device_name]
+    hk = device.hk_set(set_name)
     params = [device.parameter(name) for name in hk.parameters]
     values = [data.draw(values_of(p)) for p in params]
     app_data = device.encode_hk(hk.sid, values)
@@ -120,11 +142,13 @@ def test_every_housekeeping_set_round_trips_through_a_tm_3_25(device: Device, hk
     assert device.encode_hk(hk.sid, decoded) == app_data
 
 
-@pytest.mark.parametrize(("device", "event"), EVENTS)
+@pytest.mark.parametrize(("device_name", "event_name"), EVENTS)
 @FAST
 @given(data=st.data())
-def test_every_event_round_trips_through_a_tm_5_x(device: Device, event: Event, data: st.DataObject) -> None:
+def test_every_event_round_trips_through_a_tm_5_x(device_name: str, event_name: str, data: st.DataObject) -> None:
     """Encode in-range event data, pack a TM[5,severity], unpack it and decode the same values."""
+    device = DEVICES[device_name]
+    event = device.event(event_name)
     values = [data.draw(values_of(f)) for f in event.data]
     same_event, app_data = device.encode_event(event.name, values)
     assert same_event is event
@@ -142,15 +166,27 @@ def test_every_event_round_trips_through_a_tm_5_x(device: Device, event: Event, 
 
 def test_every_command_set_and_event_is_covered() -> None:
     """The parametrised round trips above reach every declared item (standard commands included)."""
-    assert len(COMMANDS) == sum(len(d.commands) for d in DEVICES) > 3 * 7
-    assert all(any(c.name == "param-set" for c in d.commands) for d in DEVICES)
-    assert {s.values[1].name for s in SETS} >= {"drill", "burn-navigation", "link"}
-    assert len(EVENTS) == sum(len(d.events) for d in DEVICES)
+    assert len(COMMANDS) == sum(len(d.commands) for d in DEVICES.values()) > 3 * 7
+    assert all(any(c.name == "param-set" for c in d.commands) for d in DEVICES.values())
+    assert {s.values[1] for s in SETS} >= {"drill", "burn-navigation", "link"}
+    assert len(EVENTS) == sum(len(d.events) for d in DEVICES.values())
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TABLE_CODEC_BUG.kwargs["reason"])
+def test_table_calibrated_field_encodes_through_its_table() -> None:
+    """A thermistor reading goes on the wire as the count its table gives (remove TABLE_CODEC_BUG once this passes)."""
+    temperature = SAMPLER.parameter("electronics_temp")
+    assert isinstance(temperature.calibration, Table)
+    assert temperature.to_raw(25.0) == 2048
+    platform = ["safe", 28.0, 1.0, 25.0, 0, 0, 0]
+    assert SAMPLER.hk_set("platform").parameters[3] == "electronics_temp"
+    _, decoded = SAMPLER.decode_hk(SAMPLER.encode_hk("platform", platform))
+    assert decoded[3] == pytest.approx(25.0, abs=0.5)
 
 
 @pytest.mark.xfail(strict=True, raises=SyntaxError,
-                   reason="model bug: RecordCodec([]) generates invalid code, so a Function without arguments "
-                          "or an Event without data cannot be declared")
+                   reason="model bug: RecordCodec([]) builds FastLayout(cs.Struct()) whose generated unpack source "
+                          "is invalid, so a Function without arguments or an Event without data cannot be declared")
 def test_argumentless_function_and_dataless_event_can_be_declared() -> None:
     """A function with no arguments and an event with no data are valid declarations."""
     stop = Function(name="stop", function_id=1)
@@ -245,11 +281,12 @@ def _sized(prefix_sizes: dict[int, int]) -> st.SearchStrategy[bytes]:
     return build()
 
 
-@pytest.mark.parametrize("device", BY_DEVICE)
+@pytest.mark.parametrize("device_name", list(DEVICES))
 @FUZZ
 @given(data=st.data())
-def test_device_decoders_raise_only_protocol_errors(device: Device, data: st.DataObject) -> None:
+def test_device_decoders_raise_only_protocol_errors(device_name: str, data: st.DataObject) -> None:
     """command_for, every command's decode, decode_hk and decode_event on junk and near-valid app data."""
+    device = DEVICES[device_name]
     functions_ = _sized({f.function_id: f.codec.size for f in device.functions})  # type: ignore[misc]
     sets = _sized({s.sid: device._hk_codecs[s.sid].size for s in device.housekeeping})  # type: ignore[attr-defined]
     events_ = _sized({e.id: e.codec.size for e in device.events})

@@ -1,0 +1,1 @@
+"""The cycle-stepped engine: clock, scheduler, pacing, links and ports."""

@@ -1,0 +1,129 @@
+"""A heap of due cycles with deterministic tie-breaks: idle spans cost nothing."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from itertools import count
+
+from firmware_sim.engine.clock import Clock
+from firmware_sim.engine.pacing import AsFastAsPossible, Pacing
+from firmware_sim.errors import SimError
+
+Action = Callable[[], None]
+
+
+class Timer:
+    """A handle on a scheduled action; ``cancel()`` stops it (and its repeats)."""
+
+    __slots__ = ("action", "cancelled", "period")
+
+    def __init__(self, action: Action, period: int) -> None:
+        self.action = action
+        self.period = period
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Do not run this action again."""
+        self.cancelled = True
+
+
+class Scheduler:
+    """Runs actions at their due cycles in order (cycle, priority, insertion), pacing virtual time."""
+
+    def __init__(self, clock: Clock | None = None, pacing: Pacing | None = None) -> None:
+        self.clock = clock or Clock()
+        self.pacing = pacing or AsFastAsPossible()
+        self.cycle = 0
+        self.events_run = 0
+        self._heap: list[tuple[int, int, int, Timer]] = []
+        self._order = count()
+        self._stopped = False
+
+    @property
+    def now_ns(self) -> int:
+        """Virtual time in nanoseconds."""
+        return self.cycle * self.clock.period_ns
+
+    @property
+    def now_s(self) -> float:
+        """Virtual time in seconds."""
+        return self.clock.seconds(self.cycle)
+
+    def at(self, cycle: int, action: Action, priority: int = 0) -> Timer:
+        """Run ``action`` at ``cycle`` (now if it is in the past)."""
+        timer = Timer(action, 0)
+        heapq.heappush(self._heap, (max(cycle, self.cycle), priority, next(self._order), timer))
+        return timer
+
+    def after(self, cycles: int, action: Action, priority: int = 0) -> Timer:
+        """Run ``action`` ``cycles`` cycles from now (0: later in this cycle)."""
+        return self.at(self.cycle + cycles, action, priority)
+
+    def after_ns(self, ns: int, action: Action, priority: int = 0) -> Timer:
+        """Run ``action`` at the first cycle at or after ``ns`` nanoseconds from now."""
+        return self.at(self.cycle + self.clock.cycles_ns(ns), action, priority)
+
+    def every(self, period: int, action: Action, priority: int = 0, first: int | None = None) -> Timer:
+        """Run ``action`` every ``period`` cycles, first at ``first`` (default: one period from now)."""
+        if period < 1:
+            raise SimError(f"period={period}: a repeating action needs a period of at least one cycle")
+        timer = Timer(action, period)
+        start = self.cycle + period if first is None else max(first, self.cycle)
+        heapq.heappush(self._heap, (start, priority, next(self._order), timer))
+        return timer
+
+    @property
+    def next_due(self) -> int | None:
+        """The next cycle with something to do, or None when nothing is scheduled."""
+        while self._heap and self._heap[0][3].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def stop(self) -> None:
+        """Make ``run`` return after the current action."""
+        self._stopped = True
+
+    def step(self) -> bool:
+        """Advance to the next due cycle and run everything due then; False when nothing is left."""
+        due = self.next_due
+        if due is None:
+            return False
+        self._advance(due)
+        heap = self._heap
+        while heap and heap[0][0] == due:
+            _, priority, _, timer = heapq.heappop(heap)
+            if timer.cancelled:
+                continue
+            if timer.period:
+                heapq.heappush(heap, (due + timer.period, priority, next(self._order), timer))
+            self.events_run += 1
+            timer.action()
+        return True
+
+    def _advance(self, cycle: int) -> None:
+        if cycle > self.cycle:
+            self.pacing.wait_until(self.clock.ns(cycle))
+            self.cycle = cycle
+
+    def run(self, until_cycle: int | None = None, until: Callable[[], bool] | None = None) -> bool:
+        """Step until ``until_cycle`` is reached, ``until()`` holds, ``stop()`` is called, or nothing is left.
+
+        Returns True when the predicate came true (or the cycle was reached), False otherwise.
+        """
+        self._stopped = False
+        self.pacing.start(self.now_ns)
+        try:
+            while not self._stopped:
+                if until is not None and until():
+                    return True
+                due = self.next_due
+                if due is None or (until_cycle is not None and due > until_cycle):
+                    if until_cycle is not None:
+                        self._advance(until_cycle)
+                        return until is None or until()
+                    return False
+                self.step()
+            return until is not None and until()
+        finally:
+            self.pacing.finish()
