@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 ## run: the main job (until the emulator lands: encode a drill command, decode it, list the dictionary)
 run: $(STAMP)
-	$(VENV)/bin/farside inspect $$($(VENV)/bin/farside tc sampler drill-start depth=2.0 rate=120 percussion=on)
+	$(VENV)/bin/farside inspect $$($(VENV)/bin/farside tc sampler drill-start target_depth=2.0 rotation_rate=120 percussion=high feed_rate=50)
 	$(VENV)/bin/farside dict
 
 ## test: lint and the whole test suite, RTL (cocotb + Icarus Verilog) included

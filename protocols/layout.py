@@ -178,6 +178,8 @@ class FastLayout:
                 if slot.kind == "int":
                     raw = f"({raw} - ({raw} >> {slot.bits - 1} << {slot.bits}))"
                 outputs.append(f"bool({raw})" if slot.kind == "bool" else raw)
+        if not carriers:
+            return "def unpack(buf, offset=0):\n    return ()\n"
         head = [
             "def unpack(buf, offset=0):",
             "    try:",
@@ -189,6 +191,8 @@ class FastLayout:
 
     def _pack_source(self, groups: list[_Group]) -> str:
         args = ", ".join(self.fields)
+        if not groups:
+            return "def pack():\n    return b''\n"
         checks: list[str] = []
         carriers: list[str] = []
         for gi, group in enumerate(groups):

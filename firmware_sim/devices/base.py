@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -55,17 +55,19 @@ class DeviceModel:
     """
 
     def __init__(self, definition: Device, scheduler: Scheduler, rng: np.random.Generator,
-                 epoch_ns: int = 0) -> None:
+                 epoch_ns: int = 0, options: Mapping[str, Any] | None = None) -> None:
         self.definition = definition
         self.name = definition.name
         self.apid = definition.apid
         self.scheduler = scheduler
         self.rng = rng
         self.epoch_ns = epoch_ns
+        self.options = dict(options or {})
         self.port: Port | None = None
         self.counters = DeviceCounters()
         self.telemetry: dict[str, Any] = {p.name: _initial(p) for p in definition.parameters}
         self.event_log: list[tuple[int, str, dict[str, Any]]] = []
+        self.faults_injected: list[tuple[int, str, dict[str, Any]]] = []
         self._seq = SequenceCounter()
         self._msg_counters: dict[tuple[int, int], int] = {}
         self._hk_enabled = {s.sid: s.enabled for s in definition.housekeeping}
@@ -357,6 +359,27 @@ class DeviceModel:
     def on_parameter_set(self, name: str, value: Any) -> None:
         """A writable parameter was set by TC[20,3] (subclasses may react)."""
         self.telemetry[name] = value
+
+    # faults ------------------------------------------------------------------------------------------------
+    @property
+    def faults(self) -> tuple[str, ...]:
+        """Names of the faults this device can be given (methods ``fault_<name>``)."""
+        return tuple(n[6:].replace("_", "-") for n in dir(self) if n.startswith("fault_"))
+
+    def inject(self, fault: str, **params: Any) -> None:
+        """Inject a named fault (e.g. ``stuck-valve``) with its parameters."""
+        method = getattr(self, "fault_" + fault.replace("-", "_"), None)
+        if method is None:
+            raise ConfigurationError(f"{self.name}: no fault {fault!r}; faults: {', '.join(self.faults) or 'none'}")
+        try:
+            method(**params)
+        except TypeError as exc:
+            raise ConfigurationError(f"{self.name} fault {fault}: {exc}") from None
+        self.faults_injected.append((self.scheduler.now_ns, fault, dict(params)))
+
+    def figures(self) -> dict[str, Any]:
+        """Key figures for the run summary (subclasses)."""
+        return {}
 
 
 def _check_in_range(f: Field, value: Any) -> None:

@@ -46,7 +46,7 @@ def tc_command(device: str, command: str, assignments: tuple[str, ...], seq_coun
     """Encode COMMAND for DEVICE (sampler, ascender, relay) and print the packet as hex.
 
     Arguments are NAME=VALUE in engineering units or enum labels, e.g.
-    `farside tc sampler drill-start depth=1.5 rate=120 percussion=on`.
+    `farside tc sampler drill-start target_depth=1.5 rotation_rate=120 percussion=high feed_rate=50`.
     `farside dict DEVICE` lists every command with its arguments and ranges.
     """
     target = default_dictionary().device(device)

@@ -113,17 +113,17 @@ class Field:
     def to_raw_saturating(self, value: Any) -> int | float:
         """Raw value for a measured engineering value, clamped to what the hardware can report."""
         if self.enum is not None:
-            if isinstance(value, str):
-                if value not in self.enum:
-                    raise field_error(FieldValueError, self.name, value, f"allowed: {', '.join(self.enum)}")
+            if isinstance(value, str) and value in self.enum:
                 return self.enum[value]
-            return int(value)
+            if isinstance(value, int) and not isinstance(value, bool) and value in self._labels:
+                return value
+            raise field_error(FieldValueError, self.name, value, f"allowed: {', '.join(self.enum)}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise field_error(FieldValueError, self.name, value, "must be a number")
         raw = self.calibration.to_raw(value) if self.calibration is not None else value
         low, high = self.raw_limits
         if self.is_float:
-            return float(raw)
+            return min(max(float(raw), low), high) if not math.isnan(raw) else float(raw)
         if math.isnan(raw):
             return low
         return min(max(math.floor(raw + 0.5), low), high) if math.isfinite(raw) else (high if raw > 0 else low)
@@ -200,9 +200,9 @@ class RecordCodec:
         if cal is None:
             return f"a{i}"
         if isinstance(cal, Linear) and not f.is_float:
-            return f"_floor((a{i} - {cal.offset!r}) * {1.0 / cal.scale!r} + 0.5)"
-        namespace[f"_C{i}"] = cal.to_raw
-        return f"_C{i}(a{i})" if f.is_float else f"_floor(_C{i}(a{i}) + 0.5)"
+            return f"_floor((a{i} - {cal.offset!r}) / {cal.scale!r} + 0.5)"  # the same arithmetic as Linear.to_raw
+        namespace[f"_R{i}"] = cal.to_raw
+        return f"_R{i}(a{i})" if f.is_float else f"_floor(_R{i}(a{i}) + 0.5)"
 
     @staticmethod
     def _check_term(i: int, f: Field) -> str:
@@ -224,8 +224,8 @@ class RecordCodec:
             return f"r{i}"
         if isinstance(cal, Linear):
             return f"(r{i} * {cal.scale!r} + {cal.offset!r})" if cal.offset else f"r{i} * {cal.scale!r}"
-        namespace[f"_C{i}"] = cal.to_engineering
-        return f"_C{i}(r{i})"
+        namespace[f"_G{i}"] = cal.to_engineering
+        return f"_G{i}(r{i})"
 
     def _encode_slow(self, values: tuple[Any, ...]) -> bytes:
         convert = [f.to_raw if self.strict else f.to_raw_saturating for f in self.fields]
@@ -245,6 +245,13 @@ class RecordCodec:
             raise ArgumentError(f"missing argument {absent.name} ({absent.range_text()})"
                                 f"; arguments are: {', '.join(self.names)}", field=absent.name, value=None)
         return self.encode(*(values[n] for n in self.names))
+
+    def encode_values(self, values: Sequence[Any]) -> bytes:
+        """Pack engineering values given as a sequence in field order; a wrong count raises ArgumentError."""
+        if len(values) != len(self.fields):
+            raise field_error(ArgumentError, "values", len(values),
+                              f"expected {len(self.fields)}: {', '.join(self.names) or 'none'}")
+        return self.encode(*values)
 
     def decode_mapping(self, data: bytes, offset: int = 0) -> dict[str, Value]:
         """Engineering values by name."""

@@ -94,10 +94,15 @@ class Function(Command):
 
     def encode_args(self, *values: Any) -> bytes:
         """Fast path: function ID and arguments given positionally in declaration order."""
+        if len(values) != len(self.args):
+            return self._prefix + self.codec.encode_values(values)  # raises ArgumentError naming the count
         return self._prefix + self.codec.encode(*values)  # type: ignore[attr-defined]
 
     def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
         """Argument values (engineering) after the 2-octet function ID."""
+        if app_data[:2] != self._prefix:  # type: ignore[attr-defined]
+            raise field_error(ArgumentError, "function_id", app_data[:2].hex(),
+                              f"{self.name} is function {self.function_id}")
         body = app_data[2:]
         if len(body) != self.codec.size:
             problem = "truncated" if len(body) < self.codec.size else "too long"
@@ -223,9 +228,7 @@ class Device:
         if codec is None:
             sid = self.hk_set(sid).sid
             codec = self._hk_codecs[sid]  # type: ignore[attr-defined]
-        if len(values) != len(codec.fields):
-            raise field_error(ArgumentError, "values", len(values), f"set {sid} has {len(codec.fields)} parameters")
-        return sid.to_bytes(2, "big") + codec.encode(*values)
+        return sid.to_bytes(2, "big") + codec.encode_values(values)
 
     def decode_hk(self, app_data: bytes) -> tuple[HousekeepingSet, tuple[Value, ...]]:
         """The set and its engineering values from TM[3,25] app data."""
@@ -242,7 +245,7 @@ class Device:
     def encode_event(self, key: str | int, values: Sequence[Any] = ()) -> tuple[Event, bytes]:
         """The event and TM[5,severity] app data: event ID, then its data fields."""
         event = self.event(key)
-        return event, event.id.to_bytes(2, "big") + event.codec.encode(*values)
+        return event, event.id.to_bytes(2, "big") + event.codec.encode_values(values)
 
     def decode_event(self, app_data: bytes) -> tuple[Event, dict[str, Value]]:
         """The event definition and its data values from TM[5,x] app data."""
