@@ -143,17 +143,25 @@ class FastLayout:
             "_pack_error": self._pack_error,
             "_short": self._short,
             "_error": struct.error,
+            "_from": int.from_bytes,
+            "_const_fail": self._const_fail,
         }
-        exec(compile(self._unpack_source(groups), f"<layout unpack {self.fields}>", "exec"), namespace)
-        exec(compile(self._pack_source(groups), f"<layout pack {self.fields}>", "exec"), namespace)
+        exec(compile(self._unpack_source(groups, namespace), f"<layout unpack {self.fields}>", "exec"), namespace)
+        exec(compile(self._pack_source(groups, namespace), f"<layout pack {self.fields}>", "exec"), namespace)
         self.unpack: Callable[..., tuple[Any, ...]] = namespace["unpack"]
         self.pack: Callable[..., bytes] = namespace["pack"]
 
-    def _unpack_source(self, groups: list[_Group]) -> str:
+    def _unpack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
+        """Unpack skips fully constant octets and checks every constant with one masked compare."""
         carriers: list[str] = []
+        codes: list[str] = []
         body: list[str] = []
         outputs: list[str] = []
         for gi, group in enumerate(groups):
+            if all(slot.const is not None for slot in group.slots):
+                codes.append(f"{struct.calcsize('>' + group.codes)}x")
+                continue
+            codes.append(group.codes)
             if group.direct:
                 var = f"v{gi}"
                 carriers.append(var)
@@ -171,62 +179,111 @@ class FastLayout:
             shift = sum(widths)
             for slot in group.slots:
                 shift -= slot.bits
-                raw = f"((g{gi} >> {shift}) & {(1 << slot.bits) - 1})"
                 if slot.const is not None:
-                    body.append(f"    if {raw} != {slot.const}: _const_error({slot.name!r}, {raw}, {slot.const})")
                     continue
+                raw = f"((g{gi} >> {shift}) & {(1 << slot.bits) - 1})"
                 if slot.kind == "int":
                     raw = f"({raw} - ({raw} >> {slot.bits - 1} << {slot.bits}))"
                 outputs.append(f"bool({raw})" if slot.kind == "bool" else raw)
-        if not carriers:
-            return "def unpack(buf, offset=0):\n    return ()\n"
-        head = [
-            "def unpack(buf, offset=0):",
-            "    try:",
-            f"        {', '.join(carriers)}, = _S.unpack_from(buf, offset)",
-            "    except _error:",
-            "        _short(buf, offset)",
-        ]
-        return "\n".join([*head, *body, f"    return ({', '.join(outputs)},)", ""])
+        namespace["_U"] = struct.Struct(">" + "".join(codes))
+        mask, expected = self._constant_mask()
+        head = ["def unpack(buf, offset=0):"]
+        if carriers:
+            head += ["    try:", f"        {', '.join(carriers)}, = _U.unpack_from(buf, offset)"]
+        else:
+            head += ["    try:", "        _U.unpack_from(buf, offset)"]
+        head += ["    except _error:", "        _short(buf, offset)"]
+        if mask:
+            head.append(f"    if _from(buf[offset:offset + {self.size}], 'big') & {mask} != {expected}: "
+                        "_const_fail(buf, offset)")
+        return "\n".join([*head, *body, f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
 
-    def _pack_source(self, groups: list[_Group]) -> str:
+    def _constant_mask(self) -> tuple[int, int]:
+        """A mask over the whole layout selecting constant bits, and the value they must have."""
+        mask = expected = 0
+        total, position = self.size * 8, 0
+        for slot in self.slots:
+            position += slot.bits
+            if slot.const is not None:
+                shift = total - position
+                mask |= ((1 << slot.bits) - 1) << shift
+                expected |= (int(slot.const) & ((1 << slot.bits) - 1)) << shift
+        return mask, expected
+
+    def _const_fail(self, buf: bytes, offset: int) -> None:
+        whole = int.from_bytes(buf[offset:offset + self.size], "big")
+        total, position = self.size * 8, 0
+        for slot in self.slots:
+            position += slot.bits
+            if slot.const is None:
+                continue
+            value = (whole >> (total - position)) & ((1 << slot.bits) - 1)
+            if value != (int(slot.const) & ((1 << slot.bits) - 1)):
+                self._const_error(slot.name, value, int(slot.const))
+        raise FieldValueError("constant fields do not match")  # unreachable: the mask found a difference
+
+    def _pack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
+        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
         args = ", ".join(self.fields)
         if not groups:
             return "def pack():\n    return b''\n"
         checks: list[str] = []
         carriers: list[str] = []
+        codes: list[str] = []
+        constant = b""
         for gi, group in enumerate(groups):
+            if all(slot.const is not None for slot in group.slots):
+                constant += self._group_octets(group)
+                continue
+            if constant:
+                codes.append(f"{len(constant)}s")
+                carriers.append(repr(constant))
+                constant = b""
+            codes.append(group.codes)
             if group.direct:
                 carriers.append(group.slots[0].name)
                 continue
-            terms, shift = [], sum(s.bits for s in group.slots)
+            terms, shift, fixed = [], sum(s.bits for s in group.slots), 0
             for slot in group.slots:
                 shift -= slot.bits
                 if slot.const is not None:
-                    value = slot.const << shift
-                    if value:
-                        terms.append(str(value))
+                    fixed |= (int(slot.const) & ((1 << slot.bits) - 1)) << shift
                     continue
                 name = slot.name
                 if slot.kind == "int":
-                    checks.append(f"    if ({name} + {1 << (slot.bits - 1)}) >> {slot.bits}: raise ValueError")
+                    checks.append(f"if ({name} + {1 << (slot.bits - 1)}) >> {slot.bits}: raise ValueError")
                     name = f"({name} & {(1 << slot.bits) - 1})"
                 else:
-                    checks.append(f"    if {name} >> {slot.bits}: raise ValueError")
+                    checks.append(f"if {name} >> {slot.bits}: raise ValueError")
                 terms.append(f"({name} << {shift})" if shift else name)
-            checks.append(f"    g{gi} = {' | '.join(terms) or '0'}")
+            if fixed:
+                terms.append(str(fixed))
+            checks.append(f"g{gi} = {' | '.join(terms)}")
             widths = [struct.calcsize(">" + c) * 8 for c in group.codes]
             shift = sum(widths)
             for width in widths:
                 shift -= width
                 carriers.append(f"((g{gi} >> {shift}) & {(1 << width) - 1})" if shift else
                                 f"(g{gi} & {(1 << width) - 1})")
+        if constant:
+            codes.append(f"{len(constant)}s")
+            carriers.append(repr(constant))
+        namespace["_P"] = struct.Struct(">" + "".join(codes))
         lines = [f"def pack({args}):", "    try:"]
-        lines += ["    " + c for c in checks]
-        lines += [f"        return _S.pack({', '.join(carriers)})",
+        lines += ["        " + c for c in checks]
+        lines += [f"        return _P.pack({', '.join(carriers)})",
                   "    except (_error, TypeError, ValueError, OverflowError):",
                   f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
         return "\n".join(lines)
+
+    @staticmethod
+    def _group_octets(group: _Group) -> bytes:
+        """The octets of a group whose every slot is constant."""
+        value, bits = 0, 0
+        for slot in group.slots:
+            value = (value << slot.bits) | (int(slot.const or 0) & ((1 << slot.bits) - 1))
+            bits += slot.bits
+        return value.to_bytes(bits // 8, "big")
 
     def _short(self, buf: bytes, offset: int) -> None:
         have = max(0, len(buf) - offset)

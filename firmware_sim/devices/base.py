@@ -74,6 +74,7 @@ class DeviceModel:
         self._hk_interval_ms = {s.sid: s.interval_ms for s in definition.housekeeping}
         self._hk_timers: dict[int, Timer] = {}
         self._hk_getters = {s.sid: itemgetter(*s.parameters) for s in definition.housekeeping}
+        self._hk_codecs = {s.sid: definition.hk_codec(s.sid) for s in definition.housekeeping}
         self._events_enabled = {e.id: True for e in definition.events}
         self._tick_timer: Timer | None = None
         self._held: list[bytes] | None = None
@@ -105,6 +106,9 @@ class DeviceModel:
         self._msg_counters[key] = (counter + 1) & 0xFFFF
         packet = PusTm(self.apid, service, subtype, app_data, self._seq.next(self.apid), counter,
                        self.epoch_ns + self.scheduler.now_ns).pack()
+        self._deliver(packet)
+
+    def _deliver(self, packet: bytes) -> None:
         self.counters.tm_sent += 1
         if self._held is not None:
             self._held.append(packet)
@@ -112,11 +116,15 @@ class DeviceModel:
             self.port.send(packet)
 
     def report_hk(self, sid: int) -> None:
-        """Send TM[3,25] for one set with the current telemetry values."""
+        """Send TM[3,25] for one set with the current telemetry values (fused codec: one struct call)."""
         values = self._hk_getters[sid](self.telemetry)
         if not isinstance(values, tuple):
             values = (values,)
-        self.send_tm(3, 25, self.definition.encode_hk(sid, values))
+        counter = self._msg_counters.get((3, 25), 0)
+        self._msg_counters[(3, 25)] = (counter + 1) & 0xFFFF
+        packet = self._hk_codecs[sid].encode(values, self._seq.next(self.apid), counter,
+                                             self.epoch_ns + self.scheduler.now_ns)
+        self._deliver(packet)
 
     def emit(self, name: str, *values: Any) -> None:
         """Raise an event: logged always, reported as TM[5,severity] while the event is enabled."""

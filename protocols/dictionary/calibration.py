@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,28 @@ class Linear:
         return f"{self.offset:g} + {self.scale:g} × raw"
 
 
+class _Segments:
+    """Piecewise-linear y(x) through sorted points, extrapolating the end segments; precomputed slopes."""
+
+    __slots__ = ("_inner", "_slopes", "_xs", "_ys")
+
+    def __init__(self, xs: list[float], ys: list[float]) -> None:
+        self._xs, self._ys = tuple(xs), tuple(ys)
+        self._slopes = tuple((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1))
+        self._inner = self._xs[1:-1]
+
+    def __call__(self, x: float) -> float:
+        i = bisect_right(self._inner, x)
+        return self._ys[i] + self._slopes[i] * (x - self._xs[i])
+
+
 @dataclass(frozen=True)
 class Table:
     """Piecewise-linear interpolation through (raw, engineering) points, e.g. a thermistor curve."""
 
     points: tuple[tuple[float, float], ...]
+    _forward: _Segments = field(init=False, repr=False, compare=False)
+    _inverse: _Segments = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         raws = [r for r, _ in self.points]
@@ -39,26 +56,23 @@ class Table:
             raise ValueError("a calibration table needs two or more points with increasing raw values")
         if engs != sorted(engs) and engs != sorted(engs, reverse=True):
             raise ValueError("a calibration table must be monotonic to be invertible")
+        inverse = sorted((e, r) for r, e in self.points)
+        object.__setattr__(self, "_forward", _Segments(raws, engs))
+        object.__setattr__(self, "_inverse", _Segments([e for e, _ in inverse], [r for _, r in inverse]))
 
     def to_engineering(self, raw: float) -> float:
         """Engineering value of a raw count (linear extrapolation outside the table)."""
-        return _interpolate(self.points, raw)
+        return self._forward(raw)
 
     def to_raw(self, value: float) -> float:
         """Raw count (unrounded) for an engineering value."""
-        swapped = tuple((e, r) for r, e in self.points)
-        return _interpolate(tuple(sorted(swapped)), value)
+        return self._inverse(value)
 
     def describe(self) -> str:
         """One-line human description."""
         return "table " + ", ".join(f"{r:g}→{e:g}" for r, e in self.points)
 
 
-def _interpolate(points: tuple[tuple[float, float], ...], x: float) -> float:
-    xs = [p[0] for p in points]
-    i = min(max(bisect_right(xs, x) - 1, 0), len(points) - 2)
-    (x0, y0), (x1, y1) = points[i], points[i + 1]
-    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 Calibration = Linear | Table

@@ -151,45 +151,59 @@ class Field:
         return f"{_num(low)}..{_num(high)}{unit}"
 
 
+def _tuple_items(items: Sequence[str]) -> str:
+    """Comma-separated items that read as a tuple even when there is only one."""
+    return ", ".join(items) + ("," if len(items) == 1 else "")
+
+
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
 class RecordCodec:
-    """Packs and unpacks a fixed sequence of fields in one step, compiled from their construct types."""
+    """Packs and unpacks a fixed sequence of fields in one step, compiled from their construct types.
 
-    def __init__(self, fields: Sequence[Field], strict: bool) -> None:
+    With ``layout`` and ``leading``, the record sits inside a larger fixed layout (a whole packet): the
+    layout's first ``leading`` fields pass through unconverted (sequence count, time…), the rest are the
+    fields' engineering values.
+    """
+
+    def __init__(self, fields: Sequence[Field], strict: bool, layout: FastLayout | None = None,
+                 leading: int = 0) -> None:
         self.fields = tuple(fields)
         self.strict = strict
         self.declaration = cs.Struct(*(f.name / f.raw for f in self.fields))
-        self.layout = FastLayout(self.declaration)
+        self.layout = layout or FastLayout(self.declaration)
+        self.leading = leading
         self.size = self.layout.size
         self.names = tuple(f.name for f in self.fields)
         namespace: dict[str, Any] = {"_pack": self.layout.pack, "_unpack": self.layout.unpack,
                                      "_floor": math.floor, "_slow": self._encode_slow}
-        args = ", ".join(f"a{i}" for i in range(len(self.fields)))
-        encode_terms = [self._encode_term(i, f, namespace) for i, f in enumerate(self.fields)]
-        decode_terms = [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        passthrough = [f"l{i}" for i in range(leading)]
+        inputs = [f"a{i}" for i in range(len(self.fields))]
+        raws = [f"r{i}" for i in range(len(self.fields))]
+        args = ", ".join(passthrough + inputs)
+        encode_terms = passthrough + [self._encode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        decode_terms = passthrough + [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
         checks = [self._check_term(i, f) for i, f in enumerate(self.fields)] if strict else []
         source = [
             f"def encode({args}):",
             "    try:",
             *[f"        if not ({c}): raise ValueError" for c in checks if c],
-            f"        return _pack({', '.join(encode_terms)}{',' if len(self.fields) == 1 else ''})",
+            f"        return _pack({_tuple_items(encode_terms)})",
             "    except Exception:",
-            f"        return _slow(({args}{',' if len(self.fields) == 1 else ''}))",
+            f"        return _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
             "def decode(data, offset=0):",
-            f"    ({', '.join(f'r{i}' for i in range(len(self.fields)))}{',' if len(self.fields) == 1 else ''})"
-            " = _unpack(data, offset)",
-            f"    return ({', '.join(decode_terms)}{',' if len(self.fields) == 1 else ''})",
-        ] if self.fields else [
-            "def encode():", "    return b''", "def decode(data, offset=0):", "    return ()",
+            f"    ({_tuple_items(passthrough + raws)}) = _unpack(data, offset)",
+            f"    return ({_tuple_items(decode_terms)})",
+        ] if encode_terms else [
+            "def encode():", "    return _pack()", "def decode(data, offset=0):", "    return _unpack(data, offset)",
         ]
         exec(compile("\n".join(source) + "\n", f"<record {self.names}>", "exec"), namespace)
         self.encode = namespace["encode"]
-        """Pack engineering values given positionally, in field order."""
+        """Pack values given positionally: the leading pass-through fields, then engineering values."""
         self.decode = namespace["decode"]
-        """Engineering values, in field order, from the octets at ``offset``."""
+        """The leading fields and the engineering values, in order, from the octets at ``offset``."""
 
     @staticmethod
     def _encode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:
@@ -227,10 +241,10 @@ class RecordCodec:
         namespace[f"_G{i}"] = cal.to_engineering
         return f"_G{i}(r{i})"
 
-    def _encode_slow(self, values: tuple[Any, ...]) -> bytes:
+    def _encode_slow(self, passthrough: tuple[Any, ...], values: tuple[Any, ...]) -> bytes:
         convert = [f.to_raw if self.strict else f.to_raw_saturating for f in self.fields]
         raws = [conv(v) for conv, v in zip(convert, values, strict=True)]
-        return self.layout.pack(*raws)
+        return self.layout.pack(*passthrough, *raws)
 
     def encode_mapping(self, values: Mapping[str, Any]) -> bytes:
         """Pack engineering values given by name; a missing or unexpected name raises ArgumentError."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protocols.dictionary.fields import Field, RecordCodec, Value
+from protocols.dictionary.packets import FunctionCall, FunctionPacketCodec, HousekeepingPacketCodec, HousekeepingReport
 from protocols.errors import (
     ArgumentError,
     DictionaryError,
@@ -16,7 +17,10 @@ from protocols.errors import (
     UnknownParameterError,
     field_error,
 )
-from protocols.services.events import Severity
+from protocols.pus import PusTc, PusTm
+from protocols.services.events import Severity, event_id
+from protocols.services.functions import function_id
+from protocols.services.housekeeping import report_sid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,12 +150,16 @@ class Device:
         by_event_id = _index(self.events, "id", "event ID", self.name)
         by_event_name = _index(self.events, "name", "event", self.name)
         _index(self.functions, "function_id", "function ID", self.name)
-        codecs = {}
+        codecs, hk_packets = {}, {}
         for hk in self.housekeeping:
             missing = [p for p in hk.parameters if p not in by_param_name]
             if missing:
                 raise DictionaryError(f"{self.name}: housekeeping set {hk.name} names unknown {missing}")
-            codecs[hk.sid] = RecordCodec([by_param_name[p] for p in hk.parameters], strict=False)
+            fields = [by_param_name[p] for p in hk.parameters]
+            codecs[hk.sid] = RecordCodec(fields, strict=False)
+            hk_packets[hk.sid] = HousekeepingPacketCodec(self.apid, hk.sid, fields)
+        function_packets = {f.name: FunctionPacketCodec(self.apid, f.name, f.function_id or 0, f.args)
+                            for f in self.functions}
         commands = (*standard_commands(self), *self.functions)
         state = {
             "commands": commands,
@@ -162,6 +170,10 @@ class Device:
             "_sets": {**by_set_name, **by_sid},
             "_events": {**by_event_name, **by_event_id},
             "_hk_codecs": codecs,
+            "_hk_packets": hk_packets,
+            "_hk_packets_by_key": {sid.to_bytes(2, "big"): c for sid, c in hk_packets.items()},
+            "_function_packets": function_packets,
+            "_function_packets_by_key": {c.function_id.to_bytes(2, "big"): c for c in function_packets.values()},
         }
         for key, value in state.items():
             object.__setattr__(self, key, value)
@@ -177,9 +189,7 @@ class Device:
 
     def command_for(self, service: int, subtype: int, app_data: bytes) -> Command:
         """The command a TC's service, subtype (and function ID for 8,1) select."""
-        if (service, subtype) == (8, 1):
-            from protocols.services.functions import function_id
-
+        if service == 8 and subtype == 1:
             fid = function_id(app_data)
             try:
                 return self._functions[fid]  # type: ignore[attr-defined]
@@ -232,8 +242,6 @@ class Device:
 
     def decode_hk(self, app_data: bytes) -> tuple[HousekeepingSet, tuple[Value, ...]]:
         """The set and its engineering values from TM[3,25] app data."""
-        from protocols.services.housekeeping import report_sid
-
         sid = report_sid(app_data)
         hk = self.hk_set(sid)
         codec = self._hk_codecs[sid]  # type: ignore[attr-defined]
@@ -247,10 +255,40 @@ class Device:
         event = self.event(key)
         return event, event.id.to_bytes(2, "big") + event.codec.encode_values(values)
 
+    # whole packets, fused fast path ------------------------------------------------------------------------
+    def hk_codec(self, key: str | int) -> HousekeepingPacketCodec:
+        """The fused TM[3,25] codec of one housekeeping set (by name or SID)."""
+        return self._hk_packets[self.hk_set(key).sid]  # type: ignore[attr-defined]
+
+    def function_codec(self, name: str) -> FunctionPacketCodec:
+        """The fused TC[8,1] codec of one function."""
+        try:
+            return self._function_packets[name]  # type: ignore[attr-defined]
+        except KeyError:
+            self.command(name)  # unknown names raise UnknownCommandError listing the commands
+            raise field_error(UnknownCommandError, "command", name, "is not a TC[8,1] function") from None
+
+    def decode_hk_packet(self, raw: bytes) -> HousekeepingReport:
+        """Decode a whole TM[3,25] packet of this device to engineering values."""
+        codec = self._hk_packets_by_key.get(raw[19:21])  # type: ignore[attr-defined]
+        if codec is None:
+            tm = PusTm.unpack(raw)
+            hk, values = self.decode_hk(tm.app_data)  # raises the precise error for an unknown SID
+            return HousekeepingReport(hk.sid, values, tm.seq_count, tm.msg_counter, tm.time_ns)
+        return codec.decode(raw)
+
+    def decode_function_packet(self, raw: bytes) -> FunctionCall:
+        """Decode a whole TC[8,1] packet of this device to the function name and named arguments."""
+        codec = self._function_packets_by_key.get(raw[11:13])  # type: ignore[attr-defined]
+        if codec is None:
+            tc = PusTc.unpack(raw)
+            command = self.command_for(tc.service, tc.subtype, tc.app_data)  # raises for unknown functions
+            return FunctionCall(command.name, command.decode(self, tc.app_data), tc.seq_count, tc.ack_flags,
+                                tc.source_id)
+        return codec.decode(raw)
+
     def decode_event(self, app_data: bytes) -> tuple[Event, dict[str, Value]]:
         """The event definition and its data values from TM[5,x] app data."""
-        from protocols.services.events import event_id
-
         event = self.event(event_id(app_data))
         if len(app_data) != 2 + event.codec.size:
             raise field_error(TruncatedError if len(app_data) < 2 + event.codec.size else ArgumentError,
