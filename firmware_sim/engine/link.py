@@ -111,6 +111,7 @@ class Link:
         self.faults = LinkFaults()
         self.taps: list[Tap] = []
         self._free_at_ns = {id(a): 0, id(b): 0}
+        self._ns_per_octet_x_baud = BITS_PER_OCTET * NS_PER_S
         a.link = b.link = self
 
     def octet_time_ns(self, octets: int) -> int:
@@ -119,19 +120,26 @@ class Link:
 
     def carry(self, sender: Port, packet: bytes, frame: bytes) -> None:
         """Serialise ``frame`` after anything already on the wire this way, apply faults, deliver at the end."""
-        receiver = self.b if sender is self.a else self.a
-        now = self.scheduler.now_ns
+        forward = sender is self.a
+        receiver = self.b if forward else self.a
+        scheduler = self.scheduler
+        now = scheduler.now_ns
         for tap in self.taps:
-            tap(now, self.name, "a>b" if sender is self.a else "b>a", packet)
-        start = max(now, self._free_at_ns[id(sender)])
-        end = start + self.octet_time_ns(len(frame))
-        self._free_at_ns[id(sender)] = end
-        delivered = self._apply_faults(frame)
-        if delivered is None:
-            return
-        arrival = end + self.faults.extra_delay_ns
-        period = self.scheduler.clock.period_ns
-        self.scheduler.at(-(-arrival // period), lambda: receiver.receive(delivered))
+            tap(now, self.name, "a>b" if forward else "b>a", packet)
+        key = id(sender)
+        start = self._free_at_ns[key]
+        if start < now:
+            start = now
+        end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud)
+        self._free_at_ns[key] = end
+        faults = self.faults
+        if faults.cut or faults.drop_next or faults.drop_probability or faults.corrupt_next or faults.bit_error_rate:
+            delivered = self._apply_faults(frame)
+            if delivered is None:
+                return
+            frame = delivered
+        period = scheduler.clock.period_ns
+        scheduler.call_at(-(-(end + faults.extra_delay_ns) // period), receiver.receive, frame)
 
     def _apply_faults(self, frame: bytes) -> bytes | None:
         faults = self.faults

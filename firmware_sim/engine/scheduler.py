@@ -5,12 +5,14 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 from firmware_sim.engine.clock import Clock
 from firmware_sim.engine.pacing import AsFastAsPossible, Pacing
 from firmware_sim.errors import SimError
 
 Action = Callable[[], None]
+_NO_ARG = object()
 
 
 class Timer:
@@ -36,7 +38,8 @@ class Scheduler:
         self.pacing = pacing or AsFastAsPossible()
         self.cycle = 0
         self.events_run = 0
-        self._heap: list[tuple[int, int, int, Timer]] = []
+        self._paced = not isinstance(self.pacing, AsFastAsPossible)
+        self._heap: list[tuple[int, int, int, Timer | None, Callable[..., None], object]] = []
         self._order = count()
         self._stopped = False
 
@@ -51,10 +54,16 @@ class Scheduler:
         return self.clock.seconds(self.cycle)
 
     def at(self, cycle: int, action: Action, priority: int = 0) -> Timer:
-        """Run ``action`` at ``cycle`` (now if it is in the past)."""
+        """Run ``action`` at ``cycle`` (now if it is in the past); the returned timer can cancel it."""
         timer = Timer(action, 0)
-        heapq.heappush(self._heap, (max(cycle, self.cycle), priority, next(self._order), timer))
+        heapq.heappush(self._heap, (max(cycle, self.cycle), priority, next(self._order), timer, action, _NO_ARG))
         return timer
+
+    def call_at(self, cycle: int, function: Callable[[Any], None], argument: Any, priority: int = 0) -> None:
+        """Run ``function(argument)`` at ``cycle``: the cheapest way to schedule, not cancellable."""
+        if cycle < self.cycle:
+            cycle = self.cycle
+        heapq.heappush(self._heap, (cycle, priority, next(self._order), None, function, argument))
 
     def after(self, cycles: int, action: Action, priority: int = 0) -> Timer:
         """Run ``action`` ``cycles`` cycles from now (0: later in this cycle)."""
@@ -70,15 +79,16 @@ class Scheduler:
             raise SimError(f"period={period}: a repeating action needs a period of at least one cycle")
         timer = Timer(action, period)
         start = self.cycle + period if first is None else max(first, self.cycle)
-        heapq.heappush(self._heap, (start, priority, next(self._order), timer))
+        heapq.heappush(self._heap, (start, priority, next(self._order), timer, action, _NO_ARG))
         return timer
 
     @property
     def next_due(self) -> int | None:
         """The next cycle with something to do, or None when nothing is scheduled."""
-        while self._heap and self._heap[0][3].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0][0] if self._heap else None
+        heap = self._heap
+        while heap and heap[0][3] is not None and heap[0][3].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def stop(self) -> None:
         """Make ``run`` return after the current action."""
@@ -90,20 +100,27 @@ class Scheduler:
         if due is None:
             return False
         self._advance(due)
-        heap = self._heap
+        heap, pop, push = self._heap, heapq.heappop, heapq.heappush
+        run = 0
         while heap and heap[0][0] == due:
-            _, priority, _, timer = heapq.heappop(heap)
-            if timer.cancelled:
-                continue
-            if timer.period:
-                heapq.heappush(heap, (due + timer.period, priority, next(self._order), timer))
-            self.events_run += 1
-            timer.action()
+            _, priority, _, timer, function, argument = pop(heap)
+            if timer is not None:
+                if timer.cancelled:
+                    continue
+                if timer.period:
+                    push(heap, (due + timer.period, priority, next(self._order), timer, function, argument))
+            run += 1
+            if argument is _NO_ARG:
+                function()
+            else:
+                function(argument)
+        self.events_run += run
         return True
 
     def _advance(self, cycle: int) -> None:
         if cycle > self.cycle:
-            self.pacing.wait_until(self.clock.ns(cycle))
+            if self._paced:
+                self.pacing.wait_until(self.clock.ns(cycle))
             self.cycle = cycle
 
     def run(self, until_cycle: int | None = None, until: Callable[[], bool] | None = None) -> bool:

@@ -27,9 +27,12 @@ def check_max_packet_size(value: object) -> int:
 
 def require_packet(packet: object, max_packet_size: int = MAX_PACKET_SIZE) -> bytes:
     """``packet`` as bytes if it is one whole space packet a framer may send, else FramingError."""
-    if not isinstance(packet, bytes | bytearray | memoryview):
+    if type(packet) is bytes:
+        data = packet
+    elif isinstance(packet, bytes | bytearray | memoryview):
+        data = bytes(packet)
+    else:
         raise field_error(FramingError, "packet", type(packet).__name__, "a packet is bytes")
-    data = bytes(packet)
     size = len(data)
     if not MIN_PACKET_SIZE <= size <= max_packet_size:
         raise field_error(FramingError, "packet_size", size,

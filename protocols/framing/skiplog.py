@@ -33,6 +33,11 @@ class SkipLog:
         self._start, self._reason = start, reason
         self._grow(start, stop)
 
+    @property
+    def open(self) -> bool:
+        """True while a run of bad octets is open (not yet reported)."""
+        return bool(self._reason)
+
     def close(self) -> None:
         """End the open run, reporting it if it holds any octets."""
         if self._reason and self._stop > self._start:

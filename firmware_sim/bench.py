@@ -1,0 +1,160 @@
+"""The whole emulated lander on one virtual clock: flight-software stand-in, device links, device models."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from firmware_sim.devices.base import DeviceModel
+from firmware_sim.engine.clock import Clock
+from firmware_sim.engine.link import Link, Port
+from firmware_sim.engine.pacing import Pacing
+from firmware_sim.engine.scheduler import Scheduler
+from firmware_sim.errors import ConfigurationError
+from firmware_sim.fsw.standin import FlightSoftware
+from firmware_sim.fsw.telemetry import TelemetryStore
+from firmware_sim.scenario.model import BenchSettings, LinkSettings
+from protocols.dictionary import Dictionary, default_dictionary
+from protocols.errors import ProtocolError
+from protocols.timecode import datetime_to_utc_ns, utc_to_tai_ns
+
+DEFAULT_EPOCH_UTC = "2024-06-01T22:23:00Z"
+"""Chang'e-6 touchdown on the far side."""
+
+ModelClass = Callable[..., DeviceModel]
+
+
+class PacketDigest:
+    """SHA-256 over every packet put on any link, in order, and the count of packets per APID."""
+
+    def __init__(self, dictionary: Dictionary) -> None:
+        self._hash = hashlib.sha256()
+        self.per_apid: dict[int, int] = {}
+        self.total = 0
+        self._owner = {d.apid: d.name for d in dictionary.devices}
+
+    def tap(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
+        """Link tap: hash the packet; count it once, on the link of the device its APID belongs to."""
+        self._hash.update(packet)
+        self.total += 1
+        apid = ((packet[0] & 0x07) << 8) | packet[1]
+        if self._owner.get(apid) == link:
+            self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
+
+    def hexdigest(self) -> str:
+        """The digest so far."""
+        return self._hash.hexdigest()
+
+
+def epoch_tai_ns(start_utc: str) -> int:
+    """Mission time (ns since 1958 TAI) of an ISO-8601 UTC instant such as 2024-06-01T22:23:00Z."""
+    try:
+        moment = datetime.fromisoformat(start_utc.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigurationError(f"start={start_utc!r}: not an ISO-8601 time such as {DEFAULT_EPOCH_UTC}") from None
+    try:
+        return utc_to_tai_ns(datetime_to_utc_ns(moment))
+    except ProtocolError as exc:
+        raise ConfigurationError(f"start={start_utc!r}: {exc}") from None
+
+
+class Bench:
+    """Flight software, the three devices and their links, wired and seeded from one scenario seed."""
+
+    def __init__(self, settings: BenchSettings | None = None, seed: int = 0, start_utc: str = DEFAULT_EPOCH_UTC,
+                 pacing: Pacing | None = None, watch: list[str] | None = None,
+                 models: Mapping[str, ModelClass] | None = None, dictionary: Dictionary | None = None) -> None:
+        from firmware_sim.devices import model_classes
+
+        self.settings = settings or BenchSettings()
+        self.seed = seed
+        self.clock = Clock(self.settings.clock_hz)
+        self.scheduler = Scheduler(self.clock, pacing)
+        self.dictionary = dictionary or default_dictionary()
+        self.epoch_ns = epoch_tai_ns(start_utc)
+        self.store = TelemetryStore(watch)
+        self.fsw = FlightSoftware(self.scheduler, self.dictionary, self.store)
+        self.digest = PacketDigest(self.dictionary)
+        self.devices: dict[str, DeviceModel] = {}
+        self.links: dict[str, Link] = {}
+        unknown = set(self.settings.devices) - set(self.dictionary.names)
+        if unknown:
+            raise ConfigurationError(f"bench.devices: unknown device {sorted(unknown)[0]!r}; "
+                                     f"devices: {', '.join(self.dictionary.names)}")
+        for name, model_class in (models or model_classes()).items():
+            link_settings = self.settings.links.get(name, LinkSettings())
+            model = model_class(self.scheduler, self.rng(name), epoch_ns=self.epoch_ns,
+                                options=self.settings.devices.get(name, {}))
+            fsw_port, device_port = Port(f"fsw.{name}", link_settings.framing), Port(name, link_settings.framing)
+            link = Link(name, self.scheduler, fsw_port, device_port, link_settings.baud, self.rng(f"link.{name}"))
+            link.taps.append(self.digest.tap)
+            self.fsw.attach(name, fsw_port)
+            model.attach(device_port)
+            self.devices[name] = model
+            self.links[name] = link
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The random generator of one node: derived from the bench seed and the node's name only."""
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+    @property
+    def now_s(self) -> float:
+        """Virtual seconds since T0."""
+        return self.scheduler.now_s
+
+    def run(self, seconds: float | None = None, until: Callable[[], bool] | None = None) -> bool:
+        """Advance virtual time by ``seconds`` and/or until ``until()`` holds; True if the predicate came true."""
+        end = None if seconds is None else self.scheduler.cycle + self.clock.cycles(seconds)
+        return self.scheduler.run(until_cycle=end, until=until)
+
+    def inject(self, target: str, fault: str, params: Mapping[str, Any] | None = None) -> None:
+        """Inject a fault into a device (``sampler``) or a link (``link.sampler``)."""
+        params = dict(params or {})
+        if target.startswith("link."):
+            link = self.links.get(target[5:])
+            if link is None:
+                known = ", ".join("link." + n for n in self.links)
+                raise ConfigurationError(f"fault target {target!r}: links are {known}")
+            apply_link_fault(link, fault, params)
+            return
+        device = self.devices.get(target)
+        if device is None:
+            raise ConfigurationError(f"fault target {target!r}: devices are {', '.join(self.devices)}")
+        device.inject(fault, **params)
+
+
+LINK_FAULTS = ("drop", "corrupt", "delay", "cut", "restore", "bit-errors", "clear")
+
+
+def apply_link_fault(link: Link, fault: str, params: dict[str, Any]) -> None:
+    """Set one of a link's fault hooks from a scenario's fault table."""
+    faults = link.faults
+    try:
+        if fault == "drop":
+            faults.drop_next += int(params.pop("count", 1))
+            faults.drop_probability = float(params.pop("probability", faults.drop_probability))
+        elif fault == "corrupt":
+            faults.corrupt_next += int(params.pop("count", 1))
+        elif fault == "bit-errors":
+            faults.bit_error_rate = float(params.pop("rate"))
+        elif fault == "delay":
+            faults.extra_delay_ns = int(float(params.pop("seconds")) * 1e9)
+        elif fault == "cut":
+            faults.cut = True
+        elif fault == "restore":
+            faults.cut = False
+        elif fault == "clear":
+            faults.clear()
+        else:
+            raise ConfigurationError(f"link fault {fault!r}: link faults are {', '.join(LINK_FAULTS)}")
+    except KeyError as missing:
+        raise ConfigurationError(f"link fault {fault}: missing parameter {missing}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"link fault {fault}: {exc}") from None
+    if params:
+        raise ConfigurationError(f"link fault {fault}: unexpected parameter {sorted(params)[0]!r}")

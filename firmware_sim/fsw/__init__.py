@@ -1,0 +1,1 @@
+"""The built-in flight-software stand-in: routes commands, collects telemetry, stores and forwards downlink."""

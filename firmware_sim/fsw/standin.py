@@ -1,0 +1,198 @@
+"""The flight-software stand-in: commands devices by name, decodes their telemetry, stores and forwards downlink."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from firmware_sim.engine.link import Port
+from firmware_sim.engine.scheduler import Scheduler, Timer
+from firmware_sim.errors import ConfigurationError
+from firmware_sim.fsw.telemetry import EventRecord, TelemetryStore, Verification
+from protocols.describe import describe
+from protocols.dictionary import Dictionary
+from protocols.errors import ProtocolError
+from protocols.pus import PusTc
+from protocols.services import verification
+from protocols.services.events import Severity
+from protocols.spacepacket import SequenceCounter
+
+LINK_UP = "locked"
+STORE_LIMIT_OCTETS = 64 * 1024 * 1024
+
+
+@dataclass
+class FswCounters:
+    """What the stand-in handled."""
+
+    tc_sent: int = 0
+    tc_uplinked: int = 0
+    tc_unroutable: int = 0
+    tm_received: int = 0
+    tm_undecodable: int = 0
+    tm_forwarded: int = 0
+    tm_stored: int = 0
+    tm_store_dropped: int = 0
+
+
+class FlightSoftware:
+    """Routes TCs to devices by APID, collects their TM, and hands it to the relay radio for downlink.
+
+    While the radio reports no lock on the relay, downlink TM is kept in a bounded store (oldest dropped
+    first, counted) and forwarded, paced at the radio's downlink rate, once the link is back.
+    """
+
+    def __init__(self, scheduler: Scheduler, dictionary: Dictionary, store: TelemetryStore | None = None,
+                 relay: str | None = "relay", source_id: int = 1,
+                 store_limit_octets: int = STORE_LIMIT_OCTETS) -> None:
+        self.scheduler = scheduler
+        self.dictionary = dictionary
+        self.store = store or TelemetryStore()
+        self.relay = relay
+        self.source_id = source_id
+        self.store_limit_octets = store_limit_octets
+        self.counters = FswCounters()
+        self.ports: dict[str, Port] = {}
+        self.verifications: dict[tuple[int, int], Verification] = {}
+        self.listeners: list[Callable[[str, bytes], None]] = []
+        self.on_verification: Callable[[Verification], None] | None = None
+        self._seq = SequenceCounter()
+        self._stored: deque[bytes] = deque()
+        self._stored_octets = 0
+        self._drain: Timer | None = None
+
+    # wiring ----------------------------------------------------------------------------------------------
+    def attach(self, device: str, port: Port) -> None:
+        """Connect the stand-in to a device's link."""
+        self.dictionary.device(device)
+        self.ports[device] = port
+        port.handler = lambda raw: self._on_packet(device, raw)
+
+    # commanding --------------------------------------------------------------------------------------------
+    def send(self, device: str, command: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> Verification:
+        """Send a command by name (engineering-unit arguments); returns its growing verification record."""
+        target = self.dictionary.device(device)
+        port = self.ports.get(device)
+        if port is None:
+            raise ConfigurationError(f"flight software has no link to {device}")
+        spec, app_data = target.encode_command(command, args or {})
+        seq = self._seq.next(target.apid)
+        raw = PusTc(target.apid, spec.service, spec.subtype, app_data, seq, self.source_id, ack).pack()
+        record = Verification(device, command, seq, self.scheduler.now_ns)
+        self.verifications[(target.apid, seq)] = record
+        self.counters.tc_sent += 1
+        port.send(raw)
+        return record
+
+    def route(self, raw: bytes) -> bool:
+        """Send a TC (e.g. uplinked from the ground) to the device that owns its APID."""
+        apid = ((raw[0] & 0x07) << 8) | raw[1] if len(raw) >= 2 else -1
+        device = self.dictionary.find_apid(apid)
+        port = self.ports.get(device.name) if device else None
+        if port is None:
+            self.counters.tc_unroutable += 1
+            return False
+        port.send(raw)
+        return True
+
+    # telemetry in ------------------------------------------------------------------------------------------
+    def _on_packet(self, source: str, raw: bytes) -> None:
+        if len(raw) > 0 and raw[0] & 0x10:  # a TC: only the radio delivers those (uplink from the ground)
+            self.counters.tc_uplinked += 1
+            self.route(raw)
+            return
+        self.counters.tm_received += 1
+        self._decode(source, raw)
+        for listener in self.listeners:
+            listener(source, raw)
+        if self.relay is not None:
+            self._downlink(raw)
+
+    def _decode(self, source: str, raw: bytes) -> None:
+        device = self.dictionary.device(source)
+        now = self.scheduler.now_ns
+        try:
+            if len(raw) > 8 and raw[7] == 3 and raw[8] == 25:
+                report = device.decode_hk_packet(raw)
+                self.store.update(source, now, device.hk_set(report.sid).parameters, report.values)
+                return
+            view = describe(raw, self.dictionary)
+        except ProtocolError:
+            self.counters.tm_undecodable += 1
+            return
+        if view.error:
+            self.counters.tm_undecodable += 1
+            return
+        if view.service == verification.SERVICE:
+            self._on_verification(view.fields, view.name or "", now)
+        elif view.service == 5 and view.name and view.name.startswith("event:"):
+            data = {k: v for k, v in view.fields.items() if k != "severity"}
+            self.store.add_event(EventRecord(now, source, view.name[6:], Severity(view.subtype or 1).name.lower(),
+                                             data))
+            if source == self.relay and view.name == "event:link-acquired":
+                self._start_drain()
+        elif view.name == "param-report":
+            self.store.update(source, now, view.fields.keys(), view.fields.values())
+
+    def _on_verification(self, fields: dict[str, Any], stage: str, now: int) -> None:
+        target = self.dictionary.find_apid(fields["request_apid"])
+        if target is None:
+            return
+        record = self.verifications.get((target.apid, fields["request_seq_count"]))
+        if record is None:
+            return
+        record.stages.append((now, stage))
+        if not fields.get("ok", True):
+            record.failure = str(fields.get("failure"))
+        if self.on_verification is not None:
+            self.on_verification(record)
+
+    # downlink: store and forward ---------------------------------------------------------------------------
+    def link_up(self) -> bool:
+        """True while the radio reports lock on the relay."""
+        return self.store.get(self.relay or "", "link_state") == LINK_UP
+
+    def _downlink(self, raw: bytes) -> None:
+        port = self.ports.get(self.relay or "")
+        if port is None:
+            return
+        if self.link_up() and not self._stored:
+            self.counters.tm_forwarded += 1
+            port.send(raw)
+            return
+        self._stored.append(raw)
+        self._stored_octets += len(raw)
+        self.counters.tm_stored += 1
+        while self._stored_octets > self.store_limit_octets:
+            self._stored_octets -= len(self._stored.popleft())
+            self.counters.tm_store_dropped += 1
+        if self.link_up():
+            self._start_drain()
+
+    @property
+    def stored(self) -> int:
+        """Packets waiting in the store for the link."""
+        return len(self._stored)
+
+    def _start_drain(self) -> None:
+        if self._drain is None and self._stored:
+            self._drain = self.scheduler.every(self.scheduler.clock.cycles(1.0), self._drain_second,
+                                               first=self.scheduler.cycle)
+
+    def _drain_second(self) -> None:
+        """Forward one second's worth of stored TM at the radio's downlink rate."""
+        port = self.ports.get(self.relay or "")
+        if not self._stored or port is None or not self.link_up():
+            if self._drain is not None:
+                self._drain.cancel()
+                self._drain = None
+            return
+        budget = max(256, int(self.store.get(self.relay or "", "downlink_rate", 1400) or 1400) // 8)
+        while self._stored and budget > 0:
+            raw = self._stored.popleft()
+            self._stored_octets -= len(raw)
+            budget -= len(raw)
+            self.counters.tm_forwarded += 1
+            port.send(raw)

@@ -1,0 +1,262 @@
+"""Run a scenario on a bench: the timeline, the faults, the expectations, the phases — and what happened."""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from firmware_sim.bench import Bench
+from firmware_sim.engine.pacing import Pacing
+from firmware_sim.engine.scheduler import Timer
+from firmware_sim.errors import SimError
+from firmware_sim.fsw.telemetry import TelemetryStore, Verification
+from firmware_sim.scenario.model import Condition, EventCondition, Expectation, Scenario, Step
+from protocols.errors import ProtocolError
+
+NS_PER_S = 1_000_000_000
+CHECK_PERIOD_S = 1.0
+GRACE_NS = 60 * NS_PER_S
+"""How long a run goes on after its timeline finished, when the scenario gives no duration."""
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">=": operator.ge, ">": operator.gt,
+}
+
+
+def holds(condition: Condition | EventCondition, store: TelemetryStore, events_before: int = 0) -> bool:
+    """Whether a condition holds now (an event condition: raised more often than ``events_before``)."""
+    if isinstance(condition, EventCondition):
+        return store.event_count(condition.device, condition.event) > events_before
+    value = store.get(condition.device, condition.parameter)
+    if value is None:
+        return False
+    try:
+        return _OPS[condition.op](value, condition.value)
+    except TypeError:
+        return False
+
+
+@dataclass
+class StepResult:
+    """What became of one timeline step."""
+
+    index: int
+    step: Step
+    fired_ns: int | None = None
+    verification: Verification | None = None
+    outcome: str = "pending"  # pending, sent, completed, failed, timed-out, error
+    detail: str = ""
+
+
+@dataclass
+class ExpectationResult:
+    """Whether an expectation held, and when it was decided."""
+
+    expectation: Expectation
+    passed: bool | None = None
+    decided_ns: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class RunResult:
+    """Everything a summary needs."""
+
+    scenario: Scenario
+    bench: Bench
+    steps: list[StepResult]
+    expectations: list[ExpectationResult]
+    phases: list[tuple[str, int]]
+    faults: list[tuple[int, str, str, dict[str, Any]]]
+    wall_time_s: float
+    interrupted: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation passed and the run was not cut short."""
+        return not self.interrupted and all(e.passed for e in self.expectations)
+
+
+class ScenarioRun:
+    """Drives a bench through a scenario in virtual time."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, pacing: Pacing | None = None,
+                 watch: list[str] | None = None) -> None:
+        self.scenario = scenario
+        watched = set(watch or ()) | {f"{e.condition.device}.{e.condition.parameter}" for e in scenario.expectations
+                                      if isinstance(e.condition, Condition)}
+        self.bench = Bench(scenario.bench, scenario.seed if seed is None else seed, scenario.start_utc, pacing,
+                           watch=sorted(watched))
+        self.scheduler = self.bench.scheduler
+        self.steps = [StepResult(i, s) for i, s in enumerate(scenario.timeline)]
+        self.expectations = [ExpectationResult(e) for e in scenario.expectations]
+        self.phases: list[tuple[str, int]] = []
+        self.faults: list[tuple[int, str, str, dict[str, Any]]] = []
+        self.errors: list[str] = []
+        self._current = 0
+        self._waiting_when: tuple[StepResult, int] | None = None
+        self._timeout: Timer | None = None
+        self.timeline_done_ns: int | None = None if self.steps else 0
+        self.bench.fsw.on_verification = self._on_verification
+        for fault in scenario.faults:
+            self.scheduler.at(self._cycle(fault.at_ns), lambda f=fault: self._inject(f.target, f.fault, f.params))
+        for result in self.expectations:
+            deadline = result.expectation.before_ns
+            if deadline is not None:
+                self.scheduler.at(self._cycle(deadline), lambda r=result: self._deadline(r), priority=10)
+        self.scheduler.every(self.bench.clock.cycles(CHECK_PERIOD_S), self._check, priority=5,
+                             first=self.scheduler.cycle)
+        self.scheduler.at(0, self._arm_next)
+
+    def _cycle(self, ns: int) -> int:
+        return self.bench.clock.cycles_ns(ns)
+
+    # timeline -----------------------------------------------------------------------------------------------
+    def _arm_next(self) -> None:
+        if self._current >= len(self.steps):
+            if self.timeline_done_ns is None:
+                self.timeline_done_ns = self.scheduler.now_ns
+            return
+        result = self.steps[self._current]
+        step = result.step
+        if step.when is not None:
+            baseline = (self.bench.store.event_count(step.when.device, step.when.event)
+                        if isinstance(step.when, EventCondition) else 0)
+            self._waiting_when = (result, baseline)
+            self._check()
+        elif step.at_ns is not None:
+            self.scheduler.at(self._cycle(step.at_ns), lambda: self._fire(result))
+        elif step.after_ns:
+            self.scheduler.after_ns(step.after_ns, lambda: self._fire(result))
+        else:
+            self._fire(result)
+
+    def _fire(self, result: StepResult) -> None:
+        step = result.step
+        now = self.scheduler.now_ns
+        result.fired_ns = now
+        if step.phase:
+            self.phases.append((step.phase, now))
+        if step.command is None or step.device is None:
+            result.outcome = "completed"
+            self._advance()
+            return
+        try:
+            result.verification = self.bench.fsw.send(step.device, step.command, step.args)
+        except (ProtocolError, SimError) as exc:
+            result.outcome, result.detail = "error", str(exc)
+            self.errors.append(f"step {result.index + 1} (line {step.line}): {exc}")
+            self._advance()
+            return
+        result.outcome = "sent"
+        if step.wait == "none":
+            self._advance()
+            return
+        if step.timeout_ns:
+            self._timeout = self.scheduler.after_ns(step.timeout_ns, lambda: self._timed_out(result))
+
+    def _on_verification(self, record: Verification) -> None:
+        if self._current >= len(self.steps):
+            return
+        result = self.steps[self._current]
+        if result.verification is not record:
+            return
+        if record.failed:
+            result.outcome, result.detail = "failed", record.failure or ""
+        elif record.completed:
+            result.outcome = "completed"
+        elif not (result.step.wait == "acceptance" and record.accepted):
+            return
+        self._advance()
+
+    def _timed_out(self, result: StepResult) -> None:
+        if self._current < len(self.steps) and self.steps[self._current] is result and result.outcome == "sent":
+            result.outcome = "timed-out"
+            result.detail = f"no completion within {result.step.timeout_ns / NS_PER_S:g} s"
+            self._advance()
+
+    def _advance(self) -> None:
+        if self._timeout is not None:
+            self._timeout.cancel()
+            self._timeout = None
+        self._current += 1
+        self.scheduler.after(0, self._arm_next)
+
+    # conditions, expectations, faults -----------------------------------------------------------------------
+    def _check(self) -> None:
+        store = self.bench.store
+        if self._waiting_when is not None:
+            result, baseline = self._waiting_when
+            assert result.step.when is not None
+            if holds(result.step.when, store, baseline):
+                self._waiting_when = None
+                delay = result.step.after_ns or 0
+                self.scheduler.after_ns(delay, lambda: self._fire(result))
+        for exp in self.expectations:
+            if exp.passed is None and exp.expectation.before_ns is not None and holds(exp.expectation.condition, store):
+                exp.passed, exp.decided_ns = True, self.scheduler.now_ns
+
+    def _deadline(self, result: ExpectationResult) -> None:
+        self._check()
+        if result.passed is None:
+            result.passed, result.decided_ns = False, self.scheduler.now_ns
+            result.detail = f"{_describe(result.expectation.condition, self.bench.store)} at the deadline"
+
+    def _inject(self, target: str, fault: str, params: dict[str, Any]) -> None:
+        try:
+            self.bench.inject(target, fault, params)
+        except SimError as exc:
+            self.errors.append(f"fault {fault} on {target}: {exc}")
+            return
+        self.faults.append((self.scheduler.now_ns, target, fault, dict(params)))
+
+    # running -------------------------------------------------------------------------------------------------
+    def finished(self) -> bool:
+        """True when the scenario's duration is reached, or the timeline is done and nothing is pending."""
+        now = self.scheduler.now_ns
+        if self.scenario.duration_ns is not None:
+            return now >= self.scenario.duration_ns
+        if self.timeline_done_ns is None or now < self.timeline_done_ns + GRACE_NS:
+            return False
+        return all(e.passed is not None or e.expectation.before_ns is None for e in self.expectations)
+
+    def run(self, until_ns: int | None = None, progress: Callable[[int, int | None], None] | None = None,
+            chunk_s: float = 600.0) -> RunResult:
+        """Run to the end (or ``until_ns``); ``progress(now_ns, end_ns)`` is called between chunks."""
+        wall0 = time.perf_counter()
+        end = self.scenario.duration_ns if until_ns is None else until_ns
+        interrupted = False
+        try:
+            while not self.finished() and (until_ns is None or self.scheduler.now_ns < until_ns):
+                target = self.scheduler.cycle + self.bench.clock.cycles(chunk_s)
+                if until_ns is not None:
+                    target = min(target, self._cycle(until_ns))
+                self.scheduler.run(until_cycle=target, until=self.finished)
+                if progress is not None:
+                    progress(self.scheduler.now_ns, end)
+        except KeyboardInterrupt:
+            interrupted = True
+        self._final_check()
+        return RunResult(self.scenario, self.bench, self.steps, self.expectations, self.phases, self.faults,
+                         time.perf_counter() - wall0, interrupted, self.errors)
+
+    def _final_check(self) -> None:
+        self._check()
+        now = self.scheduler.now_ns
+        for exp in self.expectations:
+            if exp.passed is None:
+                exp.passed = holds(exp.expectation.condition, self.bench.store)
+                exp.decided_ns = now
+                if not exp.passed:
+                    when = "not reached before the run ended" if exp.expectation.before_ns is not None else "at the end"
+                    exp.detail = f"{_describe(exp.expectation.condition, self.bench.store)} {when}"
+
+
+def _describe(condition: Condition | EventCondition, store: TelemetryStore) -> str:
+    if isinstance(condition, EventCondition):
+        return f"{condition.device} event {condition.event} not seen"
+    return f"{condition.device}.{condition.parameter} = {store.get(condition.device, condition.parameter)!r}"

@@ -1,0 +1,107 @@
+"""A scenario as data: bench settings, a timeline of commands, faults to inject, expectations to check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+COMPARISONS = ("<", "<=", "==", "!=", ">=", ">")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A telemetry condition: ``device.parameter <op> value`` (value a number or an enum label)."""
+
+    device: str
+    parameter: str
+    op: str
+    value: float | str
+    text: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class EventCondition:
+    """An event condition: ``device`` raised event ``event`` (``sampler.event:drill-stall``)."""
+
+    device: str
+    event: str
+    text: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """One device link: UART baud rate and framing."""
+
+    baud: int = 115_200
+    framing: str = "asm"
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """The bench: clock rate, links per device, per-device model options."""
+
+    clock_hz: int = 1000
+    links: dict[str, LinkSettings] = field(default_factory=dict)
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One timeline step: when (absolute, after the previous step, or on a condition), then a command.
+
+    Exactly one of ``at_ns`` (since T0), ``after_ns`` (after the previous step completed) or ``when`` is set;
+    ``when`` may carry ``after_ns`` too (wait that long once the condition holds). ``wait`` says what
+    "completed" means for the next step: "completion" (TM[1,7]/[1,8]), "acceptance" or "none" (sent).
+    A step with no command only marks a phase.
+    """
+
+    line: int | None
+    device: str | None = None
+    command: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    at_ns: int | None = None
+    after_ns: int | None = None
+    when: Condition | EventCondition | None = None
+    wait: str = "completion"
+    timeout_ns: int | None = None
+    phase: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """A fault to inject at a time: on a device (``target = "sampler"``) or a link (``target = "link.sampler"``)."""
+
+    line: int | None
+    at_ns: int
+    target: str
+    fault: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A condition that must hold before a deadline (or at the end of the run when ``before_ns`` is None)."""
+
+    line: int | None
+    name: str
+    condition: Condition | EventCondition
+    before_ns: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything a run needs, read from one TOML file."""
+
+    name: str
+    path: str
+    seed: int = 0
+    start_utc: str = "2024-06-01T22:23:00Z"
+    duration_ns: int | None = None
+    description: str = ""
+    bench: BenchSettings = field(default_factory=BenchSettings)
+    timeline: tuple[Step, ...] = ()
+    faults: tuple[FaultSpec, ...] = ()
+    expectations: tuple[Expectation, ...] = ()

@@ -1,0 +1,76 @@
+"""``farside run``: run a scenario headless (the built-in reference mission by default) and summarise it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from firmware_sim.errors import SimError
+from firmware_sim.missions import REFERENCE, builtin_names, builtin_path
+from hil.cli.output import fail
+
+EXIT_PASSED, EXIT_FAILED = 0, 1
+
+
+def _scenario_path(scenario: str | None) -> Path:
+    if scenario is None:
+        return builtin_path(REFERENCE)
+    path = Path(scenario)
+    if not path.exists() and scenario in builtin_names():
+        return builtin_path(scenario)
+    return path
+
+
+@click.command("run")
+@click.argument("scenario", required=False, metavar="[SCENARIO]")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="override the scenario's seed")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="write summary.json and plots (PNG) into this directory")
+@click.option("--until", "until", metavar="T", help="stop at this virtual time, e.g. T+6h")
+@click.option("--json", "as_json", is_flag=True, help="print the summary as JSON instead of text")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def run_command(scenario: str | None, seed: int | None, report_dir: Path | None, until: str | None, as_json: bool,
+                quiet: bool) -> int:
+    """Run SCENARIO (a TOML file or a built-in name; default: the reference mission) headless.
+
+    Exit code 0 when every expectation passed, 1 when any failed (or the run was interrupted),
+    2 for bad usage or a bad scenario file.
+    """
+    # the emulator, numpy and matplotlib load only for this command, so `farside tc` stays quick for scripts
+    from firmware_sim.runner import ScenarioRun
+    from firmware_sim.scenario import load_scenario
+    from firmware_sim.scenario.timespec import parse_time
+    from firmware_sim.summary import build_summary
+    from hil.report.progress import progress_reporter
+    from hil.report.text import summary_lines
+    from hil.report.writer import watched_parameters, write_report
+
+    path = _scenario_path(scenario)
+    if not path.exists():
+        return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
+    try:
+        loaded = load_scenario(path)
+        until_ns = parse_time(until) if until else None
+        run = ScenarioRun(loaded, seed=seed, watch=watched_parameters())
+    except SimError as exc:
+        return fail(str(exc))
+    end_ns = until_ns if until_ns is not None else loaded.duration_ns
+    reporter = None if quiet else progress_reporter(sys.stderr, end_ns)
+    try:
+        result = run.run(until_ns=until_ns, progress=reporter.update if reporter else None)
+    finally:
+        if reporter is not None:
+            reporter.close()
+    summary = build_summary(result)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        for line in summary_lines(summary):
+            click.echo(line)
+    if report_dir is not None:
+        for written in write_report(report_dir, summary, result):
+            click.echo(f"wrote {written}", err=True)
+    return EXIT_PASSED if result.passed else EXIT_FAILED

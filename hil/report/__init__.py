@@ -1,0 +1,1 @@
+"""Run reports: summary.json and PNG plots of the key telemetry."""

@@ -1,0 +1,64 @@
+"""Time plots of chosen telemetry, with units and phase markers (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware_sim.fsw.telemetry import Series
+
+NS_PER_H = 3600e9
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """One PNG: a title, its file name, and the series (``device.parameter``) drawn on it."""
+
+    title: str
+    filename: str
+    series: tuple[str, ...]
+
+
+KEY_PLOTS = (
+    PlotSpec("Drill depth and torque", "drill.png", ("sampler.drill_depth", "sampler.drill_torque")),
+    PlotSpec("Sample mass", "sample_mass.png",
+             ("sampler.core_mass", "sampler.surface_container_mass", "sampler.sealed_sample_mass")),
+    PlotSpec("Ascent: altitude and velocity", "ascent.png", ("ascender.altitude", "ascender.velocity")),
+)
+"""The plots `farside run --report` writes."""
+
+
+def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]],
+                phases: Sequence[tuple[str, int]] = (), zoom_to_data: bool = True) -> bool:
+    """Write one PNG with one panel per series (label, unit, data); False when there is nothing to plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    drawn = [(label, unit, s) for label, unit, s in series if s.times]
+    if not drawn:
+        return False
+    fig, axes = plt.subplots(len(drawn), 1, figsize=(10, 2.6 * len(drawn) + 0.8), sharex=True, squeeze=False)
+    start = min(s.times[0] for _, _, s in drawn)
+    stop = max(s.times[-1] for _, _, s in drawn)
+    for ax, (label, unit, s) in zip(axes[:, 0], drawn, strict=True):
+        values = [v if isinstance(v, int | float) else float("nan") for v in s.values]
+        ax.plot([t / NS_PER_H for t in s.times], values, linewidth=1.0)
+        ax.set_ylabel(f"{label}\n[{unit}]" if unit else label)
+        ax.grid(True, alpha=0.3)
+        for _, at in phases:
+            if not zoom_to_data or start <= at <= stop:
+                ax.axvline(at / NS_PER_H, color="grey", linestyle=":", linewidth=0.8)
+    top = axes[0, 0]
+    for name, at in phases:
+        if not zoom_to_data or start <= at <= stop:
+            top.annotate(name, (at / NS_PER_H, 1.0), xycoords=("data", "axes fraction"), rotation=30,
+                         fontsize=7, va="bottom")
+    axes[-1, 0].set_xlabel("virtual time since T0 [h]")
+    fig.suptitle(title, y=0.995)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
