@@ -53,7 +53,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
         return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
     try:
         loaded = load_scenario(path)
-        until_ns = parse_time(until) if until else None
+        until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
         run = ScenarioRun(loaded, seed=seed, watch=watched_parameters())
     except SimError as exc:
         return fail(str(exc))

@@ -1,0 +1,516 @@
+"""Scenario files (TOML, data only — nothing is evaluated) read into ``Scenario`` objects, checked line by line.
+
+The format (docs/scenarios.md says the same at more length)::
+
+    [scenario]
+    name = "reference"                 # required, non-empty
+    description = "…"                  # optional
+    seed = 2024                        # int ≥ 0, default 0
+    start = "2024-06-01T22:23:00Z"     # epoch of T0: ISO-8601 with a zone (or a TOML date-time); kept as UTC "…Z"
+    duration = "T+52h"                 # optional end of the run (default: when the timeline and expectations are done)
+
+    [bench]
+    clock_hz = 1000                    # > 0 and must divide 1e9 (a cycle is a whole number of nanoseconds)
+    [bench.links.sampler]              # one optional table per device link: sampler, ascender, relay
+    baud = 115200                      # 300..10_000_000
+    framing = "asm"                    # "asm" or "cobs"
+    [bench.devices.relay]              # free-form options for one device model, kept as a dict
+    visibility = "always"
+
+    [[timeline]]                       # steps run in file order
+    phase = "health checks"            # optional: marks the start of a phase
+    at = "T+5m"                        # absolute (since T0); must not go back before an earlier step's at
+    device = "sampler"                 # device and command go together; a step without them is a wait or marker
+    command = "ping"
+    [[timeline]]
+    after = "30s"                      # …or this long after the previous step completed
+    device = "sampler"
+    command = "drill-start"
+    args = { target_depth = 2.0, rotation_rate = 120, percussion = "high", feed_rate = 50 }
+    timeout = "2h"                     # optional: the step fails if not completed in time
+    wait = "completion"                # what "completed" means: "completion" | "acceptance" | "none"
+    note = "…"                         # optional free text
+    [[timeline]]
+    when = "sampler.drill_state == idle"   # …or once a condition holds (after = "…" adds a delay after that)
+
+    [[faults]]
+    at = "T+3h"                        # required
+    target = "sampler"                 # a device, or "link.<device>"
+    fault = "rock"                     # non-empty; the bench checks the name against the models
+    params = { depth_m = 1.2 }         # optional table
+
+    [[expect]]
+    name = "enough sample"             # optional (default: the condition's text); unique
+    condition = "sampler.sealed_sample_mass >= 1500"
+    before = "T+30h"                   # optional; without it, checked at the end of the run
+
+Times (``at``, ``before``, ``duration``) are ``T+<duration>``, ``T0`` or a bare duration; delays (``after``,
+``timeout``) are durations: numbers with units d, h, m, s, ms, us, ns, largest first (``1h20m30s``, ``250ms``,
+``1.5h``), or a plain number of seconds. Conditions are ``device.parameter <op> value`` (``<``, ``<=``, ``==``,
+``!=``, ``>=``, ``>``; a number, optionally followed by the parameter's unit, or for a state one of its labels
+compared with ``==``/``!=``) or ``device.event:event-name``.
+
+A step needs exactly one of ``at``, ``after`` and ``when`` (``when`` may carry ``after``), except a step that only
+marks a phase, which follows the previous one at once. Every problem raises ScenarioError naming the file, the
+line (of the offending key if it can be found, else of its table) and what is wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any, NoReturn, TypeVar
+
+from firmware_sim.errors import ScenarioError
+from firmware_sim.scenario.conditions import parse_condition
+from firmware_sim.scenario.locate import KeyPath, SourceMap
+from firmware_sim.scenario.model import (
+    BenchSettings,
+    Condition,
+    EventCondition,
+    Expectation,
+    FaultSpec,
+    LinkSettings,
+    Scenario,
+    Step,
+)
+from firmware_sim.scenario.timespec import parse_duration, parse_time
+from protocols.dictionary.model import Device
+from protocols.dictionary.registry import Dictionary, default_dictionary
+from protocols.errors import DictionaryError
+
+TABLES = {"scenario": "[scenario]", "bench": "[bench]", "timeline": "[[timeline]]", "faults": "[[faults]]",
+          "expect": "[[expect]]"}
+"""The top-level tables a scenario file may hold, as they are written."""
+SCENARIO_KEYS = ("name", "description", "seed", "start", "duration")
+BENCH_KEYS = ("clock_hz", "links", "devices")
+LINK_KEYS = ("baud", "framing")
+STEP_KEYS = ("phase", "at", "after", "when", "device", "command", "args", "wait", "timeout", "note")
+FAULT_KEYS = ("at", "target", "fault", "params")
+EXPECT_KEYS = ("name", "condition", "before")
+WAITS = ("completion", "acceptance", "none")
+FRAMINGS = ("asm", "cobs")
+BAUD_RANGE = (300, 10_000_000)
+NS_PER_SECOND = 1_000_000_000
+LINK_PREFIX = "link."
+
+T = TypeVar("T")
+
+
+def load_scenario(path: str | os.PathLike[str], *, dictionary: Dictionary | None = None) -> Scenario:
+    """Read and check the scenario file at ``path``."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as file:
+            raw = file.read()
+    except OSError as error:
+        raise ScenarioError(name, None, f"cannot read the scenario file: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ScenarioError(name, line, f"not UTF-8 text (byte 0x{raw[error.start]:02X})") from None
+    return parse_scenario(text, name, dictionary=dictionary)
+
+
+def parse_scenario(text: str, path: str = "<string>", *, dictionary: Dictionary | None = None) -> Scenario:
+    """Check the scenario in ``text``; ``path`` is the name errors give for it."""
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, problem = _toml_error(str(error), text)
+        raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
+    reader = _Reader(path, SourceMap.of(text), dictionary or default_dictionary())
+    return reader.scenario(data)
+
+
+def _toml_error(message: str, text: str) -> tuple[int | None, str]:
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match is not None:
+        return int(match[1]), f"{message[:match.start()]} (column {match[2]})"
+    if message.endswith("(at end of document)"):
+        return text.rstrip("\r\n").count("\n") + 1, message
+    return None, message
+
+
+def _describe(value: Any) -> str:
+    """How a TOML value reads in an error message."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, datetime | date | time):
+        return f"the date/time {value.isoformat()}"
+    return repr(value)
+
+
+def _known(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+class _Reader:
+    """Reads the parsed TOML section by section; knows the file name, its lines and the dictionary."""
+
+    def __init__(self, path: str, source: SourceMap, dictionary: Dictionary) -> None:
+        self.path = path
+        self.source = source
+        self.dictionary = dictionary
+        self.duration_ns: int | None = None
+        self.duration_text = ""
+
+    def fail(self, where: KeyPath, problem: str) -> NoReturn:
+        raise ScenarioError(self.path, self.source.line(*where), problem)
+
+    def device(self, section: _Section, key: str | None, name: str) -> Device:
+        """The dictionary's device ``name``, or an error at ``key``."""
+        try:
+            return self.dictionary.device(name)
+        except DictionaryError:
+            section.fail(key, f"no device {name!r}; devices: {_known(self.dictionary.names)}")
+
+    # top level ------------------------------------------------------------------------------------------------
+    def scenario(self, data: dict[str, Any]) -> Scenario:
+        top = _Section(self, data, (), "")
+        for key, value in data.items():
+            if key not in TABLES:
+                written = f"[[{key}]]" if _is_array_of_tables(value) else f"[{key}]" if isinstance(value, dict) \
+                    else f"key {key!r}"
+                close = difflib.get_close_matches(key, list(TABLES), n=1)
+                hint = f"did you mean {TABLES[close[0]]}? " if close else ""
+                top.fail(key, f"unknown {written} at the top level; {hint}a scenario holds "
+                              f"{_known(list(TABLES.values()))}")
+        if "scenario" not in data:
+            top.fail(None, 'missing the [scenario] table (it needs at least name = "…")')
+        header = top.section("scenario", "[scenario]")
+        bench = top.section("bench", "[bench]") if "bench" in data else None
+        steps = top.array("timeline", "timeline step")
+        faults = top.array("faults", "fault")
+        expectations = top.array("expect", "expectation")
+
+        header.only(SCENARIO_KEYS)
+        name = header.text("name", required=True)
+        seed = header.integer("seed", minimum=0)
+        start = header.start("start")
+        self.duration_ns = header.time("duration")
+        if self.duration_ns is not None:
+            self.duration_text = f"duration = {header.shown('duration')}, line {header.line('duration')}"
+        return Scenario(
+            name=name,
+            path=self.path,
+            seed=Scenario.seed if seed is None else seed,
+            start_utc=Scenario.start_utc if start is None else start,
+            duration_ns=self.duration_ns,
+            description=header.text("description", empty=True) or "",
+            bench=self.bench(bench) if bench is not None else BenchSettings(),
+            timeline=self.timeline(steps),
+            faults=tuple(self.fault(section) for section in faults),
+            expectations=self.expectations(expectations),
+        )
+
+    def within_run(self, section: _Section, key: str, at_ns: int) -> None:
+        """Refuse a time after the scenario's duration."""
+        if self.duration_ns is not None and at_ns > self.duration_ns:
+            section.fail(key, f"{key} = {section.shown(key)} is after the end of the run ({self.duration_text})")
+
+    # bench -----------------------------------------------------------------------------------------------------
+    def bench(self, section: _Section) -> BenchSettings:
+        section.only(BENCH_KEYS)
+        clock_hz = section.integer("clock_hz", minimum=1)
+        if clock_hz is not None and NS_PER_SECOND % clock_hz:
+            section.fail("clock_hz", f"clock_hz = {clock_hz} must divide 1_000_000_000 so that a cycle is a whole "
+                                     f"number of nanoseconds (e.g. 1000, 2000, 5000, 10000)")
+        links: dict[str, LinkSettings] = {}
+        for name, link in section.tables("links", "[bench.links.{}]"):
+            device = self.device(link, None, name)
+            link.only(LINK_KEYS)
+            baud = link.integer("baud", minimum=BAUD_RANGE[0], maximum=BAUD_RANGE[1])
+            framing = link.choice("framing", FRAMINGS)
+            defaults = LinkSettings()
+            links[device.name] = LinkSettings(baud=defaults.baud if baud is None else baud,
+                                              framing=framing or defaults.framing)
+        devices: dict[str, dict[str, Any]] = {}
+        for name, options in section.tables("devices", "[bench.devices.{}]"):
+            device = self.device(options, None, name)
+            devices[device.name] = dict(options.data)
+        clock_hz = BenchSettings.clock_hz if clock_hz is None else clock_hz
+        return BenchSettings(clock_hz=clock_hz, links=links, devices=devices)
+
+    # timeline --------------------------------------------------------------------------------------------------
+    def timeline(self, sections: list[_Section]) -> tuple[Step, ...]:
+        steps: list[Step] = []
+        last: tuple[int, _Section] | None = None
+        for section in sections:
+            step = self.step(section)
+            if step.at_ns is not None:
+                if last is not None and step.at_ns < last[0]:
+                    before, line = last[1], last[1].line("at")
+                    where = f"line {line}" if line else before.label
+                    section.fail("at", f"at = {section.shown('at')} goes back in time: {before.label} ({where}) is at "
+                                       f"{before.shown('at')}; steps run in file order")
+                last = (step.at_ns, section)
+                self.within_run(section, "at", step.at_ns)
+            steps.append(step)
+        return tuple(steps)
+
+    def step(self, section: _Section) -> Step:
+        section.only(STEP_KEYS)
+        data = section.data
+        if "at" in data and ("after" in data or "when" in data):
+            other = "after" if "after" in data else "when"
+            later = max(("at", other), key=lambda key: section.line(key) or 0)
+            section.fail(later, f"give one of at, after or when (when may combine with after), not at and {other}")
+        phase = section.text("phase")
+        note = section.text("note", empty=True) or ""
+        at_ns = section.time("at")
+        after_ns = section.delay("after")
+        when = section.condition("when")
+        timeout_ns = section.delay("timeout")
+        if timeout_ns == 0:
+            section.fail("timeout", "timeout must be longer than 0s")
+        device_name = section.text("device")
+        command_name = section.text("command")
+        args = section.table("args")
+        wait = section.choice("wait", WAITS)
+        if command_name is None:
+            for key in ("device", "args", "wait"):
+                if key in data:
+                    section.fail(key, f"{key} without a command: add command = \"…\" (or remove {key})")
+        elif device_name is None:
+            section.fail("command", f"command {command_name!r} needs device = \"…\" "
+                                    f"({_known(self.dictionary.names)})")
+        if at_ns is None and after_ns is None and when is None:
+            if command_name is not None:
+                section.fail(None, 'say when to send the command: at = "T+…", after = "…" or when = "…"')
+            if phase is None:
+                section.fail(None, "the step does nothing: give it a command, a phase, or a wait (at, after or when)")
+            after_ns = 0
+        if command_name is not None and device_name is not None:
+            self.check_command(section, device_name, command_name, args or {})
+        return Step(line=section.line(), device=device_name, command=command_name, args=dict(args or {}),
+                    at_ns=at_ns, after_ns=after_ns, when=when, wait=wait or "completion", timeout_ns=timeout_ns,
+                    phase=phase, note=note)
+
+    def check_command(self, section: _Section, device_name: str, command_name: str, args: Mapping[str, Any]) -> None:
+        """The device must have the command and the command must accept the arguments."""
+        device = self.device(section, "device", device_name)
+        try:
+            device.command(command_name)
+        except DictionaryError:
+            section.fail("command", f"{device.name} has no command {command_name!r}; "
+                                    f"commands: {_known([c.name for c in device.commands])}")
+        try:
+            device.encode_command(command_name, args)
+        except (ValueError, TypeError, OverflowError) as error:  # ProtocolError is a ValueError
+            field = getattr(error, "field", None)
+            key: str | tuple[str, str] = ("args", field) if field in args else "args" if "args" in section.data \
+                else "command"
+            section.fail(key, f"{device.name} {command_name}: {error}")
+
+    # faults ----------------------------------------------------------------------------------------------------
+    def fault(self, section: _Section) -> FaultSpec:
+        section.only(FAULT_KEYS)
+        at_ns = section.time("at", required=True)
+        target = section.text("target", required=True)
+        device_name = target.removeprefix(LINK_PREFIX)
+        if device_name not in self.dictionary.names:
+            choices = [*self.dictionary.names, *(LINK_PREFIX + n for n in self.dictionary.names)]
+            section.fail("target", f"target {target!r} is neither a device nor a device's link; "
+                                   f"targets: {_known(choices)}")
+        fault = section.text("fault", required=True)
+        params = section.table("params")
+        self.within_run(section, "at", at_ns)
+        return FaultSpec(line=section.line(), at_ns=at_ns, target=target, fault=fault, params=dict(params or {}))
+
+    # expectations ----------------------------------------------------------------------------------------------
+    def expectations(self, sections: list[_Section]) -> tuple[Expectation, ...]:
+        found: list[Expectation] = []
+        seen: dict[str, int | None] = {}
+        for section in sections:
+            section.only(EXPECT_KEYS)
+            condition = section.condition("condition", required=True)
+            name = section.text("name") or condition.text
+            if name in seen:
+                first = f" (first at line {seen[name]})" if seen[name] else ""
+                section.fail("name" if "name" in section.data else "condition",
+                             f"another expectation is already named {name!r}{first}; names must be unique")
+            seen[name] = section.line()
+            before_ns = section.time("before")
+            if before_ns is not None:
+                self.within_run(section, "before", before_ns)
+            found.append(Expectation(line=section.line(), name=name, condition=condition, before_ns=before_ns))
+        return tuple(found)
+
+
+def _is_array_of_tables(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+class _Section:
+    """One table of the file: typed, located access to its keys; problems name the table and the key's line."""
+
+    def __init__(self, reader: _Reader, data: dict[str, Any], path: KeyPath, label: str) -> None:
+        self.reader = reader
+        self.data = data
+        self.path = path
+        self.label = label
+
+    def line(self, key: str | tuple[str, ...] | None = None) -> int | None:
+        """The line of ``key`` (or of the table itself when None)."""
+        return self.reader.source.line(*self._where(key))
+
+    def fail(self, key: str | tuple[str, ...] | None, problem: str) -> NoReturn:
+        """Raise ScenarioError at ``key``'s line with this table's label before the problem."""
+        self.reader.fail(self._where(key), f"{self.label}: {problem}" if self.label else problem)
+
+    def _where(self, key: str | tuple[str, ...] | None) -> KeyPath:
+        if key is None:
+            return self.path
+        return self.path + ((key,) if isinstance(key, str) else key)
+
+    def _located(self, key: str, parse: Callable[[int | None], T]) -> T:
+        """Run a parser that raises ScenarioError itself, adding this table's label to its problem."""
+        try:
+            return parse(self.line(key))
+        except ScenarioError as error:
+            label = f"{self.label}: " if self.label else ""
+            raise ScenarioError(error.path, error.line, label + error.problem) from None
+
+    # structure ----------------------------------------------------------------------------------------------
+    def only(self, allowed: Sequence[str]) -> None:
+        """Refuse keys that are not in ``allowed``, suggesting the closest one."""
+        for key in self.data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self.fail(key, f"unknown key {key!r}; {hint}keys: {_known(allowed)}")
+
+    def section(self, key: str, label: str) -> _Section:
+        """The table at ``key`` (which must be a table)."""
+        value = self.data[key]
+        if not isinstance(value, dict):
+            self.fail(key, f"{label} must be a table, not {_describe(value)}")
+        return _Section(self.reader, value, self._where(key), label)
+
+    def array(self, key: str, label: str) -> list[_Section]:
+        """The array of tables at ``key``; item n is labelled ``label n`` (from 1)."""
+        value = self.data.get(key, [])
+        if isinstance(value, dict):
+            self.fail(key, f"write [[{key}]] (one per item), not [{key}]")
+        if not isinstance(value, list):
+            self.fail(key, f"{key} must be an array of tables ([[{key}]]), not {_describe(value)}")
+        sections = []
+        for index, item in enumerate(value):
+            where = (key, index)
+            if not isinstance(item, dict):
+                self.fail(where, f"{label} {index + 1} must be a table, not {_describe(item)}")
+            sections.append(_Section(self.reader, item, self.path + where, f"{label} {index + 1}"))
+        return sections
+
+    def tables(self, key: str, label: str) -> list[tuple[str, _Section]]:
+        """The tables inside the table at ``key``, by name (``[bench.links.sampler]`` …)."""
+        outer = self.table(key) or {}
+        found = []
+        for name, value in outer.items():
+            where = (key, name)
+            inner_label = label.format(name)
+            if not isinstance(value, dict):
+                self.fail(where, f"{inner_label} must be a table, not {_describe(value)}")
+            found.append((name, _Section(self.reader, value, self.path + where, inner_label)))
+        return found
+
+    # values -------------------------------------------------------------------------------------------------
+    def _value(self, key: str, kinds: type | tuple[type, ...], wanted: str, required: bool) -> Any:
+        if key not in self.data:
+            if required:
+                self.fail(None, f"missing {key} ({wanted})")
+            return None
+        value = self.data[key]
+        allowed = kinds if isinstance(kinds, tuple) else (kinds,)
+        if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
+            self.fail(key, f"{key} must be {wanted}, not {_describe(value)}")
+        return value
+
+    def text(self, key: str, *, required: bool = False, empty: bool = False) -> Any:
+        """A string value (non-empty unless ``empty``), or None when absent."""
+        value = self._value(key, str, "text", required)
+        if value is not None and not empty and not value.strip():
+            self.fail(key, f"{key} must not be empty")
+        return value
+
+    def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+        """An integer value within limits, or None when absent."""
+        value = self._value(key, int, "an integer", False)
+        if value is None:
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            if maximum is None:
+                self.fail(key, f"{key} = {value} must be ≥ {minimum}")
+            self.fail(key, f"{key} = {value} is outside {minimum:_}..{maximum:_}")
+        return value
+
+    def shown(self, key: str) -> str:
+        """The value at ``key`` as the file wrote it, for messages."""
+        value = self.data.get(key)
+        return repr(value) if isinstance(value, str) else str(value)
+
+    def choice(self, key: str, choices: Sequence[str]) -> str | None:
+        """One of ``choices``, or None when absent."""
+        value = self._value(key, str, f"one of {_known(choices)}", False)
+        if value is not None and value not in choices:
+            self.fail(key, f"{key} = {value!r} is not one of {_known(choices)}")
+        return value
+
+    def table(self, key: str) -> dict[str, Any] | None:
+        """A table value, or None when absent."""
+        return self._value(key, dict, "a table (e.g. { name = value })", False)
+
+    def time(self, key: str, *, required: bool = False) -> Any:
+        """A time since T0 in nanoseconds, or None when absent."""
+        value = self._value(key, (str, int, float), "a time like 'T+1h20m'", required)
+        if value is None:
+            return None
+        return self._located(key, lambda line: parse_time(value, path=self.reader.path, line=line, what=key))
+
+    def delay(self, key: str) -> int | None:
+        """A duration in nanoseconds, or None when absent."""
+        value = self._value(key, (str, int, float), "a duration like '30s'", False)
+        if value is None:
+            return None
+        return self._located(key, lambda line: parse_duration(value, path=self.reader.path, line=line, what=key))
+
+    def start(self, key: str) -> str | None:
+        """A date-time with a zone (text or TOML date-time), as UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``."""
+        value = self._value(key, (str, datetime), "a UTC date-time like '2024-06-01T22:23:00Z'", False)
+        if value is None:
+            return None
+        moment = value
+        if isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(key, f"{key} = {value!r} is not an ISO-8601 date-time like '2024-06-01T22:23:00Z'")
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            self.fail(key, f"{key} = {value!r} has no time zone: end it with Z for UTC (e.g. '2024-06-01T22:23:00Z')")
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    def condition(self, key: str, *, required: bool = False) -> Any:
+        """A telemetry or event condition, or None when absent."""
+        value = self._value(key, str, "a condition like 'sampler.drill_state == idle'", required)
+        if value is None:
+            return None
+        found: Condition | EventCondition = self._located(
+            key, lambda line: parse_condition(value, self.reader.dictionary, path=self.reader.path, line=line))
+        return found

@@ -1,0 +1,200 @@
+"""Line numbers of the tables, keys and array items of a TOML text, found by a small scanner (tomllib has none)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tomllib
+
+KeyPath = tuple[str | int, ...]
+"""Where a value sits: table and key names, with the index of array items (``("timeline", 2, "device")``)."""
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(r"[^\s,\]}#]+(?: \d\d:[^\s,\]}#]+)?")  # a date-time may hold one space
+
+
+class SourceMap:
+    """The line each table, key and array item of a TOML text starts on."""
+
+    def __init__(self, lines: dict[KeyPath, int]) -> None:
+        self.lines = lines
+
+    @classmethod
+    def of(cls, text: str) -> SourceMap:
+        """Scan ``text`` (which should already parse as TOML; anything unexpected ends the scan early)."""
+        scanner = _Scanner(text)
+        with contextlib.suppress(_StopError, IndexError, ValueError):
+            scanner.document()
+        return cls(scanner.lines)
+
+    def line(self, *path: str | int) -> int | None:
+        """The line of ``path``, else of its nearest enclosing table or key that was found, else None."""
+        for end in range(len(path), 0, -1):
+            found = self.lines.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+    def exact(self, *path: str | int) -> int | None:
+        """The line of exactly ``path``, or None."""
+        return self.lines.get(path)
+
+
+class _StopError(Exception):
+    """The scanner met something it does not follow."""
+
+
+class _Scanner:
+    """A forgiving recursive-descent walk over TOML that records where things start."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.lines: dict[KeyPath, int] = {}
+        self.arrays: dict[KeyPath, int] = {}
+
+    # characters -------------------------------------------------------------------------------------------
+    def peek(self, n: int = 1) -> str:
+        return self.text[self.pos:self.pos + n]
+
+    def advance(self, n: int = 1) -> None:
+        self.line += self.text.count("\n", self.pos, self.pos + n)
+        self.pos += n
+
+    def skip_blank(self, newlines: bool = False) -> None:
+        while self.pos < len(self.text):
+            c = self.text[self.pos]
+            if c in " \t" or (newlines and c in "\r\n"):
+                self.advance()
+            elif newlines and c == "#":
+                self.skip_line()
+            else:
+                return
+
+    def skip_line(self) -> None:
+        end = self.text.find("\n", self.pos)
+        self.advance((len(self.text) if end < 0 else end) - self.pos)
+
+    def expect(self, token: str) -> None:
+        if self.peek(len(token)) != token:
+            raise _StopError
+        self.advance(len(token))
+
+    # structure ---------------------------------------------------------------------------------------------
+    def document(self) -> None:
+        table: KeyPath = ()
+        while True:
+            self.skip_blank(newlines=True)
+            if self.pos >= len(self.text):
+                return
+            if self.peek() == "[":
+                table = self.header()
+            else:
+                self.keyval(table)
+            self.skip_line()
+
+    def header(self) -> KeyPath:
+        start = self.line
+        array = self.peek(2) == "[["
+        self.advance(2 if array else 1)
+        parts = self.key()
+        self.expect("]]" if array else "]")
+        path: KeyPath = ()
+        for i, part in enumerate(parts):
+            path += (part,)
+            if array and i == len(parts) - 1:
+                count = self.arrays.get(path, 0)
+                self.arrays[path] = count + 1
+                self.lines.setdefault(path, start)
+                path += (count,)
+            elif path in self.arrays:
+                path += (self.arrays[path] - 1,)
+            self.lines.setdefault(path, start)
+        self.lines[path] = start
+        return path
+
+    def key(self) -> list[str]:
+        parts = []
+        while True:
+            self.skip_blank()
+            c = self.peek()
+            if c in ('"', "'"):
+                start = self.pos
+                self.string()
+                raw = self.text[start:self.pos]
+                parts.append(tomllib.loads(f"k = {raw}")["k"] if c == '"' else raw[1:-1])
+            else:
+                match = _BARE_KEY.match(self.text, self.pos)
+                if match is None:
+                    raise _StopError
+                parts.append(match.group())
+                self.advance(match.end() - self.pos)
+            self.skip_blank()
+            if self.peek() != ".":
+                return parts
+            self.advance()
+
+    def keyval(self, table: KeyPath) -> None:
+        start = self.line
+        path = table + tuple(self.key())
+        for end in range(len(table) + 1, len(path)):
+            self.lines.setdefault(path[:end], start)
+        self.lines[path] = start
+        self.expect("=")
+        self.skip_blank()
+        self.value(path)
+
+    def value(self, path: KeyPath) -> None:
+        c = self.peek()
+        if c == "{":
+            self.advance()
+            while True:
+                self.skip_blank()
+                if self.peek() == "}":
+                    self.advance()
+                    return
+                self.keyval(path)
+                self.skip_blank()
+                if self.peek() == ",":
+                    self.advance()
+        elif c == "[":
+            self.advance()
+            index = 0
+            while True:
+                self.skip_blank(newlines=True)
+                if self.peek() == "]":
+                    self.advance()
+                    return
+                self.lines.setdefault((*path, index), self.line)
+                self.value((*path, index))
+                index += 1
+                self.skip_blank(newlines=True)
+                if self.peek() == ",":
+                    self.advance()
+        elif c in ('"', "'"):
+            self.string()
+        else:
+            match = _SCALAR.match(self.text, self.pos)
+            if match is None:
+                raise _StopError
+            self.advance(match.end() - self.pos)
+
+    def string(self) -> None:
+        quote = self.peek()
+        if self.peek(3) == quote * 3:
+            self.advance(3)
+            while self.peek(3) != quote * 3:
+                if self.pos >= len(self.text):
+                    raise _StopError
+                self.advance(2 if quote == '"' and self.peek() == "\\" else 1)
+            self.advance(3)
+            while self.peek() == quote:  # up to two quotes may end the content
+                self.advance()
+            return
+        self.advance()
+        while self.peek() != quote:
+            if self.pos >= len(self.text) or self.peek() == "\n":
+                raise _StopError
+            self.advance(2 if quote == '"' and self.peek() == "\\" else 1)
+        self.advance()
