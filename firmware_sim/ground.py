@@ -1,0 +1,175 @@
+"""A minimal in-process ground station: downlinked packets with arrival times, gap counts per APID, TC uplink."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from firmware_sim.engine.scheduler import Scheduler
+from firmware_sim.errors import ConfigurationError
+from firmware_sim.space_link import SpaceLink
+from protocols.dictionary import Device
+from protocols.pus import PusTc
+from protocols.spacepacket import IDLE_APID, PRIMARY_HEADER_SIZE, SequenceCounter
+
+NS_PER_S = 1_000_000_000
+SEQ_MODULO = 1 << 14
+
+
+@dataclass(frozen=True)
+class ReceivedPacket:
+    """One packet as the ground got it: octets, when the radio sent it and when it arrived."""
+
+    raw: bytes
+    sent_ns: int
+    arrival_ns: int
+    apid: int
+    seq_count: int
+    is_tc: bool
+
+    @property
+    def delay_s(self) -> float:
+        """Radio-to-ground delay (the light time) in seconds."""
+        return (self.arrival_ns - self.sent_ns) / NS_PER_S
+
+
+@dataclass
+class ApidStats:
+    """Sequence accounting of one APID (and packet type): received, gaps, missing, out of order."""
+
+    received: int = 0
+    gaps: int = 0
+    missing: int = 0
+    out_of_order: int = 0
+    last_seq: int | None = None
+
+
+@dataclass
+class GroundCounters:
+    """What the ground station saw and sent."""
+
+    packets_received: int = 0
+    octets_received: int = 0
+    undecodable: int = 0
+    tcs_sent: int = 0
+    tcs_held: int = 0
+    tcs_refused: int = 0
+    link_ups: int = 0
+    link_downs: int = 0
+
+
+class GroundStation:
+    """The ground end of the space link: keeps every received packet, counts sequence gaps, uplinks TCs.
+
+    A TC handed to ``uplink`` while the link is down is held at the ground (``hold_uplink=True``, the
+    default) and sent in order once the radio reports lock; with ``hold_uplink=False`` it is refused and
+    counted. A TC sent while the link is up can still be lost if the link drops before it has arrived: the
+    radio counts those (it never receives them).
+    """
+
+    def __init__(self, scheduler: Scheduler, hold_uplink: bool = True, keep: int | None = None,
+                 source_id: int = 0) -> None:
+        if keep is not None and keep < 1:
+            raise ConfigurationError(f"ground station keep={keep}: must be at least 1 (or None: keep all)")
+        self.scheduler = scheduler
+        self.hold_uplink = hold_uplink
+        self.source_id = source_id
+        self.link: SpaceLink | None = None
+        self.counters = GroundCounters()
+        self.received: deque[ReceivedPacket] = deque(maxlen=keep)
+        self.apids: dict[tuple[bool, int], ApidStats] = {}
+        self.listeners: list[Callable[[ReceivedPacket], None]] = []
+        self.held: deque[bytes] = deque()
+        self._seq = SequenceCounter()
+
+    def attach(self, link: SpaceLink) -> None:
+        """Use ``link`` for uplink (the link calls ``receive_downlink`` and ``link_changed``)."""
+        self.link = link
+
+    # downlink ------------------------------------------------------------------------------------------------
+    def receive_downlink(self, packet: bytes, sent_ns: int, arrival_ns: int) -> None:
+        """Record one arriving packet and account for its sequence count."""
+        self.counters.packets_received += 1
+        self.counters.octets_received += len(packet)
+        if len(packet) < PRIMARY_HEADER_SIZE:
+            self.counters.undecodable += 1
+            received = ReceivedPacket(packet, sent_ns, arrival_ns, -1, -1, False)
+        else:
+            is_tc = bool(packet[0] & 0x10)
+            apid = ((packet[0] & 0x07) << 8) | packet[1]
+            seq = ((packet[2] & 0x3F) << 8) | packet[3]
+            received = ReceivedPacket(packet, sent_ns, arrival_ns, apid, seq, is_tc)
+            if apid != IDLE_APID:
+                self._account(self.apids.setdefault((is_tc, apid), ApidStats()), seq)
+        self.received.append(received)
+        for listener in self.listeners:
+            listener(received)
+
+    @staticmethod
+    def _account(stats: ApidStats, seq: int) -> None:
+        stats.received += 1
+        if stats.last_seq is not None:
+            skipped = (seq - stats.last_seq - 1) % SEQ_MODULO
+            if skipped >= SEQ_MODULO // 2:  # behind the last one: a repeat or a late packet
+                stats.out_of_order += 1
+                return
+            if skipped:
+                stats.gaps += 1
+                stats.missing += skipped
+        stats.last_seq = seq
+
+    def packets(self, apid: int | None = None) -> list[ReceivedPacket]:
+        """Received packets (of one APID), in arrival order."""
+        return [p for p in self.received if apid is None or p.apid == apid]
+
+    @property
+    def gaps(self) -> int:
+        """Sequence gaps over all APIDs."""
+        return sum(s.gaps for s in self.apids.values())
+
+    @property
+    def missing(self) -> int:
+        """Packets missing by sequence count over all APIDs."""
+        return sum(s.missing for s in self.apids.values())
+
+    # uplink -----------------------------------------------------------------------------------------------
+    def uplink(self, packet: bytes) -> bool:
+        """Send a TC now if the link is up (True); otherwise hold it for the next pass or refuse it (False)."""
+        if self.link is not None and self.link.link_up:
+            self._send_held()
+            return self._send(self.link, packet)
+        if self.hold_uplink:
+            self.held.append(packet)
+            self.counters.tcs_held += 1
+        else:
+            self.counters.tcs_refused += 1
+        return False
+
+    def command(self, device: Device, name: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> bytes:
+        """Build a TC for ``device`` by command name (engineering arguments), uplink it and return its octets."""
+        spec, app_data = device.encode_command(name, args or {})
+        raw = PusTc(device.apid, spec.service, spec.subtype, app_data, self._seq.next(device.apid),
+                    self.source_id, ack).pack()
+        self.uplink(raw)
+        return raw
+
+    def link_changed(self, up: bool) -> None:
+        """The radio locked or lost lock: on lock, send the held TCs in order."""
+        if not up:
+            self.counters.link_downs += 1
+            return
+        self.counters.link_ups += 1
+        self._send_held()
+
+    def _send_held(self) -> None:
+        while self.held and self.link is not None and self.link.link_up:
+            self._send(self.link, self.held.popleft())
+
+    def _send(self, link: SpaceLink, packet: bytes) -> bool:
+        if link.uplink(packet, self.scheduler.now_ns) is None:
+            self.counters.tcs_refused += 1
+            return False
+        self.counters.tcs_sent += 1
+        return True
