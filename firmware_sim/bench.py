@@ -64,10 +64,14 @@ def epoch_tai_ns(start_utc: str) -> int:
 
 
 class Bench:
-    """Flight software, the three devices and their links, wired and seeded from one scenario seed."""
+    """Flight software, the three devices and their links, wired and seeded from one scenario seed.
+
+    ``watch`` names the ``device.parameter`` histories to keep (None: all of them; default: none, only the
+    latest values, which keeps long runs fast and small).
+    """
 
     def __init__(self, settings: BenchSettings | None = None, seed: int = 0, start_utc: str = DEFAULT_EPOCH_UTC,
-                 pacing: Pacing | None = None, watch: list[str] | None = None,
+                 pacing: Pacing | None = None, watch: list[str] | None = (),
                  models: Mapping[str, ModelClass] | None = None, dictionary: Dictionary | None = None) -> None:
         from firmware_sim.devices import model_classes
 
@@ -129,11 +133,17 @@ class Bench:
 
 
 LINK_FAULTS = ("drop", "corrupt", "delay", "cut", "restore", "bit-errors", "clear")
+DIRECTIONS = {"both": "both", "to-device": "a>b", "from-device": "b>a"}
 
 
 def apply_link_fault(link: Link, fault: str, params: dict[str, Any]) -> None:
-    """Set one of a link's fault hooks from a scenario's fault table."""
+    """Set one of a link's fault hooks from a scenario's fault table (``direction`` picks which frames)."""
     faults = link.faults
+    if "direction" in params:
+        direction = params.pop("direction")
+        if direction not in DIRECTIONS:
+            raise ConfigurationError(f"link fault {fault}: direction={direction!r}; allowed: {', '.join(DIRECTIONS)}")
+        faults.direction = DIRECTIONS[direction]
     try:
         if fault == "drop":
             faults.drop_next += int(params.pop("count", 1))

@@ -61,7 +61,7 @@ class GroundCounters:
 
 
 class GroundStation:
-    """The ground end of the space link: keeps every received packet, counts sequence gaps, uplinks TCs.
+    """The ground end of the space link: keeps the latest received packets (``keep``), counts gaps, uplinks TCs.
 
     A TC handed to ``uplink`` while the link is down is held at the ground (``hold_uplink=True``, the
     default) and sent in order once the radio reports lock; with ``hold_uplink=False`` it is refused and
@@ -69,7 +69,7 @@ class GroundStation:
     radio counts those (it never receives them).
     """
 
-    def __init__(self, scheduler: Scheduler, hold_uplink: bool = True, keep: int | None = None,
+    def __init__(self, scheduler: Scheduler, hold_uplink: bool = True, keep: int | None = 100_000,
                  source_id: int = 0) -> None:
         if keep is not None and keep < 1:
             raise ConfigurationError(f"ground station keep={keep}: must be at least 1 (or None: keep all)")

@@ -33,12 +33,12 @@ class Procedure:
         from firmware_sim.scenario import load_scenario
 
         scenario = load_scenario(Path(path))
-        return cls(Bench(scenario.bench, scenario.seed if seed is None else seed, scenario.start_utc))
+        return cls(Bench(scenario.bench, scenario.seed if seed is None else seed, scenario.start_utc, watch=None))
 
     @classmethod
     def default(cls, seed: int = 0, **device_options: dict[str, Any]) -> Procedure:
         """The default bench (every device modelled), optionally with model options per device."""
-        return cls(Bench(BenchSettings(devices=dict(device_options)), seed))
+        return cls(Bench(BenchSettings(devices=dict(device_options)), seed, watch=None))
 
     @property
     def now_s(self) -> float:

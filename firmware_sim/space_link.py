@@ -105,11 +105,14 @@ class PropagationLink:
         self.stats.downlinked += 1
         self.stats.downlinked_octets += len(packet)
         self.stats.light_time_ns_total += delay
-        ground = self.ground
-        if ground is not None:
+        if self.ground is not None:
             period = self.scheduler.clock.period_ns
-            self.scheduler.at(-(-arrival // period), lambda: ground.receive_downlink(packet, sent_ns, arrival))
+            self.scheduler.call_at(-(-arrival // period), self._arrive, (packet, sent_ns, arrival))
         return arrival
+
+    def _arrive(self, delivery: tuple[bytes, int, int]) -> None:
+        if self.ground is not None:
+            self.ground.receive_downlink(*delivery)
 
     def uplink(self, packet: bytes, sent_ns: int) -> int | None:
         """Hand a TC to the radio with its first bit's arrival time, if the radio is locked now."""

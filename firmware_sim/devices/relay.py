@@ -81,6 +81,8 @@ class RelayRadioModel(DeviceModel):
         else:
             offset = epoch_ns - LANDING_TAI_NS if epoch_ns else 0
         self.geometry_offset_ns = offset
+        self._light_second: int | None = None
+        self._light_ns = 0
         self.geometry = RelayGeometry(s.orbit, min_elevation_deg=s.min_elevation_deg,
                                       origin_ns=offset + scheduler.now_ns)
         self.space_link: SpaceLink = PropagationLink(scheduler, self.light_time_ns, s.overhead_octets)
@@ -152,8 +154,16 @@ class RelayRadioModel(DeviceModel):
         return (self.scheduler.now_ns if now_ns is None else now_ns) + self.geometry_offset_ns
 
     def light_time_ns(self, virtual_ns: int) -> int:
-        """One-way lander→relay→Earth light time for a packet sent at ``virtual_ns``."""
-        return self.geometry.light_time_ns(self.geometry_time_ns(virtual_ns))
+        """One-way lander→relay→Earth light time for a packet sent at ``virtual_ns`` (held for one second).
+
+        The light time drifts by a few microseconds per second as the relay moves, far below the bench's
+        cycle, so the geometry is evaluated once per second of virtual time rather than once per packet.
+        """
+        second = virtual_ns // NS_PER_S
+        if second != self._light_second:
+            self._light_second = second
+            self._light_ns = self.geometry.light_time_ns(self.geometry_time_ns(second * NS_PER_S))
+        return self._light_ns
 
     def _cycle(self, virtual_ns: int) -> int:
         return -(-virtual_ns // self.scheduler.clock.period_ns)

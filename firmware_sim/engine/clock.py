@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from firmware_sim.errors import ConfigurationError
 
@@ -14,15 +14,13 @@ class Clock:
     """The bench clock's rate; converts between cycles, nanoseconds and seconds."""
 
     rate_hz: int = 1000
+    period_ns: int = field(init=False)
+    """Nanoseconds per cycle."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.rate_hz <= NS_PER_S or NS_PER_S % self.rate_hz:
             raise ConfigurationError(f"clock rate {self.rate_hz} Hz: must divide 1 GHz (e.g. 100, 1000, 10000)")
-
-    @property
-    def period_ns(self) -> int:
-        """Nanoseconds per cycle."""
-        return NS_PER_S // self.rate_hz
+        object.__setattr__(self, "period_ns", NS_PER_S // self.rate_hz)
 
     def cycles(self, seconds: float) -> int:
         """Whole cycles in ``seconds`` (rounded up, at least one for a positive span)."""

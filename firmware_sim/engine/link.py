@@ -84,6 +84,8 @@ class LinkFaults:
     bit_error_rate: float = 0.0
     extra_delay_ns: int = 0
     cut: bool = False
+    direction: str = "both"
+    """Which frames the faults act on: "both", "a>b" (towards port b) or "b>a"."""
     frames_dropped: int = 0
     frames_corrupted: int = 0
     octets_lost_to_cut: int = 0
@@ -94,6 +96,7 @@ class LinkFaults:
         self.drop_probability = self.bit_error_rate = 0.0
         self.extra_delay_ns = 0
         self.cut = False
+        self.direction = "both"
 
 
 class Link:
@@ -133,13 +136,17 @@ class Link:
         end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud)
         self._free_at_ns[key] = end
         faults = self.faults
-        if faults.cut or faults.drop_next or faults.drop_probability or faults.corrupt_next or faults.bit_error_rate:
-            delivered = self._apply_faults(frame)
-            if delivered is None:
-                return
-            frame = delivered
+        delay = 0
+        if faults.direction == "both" or faults.direction == ("a>b" if forward else "b>a"):
+            delay = faults.extra_delay_ns
+            if (faults.cut or faults.drop_next or faults.drop_probability or faults.corrupt_next
+                    or faults.bit_error_rate):
+                delivered = self._apply_faults(frame)
+                if delivered is None:
+                    return
+                frame = delivered
         period = scheduler.clock.period_ns
-        scheduler.call_at(-(-(end + faults.extra_delay_ns) // period), receiver.receive, frame)
+        scheduler.call_at(-(-(end + delay) // period), receiver.receive, frame)
 
     def _apply_faults(self, frame: bytes) -> bytes | None:
         faults = self.faults

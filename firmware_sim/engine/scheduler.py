@@ -37,6 +37,7 @@ class Scheduler:
         self.clock = clock or Clock()
         self.pacing = pacing or AsFastAsPossible()
         self.cycle = 0
+        self._period = self.clock.period_ns
         self.events_run = 0
         self._paced = not isinstance(self.pacing, AsFastAsPossible)
         self._heap: list[tuple[int, int, int, Timer | None, Callable[..., None], object]] = []
@@ -46,7 +47,7 @@ class Scheduler:
     @property
     def now_ns(self) -> int:
         """Virtual time in nanoseconds."""
-        return self.cycle * self.clock.period_ns
+        return self.cycle * self._period
 
     @property
     def now_s(self) -> float:
