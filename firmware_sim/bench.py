@@ -39,11 +39,15 @@ class PacketDigest:
         self._owner = {d.apid: d.name for d in dictionary.devices}
 
     def tap(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
-        """Link tap: hash the packet; count it once, on the link of the device its APID belongs to."""
+        """Link tap: hash every packet; count each once where it originates.
+
+        That is on the link of the device its APID belongs to, in the direction it travels from its source:
+        telemetry from the device, telecommands to it (not the copies flight software forwards for downlink).
+        """
         self._hash.update(packet)
         self.total += 1
         apid = ((packet[0] & 0x07) << 8) | packet[1]
-        if self._owner.get(apid) == link:
+        if self._owner.get(apid) == link and (direction == "a>b") == bool(packet[0] & 0x10):
             self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
 
     def hexdigest(self) -> str:

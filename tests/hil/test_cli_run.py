@@ -1,0 +1,89 @@
+"""`farside run`: exit codes, summary, --report files, --seed, --until, and bad scenario files."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hil.cli import main
+
+SHORT = """
+[scenario]
+name = "short"
+seed = 9
+duration = "T+10m"
+
+[bench.devices.relay]
+visibility = "always"
+
+[[timeline]]
+phase = "checks"
+at = "T+1m"
+device = "sampler"
+command = "ping"
+
+[[expect]]
+name = "relay locked"
+condition = "relay.link_state == locked"
+before = "T+5m"
+"""
+
+
+@pytest.fixture
+def short(tmp_path: Path) -> Path:
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT)
+    return path
+
+
+def test_passing_run_exits_0_and_writes_the_report(short: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report"
+    assert main(["run", str(short), "--quiet", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "expectations: 1/1 passed" in out and "digest " in out and "× real time" in out
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["expectations"] == [{"name": "relay locked", "passed": True, "decided_s": summary[
+        "expectations"][0]["decided_s"], "detail": ""}]
+    assert summary["virtual_time_s"] == 600.0 and summary["speed"] > 0
+
+
+def test_failing_expectation_exits_1(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    failing = short.with_name("failing.toml")
+    failing.write_text(SHORT.replace('"relay.link_state == locked"', '"sampler.drill_depth > 1"'))
+    assert main(["run", str(failing), "--quiet"]) == 1
+    assert "FAIL  relay locked" in capsys.readouterr().out
+
+
+def test_json_summary_seed_and_until(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(short), "--quiet", "--json", "--seed", "11", "--until", "T+3m"]) in (0, 1)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["seed"] == 11 and summary["virtual_time_s"] == 180.0
+
+
+def test_same_seed_same_digest_through_the_cli(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    digests = []
+    for seed in ("1", "1", "2"):
+        main(["run", str(short), "--quiet", "--json", "--seed", seed])
+        digests.append(json.loads(capsys.readouterr().out)["digest"])
+    assert digests[0] == digests[1] != digests[2]
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("[scenario]\nname = 1\n", "short.toml:2:"),
+    ("[scenario]\nname = 'x'\n[[timeline]]\nat = 'T+1m'\ndevice = 'sampler'\ncommand = 'fly'\n", "short.toml:6:"),
+    ("not toml at all [", "short.toml:1:"),
+])
+def test_bad_scenario_is_one_line_and_exit_2(text: str, fragment: str, short: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    short.write_text(text)
+    assert main(["run", str(short), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file_and_bad_until(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "/no/such/file.toml", "--quiet"]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+    assert main(["run", str(short), "--quiet", "--until", "yesterday"]) == 2
+    assert "--until" in capsys.readouterr().err
