@@ -1,0 +1,92 @@
+"""The sampler's heater zones: first-order temperatures under heaters and working mechanisms, solved exactly."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+HEATER_BITS = {"drill": 0, "arm": 1, "sealing": 2, "electronics": 3}
+"""Bit of each zone in heater_mask."""
+
+
+@dataclass
+class ThermalZone:
+    """One zone: relaxes toward ambient + heater + the heat of the mechanism working in it."""
+
+    name: str
+    parameter: str
+    ambient_c: float
+    heater_rise_c: float
+    limit_c: float
+    time_constant_s: float
+    temp_c: float = 0.0
+    load_rise_c: float = 0.0
+    heater_mode: str = "off"
+    setpoint_c: float = 0.0
+    heater_stuck_on: bool = False
+    over_limit: bool = False
+
+    @property
+    def heater_on(self) -> bool:
+        """True while the heater is powered (a thermostat heats only while the zone sits below its setpoint)."""
+        if self.heater_stuck_on or self.heater_mode == "on":
+            return True
+        return self.heater_mode == "auto" and self.ambient_c + self.load_rise_c < self.setpoint_c
+
+    @property
+    def equilibrium_c(self) -> float:
+        """Where the zone settles with the present heater and load."""
+        unheated = self.ambient_c + self.load_rise_c
+        if self.heater_stuck_on or self.heater_mode == "on":
+            return unheated + self.heater_rise_c
+        if self.heater_on:
+            return min(self.setpoint_c, unheated + self.heater_rise_c)
+        return unheated
+
+    def advance(self, dt_s: float) -> None:
+        """Relax toward equilibrium for ``dt_s`` seconds (exact for a constant equilibrium)."""
+        if dt_s > 0:
+            self.temp_c += (self.equilibrium_c - self.temp_c) * (1.0 - math.exp(-dt_s / self.time_constant_s))
+
+    def seconds_to_limit(self) -> float | None:
+        """Time until the zone crosses its limit at the present equilibrium, or None if it never will."""
+        target = self.equilibrium_c
+        if self.temp_c >= self.limit_c or target <= self.limit_c:
+            return None
+        return self.time_constant_s * math.log((target - self.temp_c) / (target - self.limit_c))
+
+
+class ThermalModel:
+    """The four zones, advanced lazily to the time they are read."""
+
+    def __init__(self, ambient_c: float, electronics_ambient_c: float, now_ns: int) -> None:
+        self.zones = {
+            "drill": ThermalZone("drill", "drill_motor_temp", ambient_c, 65.0, 90.0, 600.0),
+            "arm": ThermalZone("arm", "arm_joint_temp", ambient_c, 65.0, 85.0, 900.0),
+            "sealing": ThermalZone("sealing", "sealing_unit_temp", ambient_c, 65.0, 75.0, 600.0),
+            "electronics": ThermalZone("electronics", "electronics_temp", electronics_ambient_c, 35.0, 60.0, 1200.0),
+        }
+        self.settle()
+        self._last_ns = now_ns
+
+    def settle(self) -> None:
+        """Every zone at its equilibrium now (the state at power-on after a long soak)."""
+        for zone in self.zones.values():
+            zone.temp_c = zone.equilibrium_c
+
+    def advance_to(self, now_ns: int) -> None:
+        """Bring every zone up to ``now_ns``."""
+        dt = (now_ns - self._last_ns) / 1e9
+        self._last_ns = now_ns
+        for zone in self.zones.values():
+            zone.advance(dt)
+
+    @property
+    def heater_mask(self) -> int:
+        """heater_mask: bit 0 drill, 1 arm, 2 sealing, 3 electronics."""
+        return sum(1 << HEATER_BITS[name] for name, zone in self.zones.items() if zone.heater_on)
+
+    def seconds_to_next_limit(self) -> float | None:
+        """Time until the first zone now below its limit crosses it, or None."""
+        times = [t for z in self.zones.values() if (t := z.seconds_to_limit()) is not None]
+        return min(times) if times else None
