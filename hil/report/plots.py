@@ -29,9 +29,25 @@ KEY_PLOTS = (
 """The plots `farside run --report` writes."""
 
 
+def active_span(series: Sequence[Series], margin: float = 0.1) -> tuple[int, int]:
+    """The time span in which any series changes (with a margin), or the whole span if nothing changes."""
+    first = min(s.times[0] for s in series)
+    last = max(s.times[-1] for s in series)
+    changes = [t for s in series for t, a, b in zip(s.times[1:], s.values, s.values[1:], strict=False) if a != b]
+    if not changes:
+        return first, last
+    begin, end = min(changes), max(changes)
+    pad = max(int((end - begin) * margin), 60 * 10**9)
+    return max(first, begin - pad), min(last, end + pad)
+
+
 def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]],
                 phases: Sequence[tuple[str, int]] = (), zoom_to_data: bool = True) -> bool:
-    """Write one PNG with one panel per series (label, unit, data); False when there is nothing to plot."""
+    """Write one PNG with one panel per series (label, unit, data); False when there is nothing to plot.
+
+    With ``zoom_to_data`` the time axis covers only where the values change (a 6-minute ascent at the end of
+    a 49-hour mission stays readable); phase markers outside that span are left out.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -41,11 +57,12 @@ def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]
     if not drawn:
         return False
     fig, axes = plt.subplots(len(drawn), 1, figsize=(10, 2.6 * len(drawn) + 0.8), sharex=True, squeeze=False)
-    start = min(s.times[0] for _, _, s in drawn)
-    stop = max(s.times[-1] for _, _, s in drawn)
+    start, stop = active_span([s for _, _, s in drawn]) if zoom_to_data else (
+        min(s.times[0] for _, _, s in drawn), max(s.times[-1] for _, _, s in drawn))
     for ax, (label, unit, s) in zip(axes[:, 0], drawn, strict=True):
         values = [v if isinstance(v, int | float) else float("nan") for v in s.values]
         ax.plot([t / NS_PER_H for t in s.times], values, linewidth=1.0)
+        ax.set_xlim(start / NS_PER_H, stop / NS_PER_H)
         ax.set_ylabel(f"{label}\n[{unit}]" if unit else label)
         ax.grid(True, alpha=0.3)
         for _, at in phases:
