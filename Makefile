@@ -16,10 +16,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-## run: the main job (until the emulator lands: encode a drill command, decode it, list the dictionary)
+## run: the main job: the built-in reference mission, headless (report in ./report)
 run: $(STAMP)
-	$(VENV)/bin/farside inspect $$($(VENV)/bin/farside tc sampler drill-start target_depth=2.0 rotation_rate=120 percussion=high feed_rate=50)
-	$(VENV)/bin/farside dict
+	$(VENV)/bin/farside run --report report
 
 ## test: lint and the whole test suite, RTL (cocotb + Icarus Verilog) included
 test: $(STAMP) iverilog
