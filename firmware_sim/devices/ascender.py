@@ -27,8 +27,6 @@ from protocols.dictionary.ascender import (
     TANKS,
     VALVES,
 )
-from protocols.pus import AckFlags
-from protocols.services import verification
 from protocols.services.verification import FailureCode
 
 DRY_MASS_KG = 400.0
@@ -381,27 +379,26 @@ class AscenderModel(DeviceModel):
         self._latch_fault("imu")
 
     # housekeeping and time ------------------------------------------------------------------------------------
-    def set_housekeeping(self, sid: int, enabled: bool) -> None:
-        """Enable or disable one periodic housekeeping set now (as TC[3,5]/[3,6] would)."""
-        self._hk_enabled[sid] = enabled
-        if enabled:
-            self._start_hk(sid)
-        else:
-            self._stop_hk(sid)
-
     def report_hk(self, sid: int) -> None:
         """Bring idle physics up to now, sample idle sensors, then report."""
+        self._refresh(navigation=sid in NAVIGATION_SETS, counters=sid == 1)
+        super().report_hk(sid)
+
+    def refresh_telemetry(self) -> None:
+        """Everything up to now before a parameter report (TC[20,1]) reads it."""
+        self._refresh(navigation=True, counters=True)
+
+    def _refresh(self, navigation: bool, counters: bool) -> None:
         if not self.ticking:
             now = self.scheduler.now_s
             self._advance_lazy(now, PLATFORM_REPORT_STEP_S)
-            if sid in NAVIGATION_SETS:
+            if navigation:
                 self.flight.sample_idle(now)
                 self.flight.publish_imu(self.telemetry)
                 self.flight.publish_attitude(self.telemetry)
-        if sid == 1:
+        if counters:
             self.telemetry["commands_accepted"] = self.counters.commands_accepted & 0xFFFF
             self.telemetry["commands_rejected"] = self.counters.commands_rejected & 0xFFFF
-        super().report_hk(sid)
 
     def on_packet(self, raw: bytes) -> None:
         """Bring idle physics up to now before any command acts on it."""
@@ -499,7 +496,7 @@ class AscenderModel(DeviceModel):
             if pc >= t["ignition_pressure"]:
                 burn.ignited = True
                 self.emit("ignition", pc, burn_s)
-                self._progress(burn.execution)
+                self.progress(burn.execution)
             elif burn_s >= t["ignition_timeout"] - 1e-9:
                 self.emit("ignition-failure", burn.max_chamber, burn.attempt)
                 self._latch_fault("ignition")
@@ -777,11 +774,6 @@ class AscenderModel(DeviceModel):
         if self.fault is None:
             self.fault = what
         self._update_mode()
-
-    def _progress(self, execution: Execution) -> None:
-        """TM[1,5]: the long command passed a step (ignition confirmed)."""
-        if execution.ack_flags & AckFlags.PROGRESS:
-            self.send_tm(1, verification.PROGRESS_OK, execution.request_id)
 
     def _derive_mode(self) -> str:
         if self.burn is not None:

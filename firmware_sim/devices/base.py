@@ -157,6 +157,17 @@ class DeviceModel:
     def tick(self, dt_s: float) -> None:
         """Advance the physics by ``dt_s`` seconds (subclasses)."""
 
+    def set_housekeeping(self, sid: int, enabled: bool) -> None:
+        """Enable or disable one periodic housekeeping set now (as TC[3,5]/[3,6] would)."""
+        self._hk_enabled[sid] = enabled
+        if enabled:
+            self._start_hk(sid)
+        else:
+            self._stop_hk(sid)
+
+    def refresh_telemetry(self) -> None:
+        """Bring telemetry up to now before a parameter report reads it (subclasses with lazy physics)."""
+
     def _start_hk(self, sid: int) -> None:
         self._stop_hk(sid)
         period = max(1, self.scheduler.clock.cycles(self._hk_interval_ms[sid] / 1000))
@@ -210,6 +221,11 @@ class DeviceModel:
     def begin(self, name: str) -> Execution:
         """An execution for a command that completes later (request ID is filled in on return)."""
         return Execution(name, b"", 0, self.scheduler.now_ns)
+
+    def progress(self, execution: Execution) -> None:
+        """The long-running command passed a step: TM[1,5] if asked for."""
+        if not execution.done and execution.ack_flags & AckFlags.PROGRESS:
+            self.send_tm(1, verification.PROGRESS_OK, execution.request_id)
 
     def complete(self, execution: Execution) -> None:
         """The long-running command finished: TM[1,7] if asked for."""
@@ -313,11 +329,7 @@ class DeviceModel:
                 if subtype == housekeeping.ONE_SHOT:
                     self.report_hk(sid)
                 else:
-                    self._hk_enabled[sid] = subtype == housekeeping.ENABLE_PERIODIC
-                    if self._hk_enabled[sid]:
-                        self._start_hk(sid)
-                    else:
-                        self._stop_hk(sid)
+                    self.set_housekeeping(sid, subtype == housekeeping.ENABLE_PERIODIC)
         return apply
 
     def _require_sids(self, sids: list[int]) -> None:
@@ -343,6 +355,7 @@ class DeviceModel:
             ids = parameters.decode_ids(data)
 
             def report() -> None:
+                self.refresh_telemetry()
                 pairs = [(i, device.parameter(i).to_raw_saturating(self.telemetry[device.parameter(i).name]))
                          for i in ids]
                 self.send_tm(parameters.SERVICE, parameters.REPORT,

@@ -190,9 +190,13 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
     # ------------------------------------------------------------------------------------------- interface
     def report_hk(self, sid: int) -> None:
         """Bring temperatures and counters up to date, then report."""
+        self.refresh_telemetry()
+        super().report_hk(sid)
+
+    def refresh_telemetry(self) -> None:
+        """Temperatures and command counters up to now (before housekeeping and parameter reports)."""
         self._sync_thermal(schedule=False)
         self._publish_counters()
-        super().report_hk(sid)
 
     def on_packet(self, raw: bytes) -> None:
         """Handle a telecommand, then refresh the command counters."""
