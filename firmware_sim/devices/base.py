@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -19,6 +20,9 @@ from protocols.pus import AckFlags, PusTc, PusTm
 from protocols.services import events, housekeeping, parameters, test, verification
 from protocols.services.verification import FailureCode
 from protocols.spacepacket import PRIMARY_HEADER_SIZE, SequenceCounter, SpacePacketHeader
+
+EVENT_LOG_LIMIT = 10_000
+"""Events a device keeps in its own log (the oldest go first); reports on the wire are not limited."""
 
 
 @dataclass
@@ -66,7 +70,7 @@ class DeviceModel:
         self.port: Port | None = None
         self.counters = DeviceCounters()
         self.telemetry: dict[str, Any] = {p.name: _initial(p) for p in definition.parameters}
-        self.event_log: list[tuple[int, str, dict[str, Any]]] = []
+        self.event_log: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=EVENT_LOG_LIMIT)
         self.faults_injected: list[tuple[int, str, dict[str, Any]]] = []
         self._seq = SequenceCounter()
         self._msg_counters: dict[tuple[int, int], int] = {}

@@ -21,6 +21,8 @@ from protocols.spacepacket import SequenceCounter
 
 LINK_UP = "locked"
 STORE_LIMIT_OCTETS = 64 * 1024 * 1024
+VERIFICATIONS_KEPT = 10_000
+"""Commands whose verification reports the stand-in still tracks (the oldest are forgotten)."""
 
 
 @dataclass
@@ -82,6 +84,8 @@ class FlightSoftware:
         raw = PusTc(target.apid, spec.service, spec.subtype, app_data, seq, self.source_id, ack).pack()
         record = Verification(device, command, seq, self.scheduler.now_ns)
         self.verifications[(target.apid, seq)] = record
+        if len(self.verifications) > VERIFICATIONS_KEPT:
+            del self.verifications[next(iter(self.verifications))]  # the oldest command
         self.counters.tc_sent += 1
         port.send(raw)
         return record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,16 +81,17 @@ class EventRecord:
 
 
 class TelemetryStore:
-    """Latest value of every parameter, histories of watched ones, the event log."""
+    """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all)."""
 
-    def __init__(self, watch: Iterable[str] | None = None, history_limit: int = 100_000) -> None:
+    def __init__(self, watch: Iterable[str] | None = None, history_limit: int = 100_000,
+                 event_limit: int = 100_000) -> None:
         self.watch_all = watch is None
         self.watched = set(watch or ())
         self.history_limit = history_limit
         self.latest: dict[str, dict[str, Any]] = {}
         self.updated_ns: dict[str, int] = {}
         self.history: dict[str, Series] = {}
-        self.events: list[EventRecord] = []
+        self.events: deque[EventRecord] = deque(maxlen=event_limit)
         self.events_by_key: dict[str, int] = {}
 
     def watch(self, key: str) -> None:
