@@ -213,8 +213,9 @@ class RecordCodec:
         cal = f.calibration
         if cal is None:
             return f"a{i}"
-        if isinstance(cal, Linear) and not f.is_float:
-            return f"_floor((a{i} - {cal.offset!r}) / {cal.scale!r} + 0.5)"  # the same arithmetic as Linear.to_raw
+        if isinstance(cal, Linear) and not f.is_float:  # the same arithmetic as Linear.to_raw
+            shifted = f"(a{i} - {cal.offset!r})" if cal.offset else f"a{i}"
+            return f"_floor({shifted} / {cal.scale!r} + 0.5)"
         namespace[f"_R{i}"] = cal.to_raw
         return f"_R{i}(a{i})" if f.is_float else f"_floor(_R{i}(a{i}) + 0.5)"
 
