@@ -7,6 +7,7 @@ import click
 from hil.cli.dict_cmd import dict_command
 from hil.cli.inspect_cmd import inspect_command
 from hil.cli.output import fail
+from hil.cli.plot_cmd import plot_command
 from hil.cli.run_cmd import run_command
 from hil.cli.tc_cmd import tc_command
 from hil.errors import HilError
@@ -20,6 +21,7 @@ def cli() -> None:
 
 
 cli.add_command(run_command)
+cli.add_command(plot_command)
 cli.add_command(tc_command)
 cli.add_command(inspect_command)
 cli.add_command(dict_command)

@@ -42,7 +42,8 @@ def active_span(series: Sequence[Series], margin: float = 0.1) -> tuple[int, int
 
 
 def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]],
-                phases: Sequence[tuple[str, int]] = (), zoom_to_data: bool = True) -> bool:
+                phases: Sequence[tuple[str, int]] = (), zoom_to_data: bool = True,
+                xlabel: str = "virtual time since T0 [h]") -> bool:
     """Write one PNG with one panel per series (label, unit, data); False when there is nothing to plot.
 
     With ``zoom_to_data`` the time axis covers only where the values change (a 6-minute ascent at the end of
@@ -73,7 +74,7 @@ def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]
         if not zoom_to_data or start <= at <= stop:
             top.annotate(name, (at / NS_PER_H, 1.0), xycoords=("data", "axes fraction"), rotation=30,
                          fontsize=7, va="bottom")
-    axes[-1, 0].set_xlabel("virtual time since T0 [h]")
+    axes[-1, 0].set_xlabel(xlabel)
     fig.suptitle(title, y=0.995)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
