@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hil.cli.decode_cmd import decode_command
 from hil.cli.dict_cmd import dict_command
 from hil.cli.inspect_cmd import inspect_command
 from hil.cli.output import fail
@@ -22,6 +23,7 @@ def cli() -> None:
 
 cli.add_command(run_command)
 cli.add_command(plot_command)
+cli.add_command(decode_command)
 cli.add_command(tc_command)
 cli.add_command(inspect_command)
 cli.add_command(dict_command)

@@ -1,0 +1,138 @@
+"""``farside decode FILE``: engineering values of every housekeeping packet, in bulk, as CSV, JSON lines or a table."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import click
+from rich.console import Console
+
+from hil.cli.output import console, fail
+from hil.decode.bulk import DecodeResult, decode_buffer
+from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
+from hil.decode.split import read_buffer
+from protocols.dictionary import default_dictionary
+from protocols.dictionary.registry import Dictionary
+from protocols.errors import ProtocolError
+from protocols.timecode import NS_PER_S, datetime_to_utc_ns, utc_to_tai_ns
+
+
+def parse_time(text: str) -> float:
+    """Seconds since 1958 TAI from a number of seconds or an ISO UTC date-time (``Z`` or naive = UTC)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give seconds since 1958 TAI or an ISO UTC time") from None
+    try:
+        return utc_to_tai_ns(datetime_to_utc_ns(moment)) / NS_PER_S
+    except ProtocolError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _apid(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: not an integer (0x… allowed)") from None
+    if not 0 <= value <= 0x7FF:
+        raise click.BadParameter(f"{value}: APIDs are 0..2047")
+    return value
+
+
+def _parameters(dictionary: Dictionary, names: tuple[str, ...], devices: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(device, parameter) pairs for ``device.name`` or a bare name (every device that has it)."""
+    pairs: set[tuple[str, str]] = set()
+    for text in names:
+        device_name, _, name = text.rpartition(".")
+        candidates = [dictionary.device(device_name)] if device_name else list(dictionary)
+        found = [(d.name, name) for d in candidates if name in {p.name for p in d.parameters}]
+        if not found:
+            where = device_name or "any device"
+            raise click.BadParameter(f"{text!r}: no parameter {name!r} in {where}", param_hint="--param")
+        pairs.update(found)
+    if devices:
+        pairs = {(d, n) for d, n in pairs if d in devices}
+    return pairs
+
+
+def _summary(result: DecodeResult, problems: list[str]) -> None:
+    hk = result.decoded
+    sets = len(result.blocks)
+    other = sum(result.other_kinds.values())
+    kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(result.other_kinds.items()))
+    click.echo(f"farside: {result.total:,} packets: {hk:,} housekeeping decoded in {sets} set(s), {other:,} other"
+               + (f" ({kinds})" if kinds else "") + (f", {result.filtered:,} filtered out" if result.filtered else ""),
+               err=True)
+    for reason, count in sorted(result.rejected.items()):
+        click.echo(f"farside: warning: {count:,} packet(s) skipped: {reason}", err=True)
+    for problem in problems:
+        click.echo(f"farside: warning: {problem}", err=True)
+
+
+@click.command("decode")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
+              help="terminal table (first rows of each set), wide CSV (a column per parameter) or JSON lines")
+@click.option("--long", "long_csv", is_flag=True, help="CSV in long form: one row per value, with its unit")
+@click.option("--device", "devices", multiple=True, metavar="NAME", help="only this device (repeatable)")
+@click.option("--apid", "apids", multiple=True, metavar="APID", help="only this APID, 0x… allowed (repeatable)")
+@click.option("--param", "params", multiple=True, metavar="DEVICE.NAME",
+              help="only this parameter (repeatable); a bare NAME matches it in every device")
+@click.option("--from", "start", metavar="T", help="from this time: seconds since 1958 TAI or ISO UTC")
+@click.option("--to", "stop", metavar="T", help="up to this time (inclusive): seconds since 1958 TAI or ISO UTC")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here, not to stdout")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="rows per set in the table")
+def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...], apids: tuple[str, ...],
+                   params: tuple[str, ...], start: str | None, stop: str | None, output: Path | None,
+                   limit: int) -> int:
+    """Decode a packet file to engineering values, in bulk.
+
+    Housekeeping reports (TM[3,25]) become named, calibrated values. Corrupt packets (bad CRC, wrong size)
+    and unknown APIDs or SIDs are counted and reported on stderr, never fatal; other packets (events,
+    verification, telecommands) are counted, and written through the per-packet explainer in JSON lines.
+    Exit code 0 when any packet decoded, 2 when the file holds none.
+    """
+    dictionary = default_dictionary()
+    try:
+        wanted_apids = {_apid(a) for a in apids} if apids else None
+        for name in devices:
+            dictionary.device(name)
+        if devices:
+            by_device = {dictionary.device(name).apid for name in devices}
+            wanted_apids = by_device if wanted_apids is None else wanted_apids & by_device
+        pairs = _parameters(dictionary, params, devices) if params else None
+        t_from = parse_time(start) if start is not None else None
+        t_to = parse_time(stop) if stop is not None else None
+    except ProtocolError as exc:
+        raise click.BadParameter(str(exc)) from None
+    buffer = read_buffer(path)
+    if not len(buffer):
+        reason = buffer.problems[-1] if buffer.problems else "the file is empty"
+        return fail(f"{path}: no packets ({reason})")
+    result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
+    with ExitStack() as stack:
+        out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+                        if output is not None else sys.stdout)
+        if fmt == "csv":
+            (write_csv_long if long_csv else write_csv)(result, out)
+        elif fmt == "jsonl":
+            write_jsonl(result, buffer, dictionary, out, include_other=pairs is None)
+        else:
+            write_table(result, console() if output is None else _file_console(out), limit)
+    _summary(result, buffer.problems)
+    if not result.decoded and not len(result.other):
+        return fail("no packet decoded")
+    return 0
+
+
+def _file_console(out: IO[str]) -> Console:
+    return Console(file=out, highlight=False, soft_wrap=True, width=200)

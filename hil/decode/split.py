@@ -1,0 +1,122 @@
+"""Packets laid end to end in one numpy buffer with offsets and sizes: from a plain stream or a packet file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hil.decode.chain import chain_starts
+from hil.errors import InputFileError
+from hil.packetfile import read_packet_file
+
+FRONT = 1
+"""Octets of zero padding before the first packet (so odd-length rows can be read one octet early)."""
+BACK = 32
+"""Octets of zero padding after the last packet (so short packets' headers can be read without bounds checks)."""
+VECTOR_FROM = 1 << 20
+"""Streams from this size on are split by vectorised chunked walks; smaller ones by a plain loop."""
+SAMPLE = 1 << 16
+"""Octets walked plainly first to size the vectorised walk's entry window."""
+
+
+@dataclass
+class PacketBuffer:
+    """Packets end to end in ``data`` (uint8, padded), each at ``offsets[i]`` with ``sizes[i]`` octets."""
+
+    data: np.ndarray
+    offsets: np.ndarray
+    sizes: np.ndarray
+    problems: list[str] = field(default_factory=list)
+    kind: str = "packets"
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def packet(self, i: int) -> bytes:
+        """The octets of packet ``i``."""
+        start = int(self.offsets[i])
+        return self.data[start:start + int(self.sizes[i])].tobytes()
+
+
+def _padded(data: bytes | bytearray) -> np.ndarray:
+    buf = np.zeros(FRONT + len(data) + BACK, dtype=np.uint8)
+    buf[FRONT:FRONT + len(data)] = np.frombuffer(data, dtype=np.uint8)
+    return buf
+
+
+def packet_starts(data: bytes | bytearray) -> tuple[list[int], int]:
+    """Start offsets of the whole packets of a concatenated stream, and where the whole packets end."""
+    starts: list[int] = []
+    append = starts.append
+    offset, total = 0, len(data)
+    last = total - 6
+    while offset <= last:
+        size = ((data[offset + 4] << 8) | data[offset + 5]) + 7
+        if offset + size > total:
+            break
+        append(offset)
+        offset += size
+    return starts, offset
+
+
+def split_stream(data: bytes | bytearray) -> PacketBuffer:
+    """Split a plain stream of concatenated space packets by their length fields; a torn tail becomes a problem."""
+    return _split(_padded(data), len(data))
+
+
+def _split(buf: np.ndarray, total: int) -> PacketBuffer:
+    """Split the ``total`` stream octets held in a padded buffer."""
+    if total < VECTOR_FROM:
+        starts, end = packet_starts(buf[FRONT:FRONT + total].tobytes())
+        offsets = np.asarray(starts, dtype=np.int64)
+    else:
+        head, _ = packet_starts(buf[FRONT:FRONT + SAMPLE].tobytes())
+        sample = np.diff(np.asarray([*head, SAMPLE], dtype=np.int64))
+        window = int(min(max(sample.max(initial=0) + 8, 16), 4096))
+        offsets, end = chain_starts(buf, FRONT, total, chunk=max(16384, 64 * window), window=window)
+    sizes = np.diff(np.append(offsets, end))
+    problems = []
+    if end < total:
+        problems.append(f"offset {end}: {total - end} octets at the end hold no whole packet")
+    return PacketBuffer(buf, offsets + FRONT, sizes, problems)
+
+
+def _read_padded(path: Path) -> tuple[np.ndarray, int]:
+    """The file's octets straight into a padded buffer (no intermediate bytes object)."""
+    with path.open("rb") as file:
+        total = os.fstat(file.fileno()).st_size
+        buf = np.zeros(FRONT + total + BACK, dtype=np.uint8)
+        got = file.readinto(memoryview(buf)[FRONT:FRONT + total])
+    return buf, got or 0
+
+
+def buffer_from_packets(packets: Sequence[bytes], problems: Sequence[str] = (), kind: str = "packets") -> PacketBuffer:
+    """Lay separate packets end to end."""
+    sizes = np.fromiter(map(len, packets), dtype=np.int64, count=len(packets))
+    offsets = np.cumsum(sizes) - sizes + FRONT
+    return PacketBuffer(_padded(b"".join(packets)), offsets, sizes, list(problems), kind)
+
+
+def _looks_plain(buffer: PacketBuffer) -> bool:
+    """Every packet header says version 0: a plain stream (perhaps with a torn tail), not a recording."""
+    if not len(buffer):
+        return False
+    return not np.any(buffer.data[buffer.offsets] & 0xE0)
+
+
+def read_buffer(path: str | Path) -> PacketBuffer:
+    """Read a packet file; plain streams are split straight into numpy, anything else goes through read_packet_file."""
+    path = Path(path)
+    try:
+        buf, total = _read_padded(path)
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
+    buffer = _split(buf, total)
+    if _looks_plain(buffer):
+        return buffer
+    packets = read_packet_file(path)
+    return buffer_from_packets([r.packet for r in packets.records], packets.problems, packets.kind)

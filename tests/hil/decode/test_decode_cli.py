@@ -1,0 +1,127 @@
+"""`farside decode`: output shapes, filters, counts of corrupt and unknown packets, bad files without tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hil.cli.decode_cmd import decode_command, parse_time
+from protocols.dictionary import Device, default_dictionary
+from protocols.pus import PusTm
+from protocols.timecode import NS_PER_S
+
+DICTIONARY = default_dictionary()
+SAMPLER = DICTIONARY.device("sampler")
+RELAY = DICTIONARY.device("relay")
+T0 = 2_100_000_000
+
+
+def _hk(device: Device, sid: int, seq: int, second: int) -> bytes:
+    hk = device.hk_set(sid)
+    values = []
+    for name in hk.parameters:
+        p = device.parameter(name)
+        values.append(next(iter(p.enum)) if p.enum else 1)
+    return device.hk_codec(sid).encode(values, seq, seq, (T0 + second) * NS_PER_S)
+
+
+def _recording(tmp_path: Path) -> Path:
+    packets = [_hk(SAMPLER, 1, i, i) for i in range(5)] + [_hk(RELAY, 3, i, i) for i in range(3)]
+    packets.append(PusTm(SAMPLER.apid, 17, 2, b"", 9, 9, T0 * NS_PER_S).pack())
+    bad = bytearray(_hk(SAMPLER, 2, 7, 1))
+    bad[-1] ^= 0xFF
+    packets.append(bytes(bad))
+    packets.append(PusTm(0x555, 3, 25, b"\x00\x01", 1, 1, T0 * NS_PER_S).pack())
+    path = tmp_path / "rec.bin"
+    path.write_bytes(b"".join(packets))
+    return path
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(decode_command, list(args), standalone_mode=False)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.return_value, result.stdout, result.stderr
+
+
+def test_csv_is_one_row_per_hk_packet_with_a_column_per_parameter(tmp_path: Path) -> None:
+    code, out, err = _run(str(_recording(tmp_path)), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 8
+    assert list(rows[0])[:6] == ["time", "utc", "device", "apid", "seq_count", "set"]
+    assert rows[0]["sampler.sampler_mode"] == next(iter(SAMPLER.parameter("sampler_mode").enum))
+    assert rows[-1]["device"] == "relay" and rows[-1]["sampler.sampler_mode"] == ""
+    assert float(rows[1]["time"]) == T0 + 1
+    assert "1 packet(s) skipped: bad CRC" in err and "unknown APID" in err and "TM[17,2] 1" in err
+
+
+def test_long_csv_has_units(tmp_path: Path) -> None:
+    code, out, _ = _run(str(_recording(tmp_path)), "--format", "csv", "--long", "--param", "relay.bus_voltage")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 3
+    assert {r["parameter"] for r in rows} == {"bus_voltage"} and rows[0]["unit"] == "V"
+
+
+def test_jsonl_matches_inspect_keys_and_includes_other_packets(tmp_path: Path) -> None:
+    code, out, _ = _run(str(_recording(tmp_path)), "--format", "jsonl")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 11
+    assert lines[0]["name"] == "hk:platform" and list(lines[0]["fields"]) == list(SAMPLER.hk_set(1).parameters)
+    assert lines[8]["name"] == "pong" and lines[9]["crc_ok"] is False
+    assert set(lines[0]) == set(lines[8])
+
+
+def test_filters_device_apid_param_time(tmp_path: Path) -> None:
+    path = str(_recording(tmp_path))
+    _, out, _ = _run(path, "--format", "csv", "--device", "relay")
+    assert [r["device"] for r in csv.DictReader(io.StringIO(out))] == ["relay"] * 3
+    _, out, _ = _run(path, "--format", "csv", "--apid", "0x110")
+    assert {r["device"] for r in csv.DictReader(io.StringIO(out))} == {"sampler"}
+    _, out, _ = _run(path, "--format", "csv", "--param", "sampler.bus_voltage", "--param", "relay.bus_voltage")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[6:] == ["sampler.bus_voltage", "relay.bus_voltage"] and len(rows) == 8
+    _, out, _ = _run(path, "--format", "csv", "--from", str(T0 + 1), "--to", str(T0 + 2))
+    assert sorted(float(r["time"]) for r in csv.DictReader(io.StringIO(out))) == [T0 + 1, T0 + 1, T0 + 2, T0 + 2]
+
+
+def test_iso_times_are_utc() -> None:
+    assert parse_time("1972-01-01T00:00:00Z") == 5113 * 86400 + 10  # 1972-01-01 UTC: TAI − UTC = 10 s
+    assert parse_time("100.5") == 100.5
+
+
+def test_table_shows_first_rows_and_a_note(tmp_path: Path) -> None:
+    code, out, _ = _run(str(_recording(tmp_path)), "--limit", "2", "--device", "sampler")
+    assert code == 0 and "3 more rows" in out and "platform" in out
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out, _ = _run(str(_recording(tmp_path)), "--format", "csv", "-o", str(target))
+    assert code == 0 and out == "" and len(target.read_text().splitlines()) == 9
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01", b"\xff" * 1000, bytes(range(256)) * 3])
+def test_bad_files_give_one_line_or_counts(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.bin"
+    path.write_bytes(content)
+    code, _, err = _run(str(path), "--format", "jsonl")
+    assert code in (0, 2)
+    assert "Traceback" not in err and err.strip()
+
+
+def test_truncated_file_decodes_what_is_whole(tmp_path: Path) -> None:
+    data = _recording(tmp_path).read_bytes()
+    path = tmp_path / "cut.bin"
+    path.write_bytes(data[:-10])
+    code, out, err = _run(str(path), "--format", "csv")
+    assert code == 0 and len(out.splitlines()) == 9 and "no whole packet" in err
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(decode_command, [str(tmp_path / "nope.bin")], standalone_mode=False)
+    assert "cannot read" in str(result.exception)
