@@ -9,3 +9,7 @@ class HilError(OSError):
 
 class InputFileError(HilError):
     """A file given on the command line cannot be read or does not hold what it should."""
+
+
+class TransportError(HilError):
+    """A transport URL is malformed, or the transport it names cannot be opened, written or closed."""

@@ -9,6 +9,7 @@ from hil.cli.dict_cmd import dict_command
 from hil.cli.inspect_cmd import inspect_command
 from hil.cli.output import fail
 from hil.cli.plot_cmd import plot_command
+from hil.cli.replay_cmd import replay_command
 from hil.cli.run_cmd import run_command
 from hil.cli.tc_cmd import tc_command
 from hil.errors import HilError
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(run_command)
 cli.add_command(plot_command)
 cli.add_command(decode_command)
+cli.add_command(replay_command)
 cli.add_command(tc_command)
 cli.add_command(inspect_command)
 cli.add_command(dict_command)
