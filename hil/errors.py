@@ -13,3 +13,7 @@ class InputFileError(HilError):
 
 class TransportError(HilError):
     """A transport URL is malformed, or the transport it names cannot be opened, written or closed."""
+
+
+class RecordingError(HilError):
+    """A recording cannot be written, or a file is not a readable recording."""

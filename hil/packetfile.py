@@ -69,4 +69,8 @@ def read_packet_file(path: str | Path) -> PacketFile:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
+    from hil.recording.reader import is_recording, read_recording
+
+    if is_recording(data[:4]):
+        return read_recording(path, data)
     return read_plain(path, data)

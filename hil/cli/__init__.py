@@ -6,6 +6,7 @@ import click
 
 from hil.cli.decode_cmd import decode_command
 from hil.cli.dict_cmd import dict_command
+from hil.cli.export_cmd import export_command
 from hil.cli.inspect_cmd import inspect_command
 from hil.cli.output import fail
 from hil.cli.plot_cmd import plot_command
@@ -26,6 +27,7 @@ cli.add_command(run_command)
 cli.add_command(plot_command)
 cli.add_command(decode_command)
 cli.add_command(replay_command)
+cli.add_command(export_command)
 cli.add_command(tc_command)
 cli.add_command(inspect_command)
 cli.add_command(dict_command)

@@ -32,8 +32,10 @@ def _scenario_path(scenario: str | None) -> Path:
 @click.option("--until", "until", metavar="T", help="stop at this virtual time, e.g. T+6h")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON instead of text")
 @click.option("--quiet", is_flag=True, help="no progress output")
+@click.option("--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="record every packet on every link into this pcapng file")
 def run_command(scenario: str | None, seed: int | None, report_dir: Path | None, until: str | None, as_json: bool,
-                quiet: bool) -> int:
+                quiet: bool, record_path: Path | None = None) -> int:
     """Run SCENARIO (a TOML file or a built-in name; default: the reference mission) headless.
 
     Exit code 0 when every expectation passed, 1 when any failed (or the run was interrupted),
@@ -58,12 +60,21 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     except SimError as exc:
         return fail(str(exc))
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
+    recorder = None
+    if record_path is not None:
+        from hil.recording.header import run_header
+        from hil.recording.writer import Recorder
+
+        recorder = Recorder().open(record_path, run_header(loaded, path, run.bench.seed))
+        recorder.attach(run.bench)
     reporter = None if quiet else progress_reporter(sys.stderr, end_ns)
     try:
         result = run.run(until_ns=until_ns, progress=reporter.update if reporter else None)
     finally:
         if reporter is not None:
             reporter.close()
+        if recorder is not None:
+            recorder.close()
     summary = build_summary(result)
     if as_json:
         click.echo(json.dumps(summary, indent=2))

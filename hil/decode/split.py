@@ -12,6 +12,7 @@ import numpy as np
 from hil.decode.chain import chain_starts
 from hil.errors import InputFileError
 from hil.packetfile import read_packet_file
+from hil.recording.reader import is_recording
 
 FRONT = 1
 """Octets of zero padding before the first packet (so odd-length rows can be read one octet early)."""
@@ -115,8 +116,9 @@ def read_buffer(path: str | Path) -> PacketBuffer:
         buf, total = _read_padded(path)
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
-    buffer = _split(buf, total)
-    if _looks_plain(buffer):
-        return buffer
+    if not is_recording(bytes(buf[:4])):
+        buffer = _split(buf, total)
+        if _looks_plain(buffer):
+            return buffer
     packets = read_packet_file(path)
     return buffer_from_packets([r.packet for r in packets.records], packets.problems, packets.kind)

@@ -1,0 +1,27 @@
+"""The header of a recording: what made it (farside version, scenario, seed, config hash, epoch of T0)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+from firmware_sim.bench import epoch_tai_ns
+
+
+def farside_version() -> str:
+    """The installed farside version, or "unknown"."""
+    try:
+        return importlib.metadata.version("farside")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def run_header(scenario: Any, path: Path, seed: int) -> dict[str, Any]:
+    """Header of a scenario run: config hash = SHA-256 of the scenario file's bytes; times are ns since T0."""
+    return {
+        "farside_version": farside_version(), "scenario": scenario.name, "scenario_file": str(path),
+        "seed": seed, "start_utc": scenario.start_utc, "epoch_tai_ns": epoch_tai_ns(scenario.start_utc),
+        "time": "virtual ns since T0 (start_utc)", "config_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
