@@ -17,7 +17,8 @@ def engineering(field: Field, raw: np.ndarray) -> np.ndarray:
     cal = field.calibration
     if cal is None:
         if field.is_float:
-            return raw.astype(np.float64)
+            with np.errstate(invalid="ignore"):  # NaN bit patterns in raw telemetry stay NaN, as per packet
+                return raw.astype(np.float64)
         return raw.astype(np.int64 if raw.dtype.kind == "i" else raw.dtype.newbyteorder("="))
     x = raw.astype(np.float64)
     if isinstance(cal, Linear):
