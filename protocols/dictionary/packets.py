@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from binascii import crc_hqx
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, NoReturn
 
 import construct as cs
 
@@ -36,6 +36,12 @@ class FunctionCall(NamedTuple):
     seq_count: int
     ack_flags: int
     source_id: int
+
+
+def _reject(raw: bytes, unpack: Callable[[bytes], object], expected: str) -> NoReturn:
+    """Raise the precise error for a packet the fused path refused: the generic parser's, else a size error."""
+    unpack(raw)  # raises the precise header, length or CRC error
+    raise field_error(LengthError, "packet_size", len(raw), expected)
 
 
 def _fused(head: cs.Construct, key: str, fields: Sequence[Field]) -> cs.Construct:
@@ -71,9 +77,7 @@ class HousekeepingPacketCodec:
     def decode(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole packet of this set; anything unexpected raises the precise ProtocolError."""
         if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF):
-            PusTm.unpack(raw)  # raises the precise header, length or CRC error
-            raise field_error(LengthError, "packet_size", len(raw),
-                              f"set {self.sid} reports are {self.packet_size} octets")
+            _reject(raw, PusTm.unpack, f"set {self.sid} reports are {self.packet_size} octets")
         out = self._decode(raw)
         return HousekeepingReport(self.sid, out[4:], out[0], out[1],
                                   out[2] * NS_PER_S + ((out[3] * NS_PER_S + 0xFFFF) >> 16))
@@ -107,8 +111,6 @@ class FunctionPacketCodec:
     def decode(self, raw: bytes) -> FunctionCall:
         """Decode a whole packet of this function; anything unexpected raises the precise ProtocolError."""
         if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF):
-            PusTc.unpack(raw)  # raises the precise header, length or CRC error
-            raise field_error(LengthError, "packet_size", len(raw),
-                              f"{self.name} packets are {self.packet_size} octets")
+            _reject(raw, PusTc.unpack, f"{self.name} packets are {self.packet_size} octets")
         out = self._decode(raw)
         return FunctionCall(self.name, dict(zip(self.names, out[3:], strict=True)), out[0], out[1], out[2])
