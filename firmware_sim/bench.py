@@ -12,12 +12,14 @@ import numpy as np
 
 from firmware_sim.devices.base import DeviceModel
 from firmware_sim.engine.clock import Clock
+from firmware_sim.engine.external import ExternalEnd, ExternalPort
 from firmware_sim.engine.link import Link, Port
 from firmware_sim.engine.pacing import Pacing
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.standin import FlightSoftware
 from firmware_sim.fsw.telemetry import TelemetryStore
+from firmware_sim.ground_gateway import GroundGateway
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
 from protocols.dictionary import Dictionary, default_dictionary
 from protocols.errors import ProtocolError
@@ -90,21 +92,50 @@ class Bench:
         self.digest = PacketDigest(self.dictionary)
         self.devices: dict[str, DeviceModel] = {}
         self.links: dict[str, Link] = {}
+        self.external: dict[str, ExternalEnd] = {}
+        """The ends that meet the outside world, by endpoint name, each with the URL of its transport."""
         unknown = set(self.settings.devices) - set(self.dictionary.names)
         if unknown:
             raise ConfigurationError(f"bench.devices: unknown device {sorted(unknown)[0]!r}; "
                                      f"devices: {', '.join(self.dictionary.names)}")
+        real_fsw = self.settings.is_real("fsw")
         for name, model_class in (models or model_classes()).items():
             link_settings = self.settings.links.get(name, LinkSettings())
-            model = model_class(self.scheduler, self.rng(name), epoch_ns=self.epoch_ns,
-                                options=self.settings.devices.get(name, {}))
-            fsw_port, device_port = Port(f"fsw.{name}", link_settings.framing), Port(name, link_settings.framing)
+            exposure = self._exposure(name) if real_fsw else None
+            fsw_port = self._port(f"fsw.{name}", name, link_settings.framing, exposure)
+            board = self.settings.node(name) if self.settings.is_real(name) else None
+            device_port = self._port(name, f"{name}.board" if real_fsw else name, link_settings.framing, board)
             link = Link(name, self.scheduler, fsw_port, device_port, link_settings.baud, self.rng(f"link.{name}"))
+            link.timed = not (real_fsw or board)
             link.taps.append(self.digest.tap)
-            self.fsw.attach(name, fsw_port)
-            model.attach(device_port)
-            self.devices[name] = model
             self.links[name] = link
+            if not real_fsw:
+                self.fsw.attach(name, fsw_port)
+            if board is None:
+                model = model_class(self.scheduler, self.rng(name), epoch_ns=self.epoch_ns,
+                                    options=self.settings.devices.get(name, {}))
+                model.attach(device_port)
+                self.devices[name] = model
+        if self.settings.is_real("ground"):
+            self._attach_real_ground()
+
+    def _exposure(self, device: str) -> str:
+        return self.settings.expose.get(device, self.settings.node("fsw"))
+
+    def _port(self, port_name: str, endpoint: str, framing: str, url: str | None) -> Port:
+        if url is None:
+            return Port(port_name, framing)
+        port = ExternalPort(port_name, framing)
+        self.external[endpoint] = ExternalEnd(endpoint, url, port)
+        return port
+
+    def _attach_real_ground(self) -> None:
+        relay = self.devices.get("relay")
+        if relay is None or not hasattr(relay, "connect_ground"):
+            raise ConfigurationError("bench.nodes.ground: a real ground system needs the relay radio's model")
+        gateway = GroundGateway(self.scheduler)
+        relay.connect_ground(gateway)
+        self.external["ground"] = ExternalEnd("ground", self.settings.node("ground"), gateway)
 
     def rng(self, name: str) -> np.random.Generator:
         """The random generator of one node: derived from the bench seed and the node's name only."""

@@ -115,6 +115,8 @@ class Link:
         self.taps: list[Tap] = []
         self._free_at_ns = {id(a): 0, id(b): 0}
         self._ns_per_octet_x_baud = BITS_PER_OCTET * NS_PER_S
+        self.timed = True
+        """False when one end is a real wire: that wire's own timing applies, the link adds none."""
         a.link = b.link = self
 
     def octet_time_ns(self, octets: int) -> int:
@@ -133,7 +135,7 @@ class Link:
         start = self._free_at_ns[key]
         if start < now:
             start = now
-        end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud)
+        end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud) if self.timed else start
         self._free_at_ns[key] = end
         faults = self.faults
         delay = 0

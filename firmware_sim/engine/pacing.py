@@ -12,8 +12,11 @@ class Pacing(Protocol):
     def start(self, virtual_ns: int) -> None:
         """Anchor the strategy at the current virtual time."""
 
-    def wait_until(self, virtual_ns: int) -> None:
-        """Return when virtual time ``virtual_ns`` may begin."""
+    def wait_until(self, virtual_ns: int) -> int | None:
+        """Return None when virtual time ``virtual_ns`` may begin, or the earlier virtual instant input arrived."""
+
+    def dispatch(self) -> None:
+        """Hand the input that cut a wait short to the bench (the scheduler's clock is at its arrival)."""
 
     def finish(self) -> None:
         """The run stopped (pause, end)."""
@@ -27,6 +30,9 @@ class AsFastAsPossible:
 
     def wait_until(self, virtual_ns: int) -> None:
         """Never waits."""
+
+    def dispatch(self) -> None:
+        """No input to hand over."""
 
     def finish(self) -> None:
         """Nothing to release."""
@@ -64,6 +70,9 @@ class RealTime:
             time.sleep((deadline - now - self.spin_ns) / 1e9)
         while time.monotonic_ns() < deadline:
             pass
+
+    def dispatch(self) -> None:
+        """No input to hand over."""
 
     def finish(self) -> None:
         """Nothing to release."""

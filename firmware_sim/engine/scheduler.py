@@ -100,7 +100,8 @@ class Scheduler:
         due = self.next_due
         if due is None:
             return False
-        self._advance(due)
+        if not self._advance(due):
+            return True
         heap, pop, push = self._heap, heapq.heappop, heapq.heappush
         run = 0
         while heap and heap[0][0] == due:
@@ -118,11 +119,17 @@ class Scheduler:
         self.events_run += run
         return True
 
-    def _advance(self, cycle: int) -> None:
+    def _advance(self, cycle: int) -> bool:
+        """Move the clock to ``cycle``; False if outside input cut the wait short (the clock is then earlier)."""
         if cycle > self.cycle:
             if self._paced:
-                self.pacing.wait_until(self.clock.ns(cycle))
+                interrupted_ns = self.pacing.wait_until(self.clock.ns(cycle))
+                if interrupted_ns is not None:
+                    self.cycle = min(cycle, max(self.cycle, interrupted_ns // self._period))
+                    self.pacing.dispatch()
+                    return False
             self.cycle = cycle
+        return True
 
     def run(self, until_cycle: int | None = None, until: Callable[[], bool] | None = None) -> bool:
         """Step until ``until_cycle`` is reached, ``until()`` holds, ``stop()`` is called, or nothing is left.
@@ -138,7 +145,8 @@ class Scheduler:
                 due = self.next_due
                 if due is None or (until_cycle is not None and due > until_cycle):
                     if until_cycle is not None:
-                        self._advance(until_cycle)
+                        if not self._advance(until_cycle):
+                            continue
                         return until is None or until()
                     return False
                 self.step()

@@ -16,6 +16,13 @@ The format (docs/scenarios.md says the same at more length)::
     framing = "asm"                    # "asm" or "cobs"
     [bench.devices.relay]              # free-form options for one device model, kept as a dict
     visibility = "always"
+    [bench.nodes]                      # optional: each device, "fsw" or "ground" is "model" or a transport URL
+    fsw = "pty://"                     # a real flight computer: each modelled device is exposed on its own pty
+    ascender = "/dev/ttyUSB0?baudrate=115200"   # a real board in place of the ascender model
+    [bench.expose]                     # optional: the transport a modelled device is exposed on (default: fsw's)
+    sampler = "tcp://127.0.0.1:7001?listen"
+    [bench.shadow]                     # optional: a real board that gets the same commands as the model
+    relay = "/dev/ttyUSB1"
 
     [[timeline]]                       # steps run in file order
     phase = "health checks"            # optional: marks the start of a phase
@@ -87,7 +94,8 @@ TABLES = {"scenario": "[scenario]", "bench": "[bench]", "timeline": "[[timeline]
           "expect": "[[expect]]"}
 """The top-level tables a scenario file may hold, as they are written."""
 SCENARIO_KEYS = ("name", "description", "seed", "start", "duration")
-BENCH_KEYS = ("clock_hz", "links", "devices")
+BENCH_KEYS = ("clock_hz", "links", "devices", "nodes", "expose", "shadow")
+NODE_ROLES = ("fsw", "ground")
 LINK_KEYS = ("baud", "framing")
 STEP_KEYS = ("phase", "at", "after", "when", "device", "command", "args", "wait", "timeout", "note")
 FAULT_KEYS = ("at", "target", "fault", "params")
@@ -246,7 +254,24 @@ class _Reader:
             device = self.device(options, None, name)
             devices[device.name] = dict(options.data)
         clock_hz = BenchSettings.clock_hz if clock_hz is None else clock_hz
-        return BenchSettings(clock_hz=clock_hz, links=links, devices=devices)
+        nodes = self.urls(section, "nodes", NODE_ROLES)
+        expose = self.urls(section, "expose", ())
+        shadow = self.urls(section, "shadow", ())
+        return BenchSettings(clock_hz=clock_hz, links=links, devices=devices, nodes=nodes, expose=expose,
+                             shadow=shadow)
+
+    def urls(self, bench: _Section, key: str, roles: tuple[str, ...]) -> dict[str, str]:
+        """A ``[bench.<key>]`` table of node → ``"model"`` or transport URL (checked when the bench opens it)."""
+        table = bench.section(key, f"[bench.{key}]") if key in bench.data else None
+        if table is None:
+            return {}
+        known = (*self.dictionary.names, *roles)
+        found: dict[str, str] = {}
+        for name in table.data:
+            if name not in known:
+                table.fail(name, f"unknown node {name!r} in [bench.{key}]; nodes: {', '.join(known)}")
+            found[name] = table.text(name, required=True).strip()
+        return found
 
     # timeline --------------------------------------------------------------------------------------------------
     def timeline(self, sections: list[_Section]) -> tuple[Step, ...]:

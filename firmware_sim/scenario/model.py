@@ -38,13 +38,38 @@ class LinkSettings:
     framing: str = "asm"
 
 
+MODEL = "model"
+"""A node played by farside's own model (the alternative is a transport URL: a real thing)."""
+
+
 @dataclass(frozen=True)
 class BenchSettings:
-    """The bench: clock rate, links per device, per-device model options."""
+    """The bench: clock rate, links per device, per-device model options, and which nodes are real.
+
+    ``nodes`` maps a node (a device, ``fsw`` or ``ground``) to ``"model"`` or a transport URL; ``expose`` gives
+    the transport on which a modelled device meets a real flight computer (default: the ``fsw`` URL, e.g.
+    ``pty://``, one per device); ``shadow`` names a real board that gets the same commands as a device's model.
+    """
 
     clock_hz: int = 1000
     links: dict[str, LinkSettings] = field(default_factory=dict)
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nodes: dict[str, str] = field(default_factory=dict)
+    expose: dict[str, str] = field(default_factory=dict)
+    shadow: dict[str, str] = field(default_factory=dict)
+
+    def node(self, name: str) -> str:
+        """``"model"`` or the transport URL of one node."""
+        return self.nodes.get(name, MODEL)
+
+    def is_real(self, name: str) -> bool:
+        """True when a node is a real thing behind a transport."""
+        return self.node(name) != MODEL
+
+    @property
+    def real_time(self) -> bool:
+        """True when any node is real: the bench must then keep pace with the wall clock."""
+        return any(url != MODEL for url in self.nodes.values()) or bool(self.shadow)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from hil.cli.output import fail
 from hil.cli.plot_cmd import plot_command
 from hil.cli.replay_cmd import replay_command
 from hil.cli.run_cmd import run_command
+from hil.cli.serve_cmd import serve_command
 from hil.cli.tc_cmd import tc_command
 from hil.errors import HilError
 from protocols.errors import ProtocolError
@@ -24,6 +25,7 @@ def cli() -> None:
 
 
 cli.add_command(run_command)
+cli.add_command(serve_command)
 cli.add_command(plot_command)
 cli.add_command(decode_command)
 cli.add_command(replay_command)

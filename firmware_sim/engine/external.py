@@ -1,0 +1,82 @@
+"""A link end whose far side is outside the bench: a real board, a real flight computer, a ground system."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from firmware_sim.engine.link import Port
+
+Outlet = Callable[[bytes], bool]
+"""Writes octets to the outside world; False when they could not be written (peer down, buffer full)."""
+
+
+@dataclass
+class ExternalCounters:
+    """What crossed the boundary of the bench at one external port."""
+
+    packets_from_outside: int = 0
+    packets_to_outside: int = 0
+    octets_dropped: int = 0
+    frames_dropped: int = 0
+
+
+class ExternalPort(Port):
+    """Frames from the link go out through ``outlet``; octets from outside are deframed and put on the link.
+
+    Garbage from outside is skipped and counted by the deframer; the packets around it still get through.
+    """
+
+    def __init__(self, name: str, framing: str = "asm") -> None:
+        super().__init__(name, framing)
+        self.outlet: Outlet | None = None
+        self.external = ExternalCounters()
+
+    def receive(self, octets: bytes) -> None:
+        """A frame arrives over the link: write it to the outside (counted as dropped if it cannot go)."""
+        self.stats.octets_in += len(octets)
+        outlet = self.outlet
+        if outlet is not None and outlet(octets):
+            self.external.packets_to_outside += 1
+            return
+        self.external.frames_dropped += 1
+        self.external.octets_dropped += len(octets)
+
+    def inject(self, octets: bytes) -> None:
+        """Octets from outside: deframe them and send every whole packet over the link, now."""
+        result = self.deframer.feed(octets)
+        if result.skipped:
+            self.stats.note_skipped(result.skipped)
+        for packet in result.packets:
+            self.external.packets_from_outside += 1
+            self.send(packet)
+
+    @property
+    def errors(self) -> int:
+        """Skipped ranges in the input plus frames that could not be written out."""
+        return self.deframer.stats.ranges_skipped + self.external.frames_dropped
+
+
+class Boundary(Protocol):
+    """Anything the outside world talks to: an external port or the ground gateway."""
+
+    outlet: Outlet | None
+
+    def inject(self, octets: bytes) -> None:
+        """Octets from outside."""
+        ...
+
+    @property
+    def errors(self) -> int:
+        """Bad input skipped plus output that could not be written."""
+        ...
+
+
+@dataclass
+class ExternalEnd:
+    """One place the bench meets the outside: its endpoint name, the transport URL, and the bench side."""
+
+    name: str
+    url: str
+    boundary: Boundary

@@ -1,0 +1,48 @@
+"""The ground node played by a real ground system: downlinked packets go out, telecommands come in."""
+
+from __future__ import annotations
+
+from firmware_sim.engine.external import ExternalCounters, Outlet
+from firmware_sim.engine.scheduler import Scheduler
+from firmware_sim.ground import GroundStation
+from protocols.framing import make_framing
+
+
+class GroundGateway(GroundStation):
+    """A ground station whose user is outside: every downlinked packet is framed and written to ``outlet``.
+
+    Octets from outside are deframed; each telecommand in them is uplinked (held for the next pass while
+    the radio has no lock), anything else is counted and dropped.
+    """
+
+    def __init__(self, scheduler: Scheduler, framing: str = "asm") -> None:
+        super().__init__(scheduler, keep=1000)
+        self.framing = framing
+        self.framer, self.deframer = make_framing(framing)
+        self.outlet: Outlet | None = None
+        self.external = ExternalCounters()
+        self.not_telecommands = 0
+
+    def receive_downlink(self, packet: bytes, sent_ns: int, arrival_ns: int) -> None:
+        """Account for the packet like the built-in station, then pass it on to the outside."""
+        super().receive_downlink(packet, sent_ns, arrival_ns)
+        frame = self.framer.frame(packet)
+        if self.outlet is not None and self.outlet(frame):
+            self.external.packets_to_outside += 1
+            return
+        self.external.frames_dropped += 1
+        self.external.octets_dropped += len(frame)
+
+    def inject(self, octets: bytes) -> None:
+        """Telecommands from the outside ground system: uplink each whole one."""
+        for packet in self.deframer.feed(octets).packets:
+            if not packet[0] & 0x10:
+                self.not_telecommands += 1
+                continue
+            self.external.packets_from_outside += 1
+            self.uplink(packet)
+
+    @property
+    def errors(self) -> int:
+        """Skipped input ranges, packets that were not telecommands, and frames that could not be written."""
+        return self.deframer.stats.ranges_skipped + self.not_telecommands + self.external.frames_dropped

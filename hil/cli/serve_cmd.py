@@ -1,0 +1,83 @@
+"""``farside serve``: run the bench in real time with real nodes on transports (every device on a pty by default)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from hil.cli.output import fail
+from hil.cli.run_cmd import EXIT_FAILED, EXIT_PASSED
+
+SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+
+
+@click.command("serve")
+@click.argument("bench", required=False, metavar="[BENCH]")
+@click.option("--endpoints", "endpoints_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the endpoints (pty paths, bound ports) as JSON into this file once they are open")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="override the bench's seed")
+@click.option("--speed", type=click.FloatRange(0.01, 1000.0), default=1.0, show_default=True,
+              help="virtual seconds per wall-clock second")
+@click.option("--duration", type=click.FloatRange(min=0.001), metavar="SECONDS",
+              help="stop after this many virtual seconds (default: until Ctrl-C or SIGTERM)")
+@click.option("--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="record every packet on every link, with virtual and wall time, into this pcapng file")
+@click.option("--quiet", is_flag=True, help="no status line (endpoints and events are still printed)")
+def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | None, speed: float,
+                  duration: float | None, record_path: Path | None, quiet: bool) -> int:
+    """Run BENCH (a scenario/bench TOML file) in real time; with none, expose every modelled device on a pty.
+
+    Prints every endpoint, keeps a status line (virtual time, late cycles, packets and errors per port) and
+    stops cleanly on Ctrl-C or SIGTERM. Exit code 0 after a clean stop (1 if a scenario's expectation
+    failed), 2 when the bench is bad or a port cannot be opened.
+    """
+    from firmware_sim.errors import SimError
+    from firmware_sim.scenario import load_scenario
+    from hil.cli.run_cmd import _scenario_path
+    from hil.errors import HilError
+    from hil.serve.session import ServeSession, default_scenario
+    from hil.serve.status import StatusLine
+
+    try:
+        scenario = load_scenario(_scenario_path(bench)) if bench else default_scenario()
+        session = ServeSession(scenario, seed=seed, speed=speed)
+    except SimError as exc:
+        return fail(str(exc))
+    status = StatusLine(sys.stderr, session)
+    session.notify = status.event
+    try:
+        endpoints = session.open()
+    except (HilError, SimError) as exc:
+        return fail(str(exc))
+    try:
+        for name, endpoint in endpoints.items():
+            click.echo(f"{name:<16} {endpoint}")
+        sys.stdout.flush()
+        if endpoints_path is not None:
+            session.write_endpoints(endpoints_path)
+        if record_path is not None:
+            from hil.recording.header import serve_header
+
+            session.record(record_path, serve_header(scenario, bench, session.bench.seed, speed))
+        previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
+                    for number in SIGNAL_REASONS}
+        session.pacing.take_signals()
+        try:
+            session.serve(duration, tick=None if quiet else status.tick)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+    except (HilError, SimError) as exc:
+        return fail(str(exc))
+    finally:
+        session.close()
+    if not quiet:
+        status.close()
+    click.echo(f"farside serve: {session.stop_reason}", err=True)
+    if session.run.expectations:
+        result = session.run.run(until_ns=session.bench.scheduler.now_ns)
+        return EXIT_PASSED if result.passed else EXIT_FAILED
+    return EXIT_PASSED

@@ -1,0 +1,169 @@
+"""Wall-clock pacing that also watches the bench's real ports: input cuts a wait short and enters at its instant."""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from firmware_sim.engine.pacing import RealTime
+
+Receive = Callable[[bytes], None]
+
+
+@dataclass
+class Watched:
+    """A port the pacing services: where its octets go, and the fd it is registered under."""
+
+    port: Any
+    receive: Receive
+    fd: int | None = None
+    octets_in: int = 0
+
+
+@dataclass
+class Lateness:
+    """How late cycles began against their wall-clock deadlines (ns), bounded: a histogram, not a list."""
+
+    cycles: int = 0
+    late: int = 0
+    max_ns: int = 0
+    buckets_us: list[int] = field(default_factory=lambda: [0] * 64)
+    """Counts of lateness in 50 µs bins; the last bin holds everything beyond."""
+
+    def note(self, late_ns: int) -> None:
+        """Count one cycle that began ``late_ns`` after its deadline (0 when on time)."""
+        self.cycles += 1
+        if late_ns > 0:
+            self.late += 1
+            self.max_ns = max(self.max_ns, late_ns)
+        self.buckets_us[min(late_ns // 50_000, 63)] += 1
+
+
+class WallClockIo(RealTime):
+    """Absolute-deadline real-time pacing; between deadlines it waits on the ports with ``selectors``.
+
+    When a port becomes readable before the deadline, the wait returns the virtual instant of its arrival
+    and ``dispatch`` reads the port and hands the octets to the bench at that instant. Ports that are down
+    (no fd to watch) are serviced every ``retry_s`` so they can come back. ``stop_fd`` wakes the wait when a
+    signal arrives so Ctrl-C or SIGTERM take effect at once.
+    """
+
+    def __init__(self, speed: float = 1.0, spin_ns: int = 150_000, retry_s: float = 0.2) -> None:
+        super().__init__(speed, spin_ns)
+        self.retry_ns = int(retry_s * 1e9)
+        self.selector = selectors.DefaultSelector()
+        self.watched: list[Watched] = []
+        self.lateness = Lateness()
+        self.tick: Callable[[], None] | None = None
+        """Called at every wait (at most every ``retry_s``): status lines and other wall-clock chores."""
+        self._ready: list[Watched] = []
+        self._serviced_at = 0
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._previous_wakeup_fd: int | None = None
+
+    # ports ---------------------------------------------------------------------------------------------------
+    def watch(self, port: Any, receive: Receive) -> None:
+        """Service ``port`` (a hil.ports DuplexPort) and hand what it reads to ``receive``."""
+        watched = Watched(port, receive)
+        self.watched.append(watched)
+        self._register(watched)
+
+    def _register(self, watched: Watched) -> None:
+        fd = watched.port.fileno()
+        if fd == watched.fd:
+            return
+        if watched.fd is not None:
+            self.selector.unregister(watched.fd)
+        watched.fd = fd
+        if fd is not None:
+            self.selector.register(fd, selectors.EVENT_READ, watched)
+
+    def _service(self, watched: Watched) -> None:
+        octets = watched.port.service()
+        self._register(watched)
+        if octets:
+            watched.octets_in += len(octets)
+            watched.receive(octets)
+
+    def wake(self) -> None:
+        """Cut the current wait short (safe from a signal handler or another thread)."""
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
+
+    def take_signals(self) -> None:
+        """Let signals wake the wait at once (their Python handlers still run)."""
+        self._previous_wakeup_fd = signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
+
+    # pacing --------------------------------------------------------------------------------------------------
+    def virtual_now(self) -> int:
+        """The virtual instant the wall clock is at now."""
+        return self._virtual0 + int((time.monotonic_ns() - self._wall0) * self.speed)
+
+    def wait_until(self, virtual_ns: int) -> int | None:
+        """Wait for the deadline of ``virtual_ns`` or for input; None at the deadline, else the input's instant."""
+        deadline = self.deadline(virtual_ns)
+        select = self.selector.select
+        while True:
+            now = time.monotonic_ns()
+            if now - self._serviced_at >= self.retry_ns:
+                self._chores(now)
+            remaining = deadline - now
+            sleep_ns = min(remaining - self.spin_ns, self._serviced_at + self.retry_ns - now)
+            events = select(sleep_ns / 1e9 if sleep_ns > 0 else 0)
+            if events:
+                self._ready = [key.data for key, _ in events]
+                return self.virtual_now()
+            if remaining <= self.spin_ns:
+                break
+        while (now := time.monotonic_ns()) < deadline:
+            pass
+        late = now - deadline
+        self.lateness.note(late)
+        if late > 0:
+            self.late_cycles += 1
+            self.max_late_ns = max(self.max_late_ns, late)
+        return None
+
+    def _chores(self, now: int) -> None:
+        self._serviced_at = now
+        for watched in self.watched:
+            if watched.fd is None:
+                self._service(watched)
+        if self.tick is not None:
+            self.tick()
+
+    def dispatch(self) -> None:
+        """Read every port that woke the wait and pass its octets into the bench (the clock is at their arrival)."""
+        ready, self._ready = self._ready, []
+        for watched in ready:
+            if watched is None:
+                self._drain_wake()
+            else:
+                self._service(watched)
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(256):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        """Stop watching; restore the previous signal wake-up fd (idempotent)."""
+        if self._wake_r.fileno() < 0:
+            return
+        if self._previous_wakeup_fd is not None:
+            signal.set_wakeup_fd(self._previous_wakeup_fd)
+            self._previous_wakeup_fd = None
+        self.selector.close()
+        self._wake_r.close()
+        self._wake_w.close()

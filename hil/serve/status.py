@@ -1,0 +1,77 @@
+"""The live status line of a real-time bench: virtual time, late cycles, and traffic and errors per port."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TextIO
+
+from hil.report.text import clock
+
+PLAIN_EVERY_S = 10.0
+REDRAW_EVERY_S = 0.25
+
+
+def port_summary(name: str, port: Any, boundary: Any) -> str:
+    """``sampler up in 12 out 30 err 0``: packets from and to the outside, errors (garbage, drops)."""
+    state = "up" if port.up else "DOWN"
+    external = getattr(boundary, "external", None)
+    if external is not None:
+        traffic = f"in {external.packets_from_outside} out {external.packets_to_outside}"
+    else:
+        counters = boundary.counters
+        traffic = f"cmds {counters.commands} replies {counters.board_replies} diffs {boundary.errors}"
+    return f"{name} {state} {traffic} err {boundary.errors}"
+
+
+def status_line(session: Any) -> str:
+    """One line: virtual time, late cycles (worst lateness), then every port."""
+    pacing = session.pacing
+    worst_ms = pacing.max_late_ns / 1e6
+    parts = [clock(session.bench.scheduler.now_s), f"late {pacing.late_cycles} (max {worst_ms:.1f} ms)"]
+    boundaries = {name: end.boundary for name, end in session.bench.external.items()}
+    boundaries.update({f"{device}.shadow": shadow for device, shadow in session.shadows.items()})
+    parts += [port_summary(name, port, boundaries[name]) for name, port in session.ports.items()]
+    return " | ".join(parts)
+
+
+class StatusLine:
+    """Redraws the status line in place on a terminal; otherwise prints it every ``PLAIN_EVERY_S`` seconds."""
+
+    def __init__(self, stream: TextIO, session: Any) -> None:
+        self.stream = stream
+        self.session = session
+        self.live = stream.isatty()
+        self._shown_at = 0.0
+        self._width = 0
+
+    def tick(self) -> None:
+        """Called often from the pacing: redraw when due."""
+        now = time.monotonic()
+        if now - self._shown_at < (REDRAW_EVERY_S if self.live else PLAIN_EVERY_S):
+            return
+        self._shown_at = now
+        self._show(status_line(self.session))
+
+    def _show(self, line: str) -> None:
+        if self.live:
+            self.stream.write("\r" + line.ljust(self._width))
+            self._width = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def event(self, text: str) -> None:
+        """Print an event on its own line, above the status line."""
+        if self.live:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self._width = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()
+        self._shown_at = 0.0
+
+    def close(self) -> None:
+        """Leave the final status as a plain line."""
+        if self.live:
+            self.stream.write("\r" + " " * self._width + "\r")
+        self.stream.write(status_line(self.session) + "\n")
+        self.stream.flush()

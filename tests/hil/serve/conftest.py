@@ -1,0 +1,93 @@
+"""Shared fixtures for real-time bench tests: `farside serve` as a separate process, TC builders."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from protocols.dictionary import default_dictionary
+from protocols.pus import PusTc
+
+STARTUP_TIMEOUT_S = 60.0
+DICTIONARY = default_dictionary()
+
+
+class Commands:
+    """Builds TCs by command name with increasing sequence counts, as flight software would."""
+
+    def __init__(self) -> None:
+        self._seq: dict[int, int] = {}
+
+    def __call__(self, device: str, command: str, **args: Any) -> bytes:
+        """One TC packet."""
+        target = DICTIONARY.device(device)
+        spec, app_data = target.encode_command(command, args)
+        seq = self._seq.get(target.apid, 0)
+        self._seq[target.apid] = seq + 1
+        return PusTc(target.apid, spec.service, spec.subtype, app_data, seq, 1, 0xF).pack()
+
+
+@pytest.fixture
+def commands() -> Commands:
+    """A fresh TC builder."""
+    return Commands()
+
+
+@dataclass
+class Served:
+    """A running `farside serve` process and the endpoints it wrote."""
+
+    process: subprocess.Popen[str]
+    endpoints: dict[str, Any]
+    directory: Path
+
+    def terminate(self, timeout: float = 30.0) -> tuple[int, str, str]:
+        """SIGTERM; returns (exit code, stdout, stderr)."""
+        self.process.send_signal(signal.SIGTERM)
+        out, err = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out, err
+
+
+def start_serve(directory: Path, *args: str) -> Served:
+    """Start `farside serve --endpoints …` with ``args`` and wait for its endpoints file."""
+    endpoints = directory / "endpoints.json"
+    command = [sys.executable, "-m", "hil.cli", "serve", "--endpoints", str(endpoints), *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not endpoints.exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"farside serve exited {process.returncode}: {err or out}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("farside serve wrote no endpoints file")
+        time.sleep(0.05)  # waiting for another process to start: there is no virtual time to use here
+    return Served(process, json.loads(endpoints.read_text()), directory)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Any]:
+    """A factory for `farside serve` processes, killed at the end of the test if still running."""
+    started: list[Served] = []
+
+    def start(*args: str) -> Served:
+        served = start_serve(tmp_path, *args)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.communicate()

@@ -1,0 +1,82 @@
+"""``emu://DEVICE`` from plain pyserial code: an emulated device opened in-process with no farside API."""
+
+from __future__ import annotations
+
+import pytest
+import serial
+from serial_fsw import AsmReader
+
+import hil.emu
+from protocols.pus import PusTc
+
+ASM = bytes.fromhex("1ACFFC1D")
+SAMPLER_APID = 0x110
+
+
+class Inbox:
+    """Packets read off a pyserial port, taken out in order by what they are."""
+
+    def __init__(self, port: serial.SerialBase) -> None:
+        self.port = port
+        self.reader = AsmReader()
+        self.packets: list[bytes] = []
+
+    def take(self, service: tuple[int, int], limit: int = 50) -> bytes:
+        """The first unread packet of ``service``, reading more (``limit`` reads of the port's timeout) if needed."""
+        for _ in range(limit):
+            for index, packet in enumerate(self.packets):
+                if (packet[7], packet[8]) == service:
+                    return self.packets.pop(index)
+            self.packets += self.reader.feed(self.port.read(256))
+        raise AssertionError(f"no TM{list(service)}")
+
+
+@pytest.fixture
+def emu_registered():
+    """Register the handler for one test and forget it afterwards."""
+    hil.emu.register()
+    yield
+    hil.emu.unregister()
+
+
+def test_pyserial_code_pings_the_emulated_sampler(emu_registered) -> None:
+    port = serial.serial_for_url("emu://sampler?speed=10&seed=3", timeout=0.2)
+    try:
+        inbox = Inbox(port)
+        ping = PusTc(SAMPLER_APID, 17, 1, b"", 0, 1, 0xF).pack()
+        port.write(ASM + ping)
+        assert inbox.take((1, 1))[19:23] == ping[:4]
+        assert int.from_bytes(inbox.take((17, 2))[:2], "big") & 0x7FF == SAMPLER_APID
+        assert inbox.take((1, 7))[19:23] == ping[:4]
+        assert inbox.take((3, 25))  # housekeeping keeps coming as on a real line
+    finally:
+        port.close()
+
+
+def test_the_bench_stops_with_its_last_port_and_restarts_on_the_next_open(emu_registered) -> None:
+    from hil.emu import bench
+
+    first = serial.serial_for_url("emu://relay", timeout=0.2)
+    running = bench._shared
+    assert running is not None
+    first.close()
+    assert bench._shared is None
+    second = serial.serial_for_url("emu://ascender?seed=9", timeout=0.2)
+    try:
+        assert bench._shared is not None and bench._shared is not running and bench._shared.seed == 9
+    finally:
+        second.close()
+
+
+def test_bad_emu_urls_name_the_expected_form(emu_registered) -> None:
+    with pytest.raises(serial.SerialException, match="emu://DEVICE"):
+        serial.serial_for_url("emu://sampler?colour=red")
+    with pytest.raises(serial.SerialException, match="no such device"):
+        serial.serial_for_url("emu://toaster")
+
+
+def test_the_handler_is_not_registered_by_importing_farside() -> None:
+    import hil.emu.protocol_emu  # noqa: F401
+
+    with pytest.raises(ValueError, match="not known"):
+        serial.serial_for_url("emu://sampler")
