@@ -63,6 +63,7 @@ class Farm1:
     ``window`` is the FARM sliding window width W (even, 2..254); positive and negative windows are W/2 each.
     The buffer the accepted AD frames go to is modelled by ``buffer_available``: set it False when it is full
     (the next in-sequence AD frame then moves FARM-1 to Wait) and call ``release_buffer`` when room comes back.
+    As the standard says, only Unlock leaves Lockout; Set V(R) is accepted there but changes nothing else.
     """
 
     def __init__(self, vcid: int, window: int = 10, vr: int = 0) -> None:
