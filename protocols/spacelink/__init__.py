@@ -1,5 +1,4 @@
-"""The CCSDS space link, pure and I/O-free: TM/TC transfer frames, CLCW, COP-1 (FOP-1, FARM-1), CLTU/BCH,
-CADU with randomizer and Reed-Solomon."""
+"""The CCSDS space link, pure and I/O-free: TM/TC frames, CLCW, COP-1, CLTU/BCH, CADU, randomizers, RS."""
 
 from __future__ import annotations
 

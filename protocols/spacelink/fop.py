@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
 
-from protocols.errors import FieldValueError, field_error
+from protocols.errors import FieldValueError, ProtocolError, field_error
 from protocols.spacelink.clcw import COP1_IN_EFFECT, Clcw
 from protocols.spacelink.tc_frame import TcFrame
 
@@ -240,10 +240,13 @@ class Fop1:
     # ---- from the lower procedures and the clock
 
     def clcw(self, clcw: Clcw | int, *, now: int) -> FopOutput:
-        """A CLCW arrived for this VC (E1..E14); CLCWs of other VCs or without COP-1 are ignored."""
+        """A CLCW arrived (E1..E14); words that are not CLCWs, other VCs' and those without COP-1 are ignored."""
         self._begin(now)
         if isinstance(clcw, int):
-            clcw = Clcw.from_int(clcw)
+            try:
+                clcw = Clcw.from_int(clcw)
+            except ProtocolError:
+                return self._out
         if clcw.cop_in_effect != COP1_IN_EFFECT or clcw.vcid != self.vcid or self.state is _S6:
             return self._out
         event = self._classify(clcw)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from protocols.spacelink.cltu import CltuDecoder, encode_cltu
-from protocols.spacelink.farm import Farm1
+from protocols.spacelink.farm import Farm1, FarmResult
 from protocols.spacelink.fop import (
     ALERT,
     ALERT_LOCKOUT,
@@ -97,14 +97,14 @@ class Link:
                 outputs.append(self.fop.clcw(ocf, now=self.now))
         self.send(*outputs)
 
-    def accept(self, result: object) -> None:
+    def accept(self, result: FarmResult) -> None:
         """Pass an accepted AD frame's data on (to the buffer when one is modelled)."""
-        if not result.accepted or result.data is None or result.frame.bypass:  # type: ignore[attr-defined]
+        if not result.accepted or result.data is None or result.frame is None or result.frame.bypass:
             return
         if self.capacity is None:
-            self.delivered.append(result.data)  # type: ignore[attr-defined]
+            self.delivered.append(result.data)
             return
-        self.buffer.append(result.data)  # type: ignore[attr-defined]
+        self.buffer.append(result.data)
         if len(self.buffer) >= self.capacity:
             self.farm.buffer_available = False
 

@@ -156,6 +156,7 @@ def test_clcws_of_other_vcs_or_without_cop1_are_ignored() -> None:
     fop.request_ad(b"a", now=0)
     assert fop.clcw(Clcw(VC + 1, 9, lockout=True), now=1) == ([], [])
     assert fop.clcw(Clcw(VC, 9, lockout=True, cop_in_effect=0).to_int(), now=1) == ([], [])
+    assert fop.clcw(0x80000000 | Clcw(VC, 9, lockout=True).to_int(), now=1) == ([], [])  # not a CLCW
     assert fop.state is FopState.ACTIVE
 
 
