@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from firmware_sim.errors import SimError
 from firmware_sim.missions import REFERENCE, builtin_names, builtin_path
 from hil.cli.output import fail
+
+if TYPE_CHECKING:
+    from firmware_sim.scenario.model import Scenario
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
 
@@ -59,6 +63,8 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
         run = ScenarioRun(loaded, seed=seed, watch=watched_parameters())
     except SimError as exc:
         return fail(str(exc))
+    if loaded.bench.real_time:
+        return _run_real_time(loaded, seed, until_ns, as_json, quiet)
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
     recorder = None
     if record_path is not None:
@@ -84,4 +90,32 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     if report_dir is not None:
         for written in write_report(report_dir, summary, result):
             click.echo(f"wrote {written}", err=True)
+    return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+def _run_real_time(scenario: Scenario, seed: int | None, until_ns: int | None, as_json: bool, quiet: bool) -> int:
+    """A scenario with real nodes runs on the wall clock, with its transports open, to its end."""
+    from firmware_sim.summary import build_summary
+    from hil.errors import HilError
+    from hil.report.text import summary_lines
+    from hil.serve.session import ServeSession
+    from hil.serve.status import StatusLine
+
+    try:
+        session = ServeSession(scenario, seed=seed)
+        status = StatusLine(sys.stderr, session)
+        session.notify = status.event
+        for name, endpoint in session.open().items():
+            click.echo(f"{name:<16} {endpoint}", err=True)
+    except (HilError, SimError) as exc:
+        return fail(str(exc))
+    try:
+        session.serve(None if until_ns is None else until_ns / 1e9, tick=None if quiet else status.tick)
+    except KeyboardInterrupt:
+        session.stop("interrupted")
+    finally:
+        session.close()
+    result = session.run.run(until_ns=session.bench.scheduler.now_ns)
+    summary = build_summary(result)
+    click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))
     return EXIT_PASSED if result.passed else EXIT_FAILED

@@ -127,9 +127,8 @@ class ServeSession:
 
     def write_endpoints(self, path: Path) -> None:
         """Write the endpoints as JSON, atomically (a reader never sees half a file)."""
-        document = {**self.endpoints(), "seed": self.bench.seed}
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(document, indent=2) + "\n")
+        partial.write_text(json.dumps(self.endpoints(), indent=2) + "\n")
         os.replace(partial, path)
 
     def record(self, path: Path, header: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -50,12 +51,31 @@ class Served:
     process: subprocess.Popen[str]
     endpoints: dict[str, Any]
     directory: Path
+    stderr_seen: str = ""
+
+    def wait_for_stderr(self, text: str, timeout: float = 20.0) -> None:
+        """Read the process's stderr until ``text`` appears (AssertionError after ``timeout`` s)."""
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + timeout
+        while text not in self.stderr_seen:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.process.stderr], [], [], max(left, 0))
+            if not ready:
+                raise AssertionError(f"{text!r} never appeared on stderr: {self.stderr_seen!r}")
+            line = self.process.stderr.readline()
+            if not line:
+                raise AssertionError(f"stderr closed before {text!r} appeared: {self.stderr_seen!r}")
+            self.stderr_seen += line
+
+    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = 30.0) -> tuple[int, str, str]:
+        """Send a signal (SIGTERM by default); returns (exit code, stdout, all of stderr)."""
+        self.process.send_signal(signal_number)
+        out, err = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out, self.stderr_seen + err
 
     def terminate(self, timeout: float = 30.0) -> tuple[int, str, str]:
         """SIGTERM; returns (exit code, stdout, stderr)."""
-        self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=timeout)
-        return self.process.returncode, out, err
+        return self.stop(signal.SIGTERM, timeout)
 
 
 def start_serve(directory: Path, *args: str) -> Served:

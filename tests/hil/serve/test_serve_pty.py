@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import signal
 
 from serial_fsw import SerialFlightSoftware
 
@@ -61,20 +61,21 @@ def test_flight_software_process_pings_drills_and_reads_housekeeping(serve, comm
 
 
 def test_reader_closing_its_pty_is_reported_and_reopening_resumes(serve, commands) -> None:
-    served = serve("--speed", "5")
+    served = serve("--speed", "5", "--quiet")
     path = served.endpoints["sampler"]
     first = SerialFlightSoftware({"sampler": path})
     first.command("sampler", commands("sampler", "ping"))
     first.close()
-    time.sleep(0.5)  # the port's down state is noticed on the wall clock (its retry period)
+    served.wait_for_stderr("sampler down")
     second = SerialFlightSoftware({"sampler": path})
     try:
         second.command("sampler", commands("sampler", "ping"))
     finally:
         second.close()
-    code, _, err = served.terminate()
-    assert code == 0
-    assert "sampler down" in err and "sampler up" in err
+    code, _, err = served.stop(signal.SIGINT)
+    assert code == 0, err
+    assert "sampler up" in err.split("sampler down", 1)[1]
+    assert "interrupted (Ctrl-C)" in err
 
 
 def test_port_that_cannot_be_opened_exits_2_with_a_clear_message(tmp_path) -> None:
