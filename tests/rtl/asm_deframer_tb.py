@@ -1,0 +1,738 @@
+"""cocotb testbench for hil/rtl/asm_deframer.v: traffic, driver, monitor, scoreboard and the cocotb tests.
+
+The golden model is protocols.framing.asm.AsmDeframer fed the bytes the DUT took. Packets are compared in
+order; the counters are compared whenever the DUT has settled (idle, nothing on its output):
+good_packets = packets, bad_packets = header_errors + oversize + crc_errors, skipped_bytes = octets_skipped,
+buffered = AsmDeframer.buffered (the model's stats before flush(): the RTL has no end of stream).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from logging import Logger
+from typing import Any, ClassVar
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.task import Task
+from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer, ValueChange
+from cocotb.utils import get_sim_time
+
+from protocols.crc import crc16
+from protocols.framing.asm import ASM, AsmDeframer
+from protocols.spacepacket import IDLE_APID, MAX_APID, MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE, SpacePacket
+
+CLOCK_PERIOD_NS = 10
+COUNT_MASK = 0xFFFF_FFFF
+MAX_REPORTED_ERRORS = 20
+FIGURES_ENV = "ASM_DEFRAMER_FIGURES"  # a JSON-lines file the tests append their speed figures to
+SEGMENTS_ENV = "ASM_DEFRAMER_SEGMENTS"  # overrides the traffic size of random_traffic (benchmarks)
+RANDOM_SEGMENTS = 4000
+BACKPRESSURE_SEGMENTS = 200
+RESET_ROUNDS = 60
+MIN_MAX_PACKET = 32  # the DUT itself takes 7..65542; the hand-worked cases and traffic mix need room
+SETTLE_LIMIT = 200_000  # clocks the DUT may need to drain after the last byte before the test gives up
+
+Dut = Any  # the cocotb handle of the asm_deframer toplevel; its signals are attributes looked up by name
+
+
+def _read(handle: Any) -> int | None:
+    """The integer value of a signal, or None while it holds X or Z bits."""
+    try:
+        return int(handle.value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- traffic
+
+
+def packet(rng: np.random.Generator, size: int, *, apid: int | None = None, sec_header: bool = True,
+           crc: bool = True, payload: bytes | None = None) -> bytes:
+    """A space packet of ``size`` octets (random header fields), ending in its CRC-16 when ``crc``."""
+    data = payload if payload is not None else rng.bytes(size - PRIMARY_HEADER_SIZE)
+    assert len(data) == size - PRIMARY_HEADER_SIZE
+    raw = SpacePacket(
+        packet_type=int(rng.integers(2)),
+        apid=int(rng.integers(IDLE_APID)) if apid is None else apid,
+        seq_count=int(rng.integers(1 << 14)),
+        data=data,
+        sec_header_flag=sec_header,
+        seq_flags=int(rng.integers(4)),
+    ).pack()
+    return raw[:-2] + crc16(raw[:-2]).to_bytes(2, "big") if crc else raw
+
+
+def flip_bits(data: bytes, rng: np.random.Generator, count: int) -> bytes:
+    """``data`` with ``count`` random bits inverted (the same bit may be hit twice)."""
+    corrupted = bytearray(data)
+    for position in rng.integers(len(data) * 8, size=count).tolist():
+        corrupted[position // 8] ^= 0x80 >> (position % 8)
+    return bytes(corrupted)
+
+
+def header(version: int, sec_header: bool, apid: int, size: int, rng: np.random.Generator) -> bytes:
+    """Six primary-header octets announcing ``size`` octets (any version, any size up to 65542)."""
+    first = (version << 5) | (int(rng.integers(2)) << 4) | (sec_header << 3) | (apid >> 8)
+    data_length = size - 1 - PRIMARY_HEADER_SIZE
+    return bytes((first, apid & 0xFF)) + rng.bytes(2) + data_length.to_bytes(2, "big")
+
+
+class Traffic:
+    """Random device-link traffic: good frames and everything a noisy link and a confused sender produce."""
+
+    KINDS: ClassVar[dict[str, float]] = {
+        "good": 48,  # ASM + packet with a secondary header and its CRC
+        "plain": 4,  # no secondary header: believed on its header alone
+        "idle": 3,  # idle packet (APID 0x7FF), secondary header flag set, CRC not checked
+        "asm_inside": 5,  # good packet whose payload holds the marker
+        "bit_error": 10,  # good frame with 1..3 bits flipped (marker, header or body)
+        "truncated": 5,  # good frame cut short: the next frames are read as its body
+        "false_marker": 9,  # marker + a made-up header (bad version, oversize, bad CRC or a phantom packet)
+        "oversize": 2,  # marker + a header announcing more than MAX_PACKET octets
+        "garbage": 12,  # random octets, sometimes ending in the start of a marker
+        "max_size": 0.4,  # a good packet of exactly MAX_PACKET octets
+        "near_marker": 2,  # the marker with one octet wrong, then a good packet
+    }
+
+    def __init__(self, rng: np.random.Generator, max_packet: int) -> None:
+        self.rng = rng
+        self.max_packet = max_packet
+        names = [name for name in self.KINDS if name != "oversize" or max_packet < MAX_PACKET_SIZE]
+        weights = np.array([self.KINDS[name] for name in names], dtype=float)
+        self._names = names
+        self._weights = weights / weights.sum()
+        self.kinds: Counter[str] = Counter()
+
+    def size(self, low: int = 8) -> int:
+        """A packet size: mostly short, sometimes up to the maximum."""
+        rng, top = self.rng, self.max_packet
+        draw = rng.random()
+        high = min(top, 48) if draw < 0.6 else min(top, 300) if draw < 0.96 else top
+        return int(rng.integers(low, max(high, low) + 1))
+
+    def good_frame(self) -> bytes:
+        """ASM + a packet with a secondary header and a correct CRC."""
+        return ASM + packet(self.rng, self.size())
+
+    def segment(self, kind: str | None = None) -> bytes:
+        """The octets of one traffic segment of ``kind`` (random when None)."""
+        rng = self.rng
+        if kind is None:
+            kind = self._names[int(rng.choice(len(self._names), p=self._weights))]
+        self.kinds[kind] += 1
+        if kind == "good":
+            return self.good_frame()
+        if kind == "plain":
+            return ASM + packet(rng, self.size(7), sec_header=False, crc=False)
+        if kind == "idle":
+            return ASM + packet(rng, self.size(8), apid=IDLE_APID, sec_header=True, crc=bool(rng.integers(2)))
+        if kind == "asm_inside":
+            size = self.size(PRIMARY_HEADER_SIZE + len(ASM) + 2)
+            data = bytearray(rng.bytes(size - PRIMARY_HEADER_SIZE))
+            at = int(rng.integers(len(data) - len(ASM) - 2 + 1))
+            data[at:at + len(ASM)] = ASM
+            return ASM + packet(rng, size, payload=bytes(data))
+        if kind == "bit_error":
+            return flip_bits(self.good_frame(), rng, int(rng.integers(1, 4)))
+        if kind == "truncated":
+            frame = self.good_frame()
+            return frame[:int(rng.integers(1, len(frame)))]
+        if kind == "false_marker":
+            return ASM + self._made_up_header() + rng.bytes(int(rng.integers(0, 17)))
+        if kind == "oversize":
+            size = int(rng.integers(self.max_packet + 1, min(self.max_packet + 200, MAX_PACKET_SIZE) + 1))
+            return ASM + header(0, True, int(rng.integers(MAX_APID)), size, rng) + rng.bytes(int(rng.integers(0, 9)))
+        if kind == "garbage":
+            junk = rng.bytes(int(rng.integers(1, 65)))
+            if rng.random() < 0.3:
+                junk += ASM[:int(rng.integers(1, len(ASM)))]
+            return junk
+        if kind == "max_size":
+            return ASM + packet(rng, self.max_packet)
+        if kind == "near_marker":
+            wrong = bytearray(ASM)
+            wrong[int(rng.integers(len(ASM)))] ^= int(rng.integers(1, 256))
+            return bytes(wrong) + packet(rng, self.size())
+        raise ValueError(f"unknown traffic kind {kind!r}")
+
+    def _made_up_header(self) -> bytes:
+        rng = self.rng
+        choice = int(rng.integers(5))
+        apid = int(rng.integers(IDLE_APID))
+        if choice == 0:
+            return rng.bytes(PRIMARY_HEADER_SIZE)  # mostly a bad version, else mostly oversize
+        if choice == 1:
+            return header(int(rng.integers(1, 8)), True, apid, self.size(7), rng)  # bad version
+        if choice in (2, 3):
+            return header(0, True, apid, self.size(8), rng)  # believable until its CRC fails
+        return header(0, False, apid, int(rng.integers(7, 41)), rng)  # a phantom packet: no CRC to catch it
+
+    def batch(self, segments: int) -> bytes:
+        """``segments`` random segments back to back."""
+        return b"".join(self.segment() for _ in range(segments))
+
+
+# ---------------------------------------------------------------------------------------------- driver
+
+
+class ByteSource:
+    """Drives s_data/s_valid: holds each byte until the DUT takes it, with random idle gaps (junk on s_data).
+
+    Records the bytes the DUT took (a byte offered at a reset edge is not taken). Runs in one coroutine and
+    wakes once per byte or gap, and once per stall (it sleeps until s_ready rises).
+    """
+
+    def __init__(self, dut: Dut, rng: np.random.Generator) -> None:
+        self._clk = dut.clk
+        self._rst = dut.rst
+        self._s_data = dut.s_data
+        self._s_valid = dut.s_valid
+        self._s_ready = dut.s_ready
+        self._rng = rng
+        self.gap_probability = 0.0
+        self.max_gap = 4
+        self.taken = bytearray()
+        self.bytes_taken = 0
+        self.stalls = 0  # times a byte waited for s_ready (a full buffer or a reset)
+        self._valid = -1
+
+    def idle(self) -> None:
+        """Drive an idle bus."""
+        self._s_valid.value = 0
+        self._valid = 0
+
+    def take_log(self) -> bytes:
+        """The bytes taken since the last call, oldest first."""
+        taken = bytes(self.taken)
+        self.taken.clear()  # in place: a send() in progress keeps appending to it
+        return taken
+
+    async def send(self, data: bytes) -> None:
+        """Send ``data``; return just after the edge that took the last byte, with the bus idle.
+
+        Before each byte, with ``gap_probability``, s_valid stays low for 1..max_gap clocks.
+        """
+        rng, edge = self._rng, RisingEdge(self._clk)
+        s_data, s_valid, s_ready, rst = self._s_data, self._s_valid, self._s_ready, self._rst
+        ready_again = RisingEdge(s_ready)
+        if self.gap_probability:
+            gaps = np.where(rng.random(len(data)) < self.gap_probability,
+                            rng.integers(1, self.max_gap + 1, len(data)), 0).tolist()
+        else:
+            gaps = [0] * len(data)
+        junk = rng.bytes(len(data)) if self.gap_probability else b""
+        taken = self.taken
+        for index, (byte, gap) in enumerate(zip(data, gaps, strict=True)):
+            if gap:
+                s_valid.value = 0
+                s_data.value = junk[index]  # must be ignored while s_valid is low
+                self._valid = 0
+                await ClockCycles(self._clk, gap)
+            s_data.value = byte
+            if self._valid != 1:
+                s_valid.value = 1
+                self._valid = 1
+            while True:
+                await edge  # values read now are those the DUT saw at this edge
+                if s_ready.value == 1:
+                    if rst.value == 0:
+                        break
+                    continue  # offered at a reset edge: discarded
+                if rst.value == 0:
+                    self.stalls += 1
+                await ready_again  # fires in the time step of the edge that raises it; offer at the next edge
+            taken.append(byte)
+            self.bytes_taken += 1
+        self.idle()
+
+
+class ReadyDriver:
+    """Drives m_ready in random runs: ready for a geometric number of clocks, then stalled for another.
+
+    Changes m_ready only at falling edges of clk, and sleeps through each run (one wake-up per run).
+    """
+
+    def __init__(self, dut: Dut, rng: np.random.Generator) -> None:
+        self._clk = dut.clk
+        self._m_ready = dut.m_ready
+        self._rng = rng
+        self._task: Task[None] | None = None
+        self.mean_ready = 1.0
+        self.mean_stall = 0.0
+
+    def set(self, mean_ready: float, mean_stall: float) -> None:
+        """Mean run lengths in clocks; mean_stall 0 keeps m_ready high."""
+        self.mean_ready, self.mean_stall = mean_ready, mean_stall
+
+    def start(self) -> None:
+        """Start driving in the background."""
+        self._m_ready.value = 1
+        self._task = cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        rng, m_ready = self._rng, self._m_ready
+        await FallingEdge(self._clk)
+        while True:
+            mean_ready, mean_stall = self.mean_ready, self.mean_stall
+            m_ready.value = 1
+            if not mean_stall:
+                await Timer(64 * CLOCK_PERIOD_NS, unit="ns")
+                continue
+            await Timer(int(rng.geometric(1 / mean_ready)) * CLOCK_PERIOD_NS, unit="ns")
+            m_ready.value = 0
+            await Timer(int(rng.geometric(1 / mean_stall)) * CLOCK_PERIOD_NS, unit="ns")
+
+
+# ---------------------------------------------------------------------------------------------- monitor
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The DUT's status outputs at one instant."""
+
+    good_packets: int | None
+    bad_packets: int | None
+    skipped_bytes: int | None
+    buffered: int | None
+    idle: int | None
+    s_ready: int | None
+    m_valid: int | None
+
+
+class PacketMonitor:
+    """Passive monitor of the m_* packet stream: assembles packets and checks the stream protocol.
+
+    Protocol rules: while m_valid is high and m_ready low, m_valid/m_data/m_first/m_last hold; a packet starts
+    with m_first, ends with m_last, and nothing but its bytes lie between; no X on a valid byte. A reset edge
+    cuts the packet in progress. Whole packets go to ``callback``. Wakes once per clock while bytes flow; sleeps
+    while m_valid is low and through a stall (until m_ready rises, an output changes or rst rises).
+    """
+
+    def __init__(self, dut: Dut, callback: Callable[[bytes], None], log: Logger) -> None:
+        self._dut = dut
+        self._callback = callback
+        self._log = log
+        self._task: Task[None] | None = None
+        self.errors: list[str] = []
+        self.error_count = 0
+        self.packets = 0
+        self.bytes = 0
+        self.cut_packets = 0
+        self.stalls = 0
+
+    def start(self) -> None:
+        """Start watching in the background."""
+        self._task = cocotb.start_soon(self._run())
+
+    def _error(self, text: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            cycle = int(get_sim_time(unit="ns")) // CLOCK_PERIOD_NS
+            self.errors.append(f"cycle {cycle}: {text}")
+            self._log.error("monitor: cycle %d: %s", cycle, text)
+
+    async def _run(self) -> None:
+        dut = self._dut
+        clk, rst = dut.clk, dut.rst
+        m_valid, m_ready, m_data, m_first, m_last = dut.m_valid, dut.m_ready, dut.m_data, dut.m_first, dut.m_last
+        edge, rise = RisingEdge(clk), RisingEdge(m_valid)
+        current: bytearray | None = None  # the packet in progress
+        held: tuple[int | None, int | None, int | None] | None = None  # a byte offered but not taken
+        while True:
+            await edge  # values read now are those the DUT saw at this edge
+            valid = _read(m_valid)
+            in_reset = rst.value == 1
+            if valid != 1:
+                if valid is None and not in_reset:
+                    self._error("m_valid is X")
+                if held is not None and not in_reset:
+                    self._error("m_valid dropped before its byte was taken")
+                held = None
+                if in_reset and current is not None:
+                    self.cut_packets += 1
+                    current = None
+                if valid == 0:
+                    await rise  # fires in the time step of the edge that raises it; take the next edge
+                continue
+            sample = (_read(m_data), _read(m_first), _read(m_last))
+            if held is not None and sample != held:
+                self._error(f"m_data/m_first/m_last changed from {held} to {sample} while stalled")
+            ready = _read(m_ready)
+            if ready != 1:
+                held = sample
+                if in_reset:
+                    if current is not None:
+                        self.cut_packets += 1
+                    current, held = None, None
+                    continue
+                self.stalls += 1
+                # sleep; the next edge then takes the byte or finds what changed
+                await First(RisingEdge(m_ready), RisingEdge(rst), FallingEdge(m_valid), ValueChange(m_data),
+                            ValueChange(m_first), ValueChange(m_last))
+                continue
+            held = None
+            data, first, last = sample
+            if None in sample:
+                self._error(f"X on a taken byte: m_data/m_first/m_last = {sample}")
+            if first:
+                if current is not None:
+                    self._error(f"m_first in the middle of a packet after {len(current)} B")
+                current = bytearray()
+            elif current is None:
+                self._error("a byte outside a packet (no m_first before it)")
+                current = bytearray()
+            current.append(data or 0)
+            self.bytes += 1
+            if last:
+                self.packets += 1
+                self._callback(bytes(current))
+                current = None
+            if in_reset and current is not None:
+                self.cut_packets += 1
+                current = None
+
+
+# ---------------------------------------------------------------------------------------------- scoreboard
+
+
+def model_counters(model: AsmDeframer) -> dict[str, int]:
+    """The Python model's figures under the names of the RTL outputs."""
+    stats = model.stats
+    return {
+        "good_packets": stats.packets & COUNT_MASK,
+        "bad_packets": (stats.header_errors + stats.oversize + stats.crc_errors) & COUNT_MASK,
+        "skipped_bytes": stats.octets_skipped & COUNT_MASK,
+        "buffered": model.buffered,
+    }
+
+
+class Scoreboard:
+    """Golden model and checker: AsmDeframer fed the bytes the DUT took; packets in order, counters when settled."""
+
+    def __init__(self, max_packet: int, log: Logger) -> None:
+        self.model = AsmDeframer(max_packet)
+        self._log = log
+        self.received: list[bytes] = []
+        self.errors: list[str] = []
+        self.error_count = 0
+        self.packets_checked = 0
+        self.checkpoints = 0
+        self.bytes_fed = 0
+        self.offset = {name: 0 for name in ("good_packets", "bad_packets", "skipped_bytes")}  # counter presets
+        self.totals: Counter[str] = Counter()  # model figures summed over resets
+
+    def packet(self, data: bytes) -> None:
+        """Monitor callback: one whole packet left the DUT."""
+        self.received.append(data)
+
+    def _error(self, text: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(text)
+            self._log.error("scoreboard: %s", text)
+
+    def _feed(self, data: bytes) -> list[bytes]:
+        self.bytes_fed += len(data)
+        return self.model.feed(data).packets if data else []
+
+    def _compare_packets(self, expected: list[bytes], received: list[bytes], what: str) -> None:
+        for index, (want, got) in enumerate(zip(expected, received, strict=False)):
+            if want != got:
+                at = next((i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want),
+                                                                                                     len(got)))
+                self._error(f"{what}: packet {index} differs at octet {at}: {len(got)} B received, "
+                            f"model {len(want)} B (apid {((want[0] & 7) << 8) | want[1]:#x})")
+                break
+        self.packets_checked += min(len(expected), len(received))
+
+    def checkpoint(self, taken: bytes, status: Status, what: str) -> None:
+        """The DUT has settled after taking ``taken`` more bytes: compare packets and counters with the model."""
+        expected = self._feed(taken)
+        received, self.received = self.received, []
+        self._compare_packets(expected, received, what)
+        if len(expected) != len(received):
+            self._error(f"{what}: {len(received)} packets out of the DUT, model says {len(expected)}")
+        want = model_counters(self.model)
+        for name, value in want.items():
+            value = (value + self.offset.get(name, 0)) & COUNT_MASK
+            got = getattr(status, name)
+            if got != value:
+                self._error(f"{what}: {name} = {got}, model says {value}")
+        self.checkpoints += 1
+
+    def on_reset(self, taken: bytes, what: str) -> None:
+        """The DUT was reset after taking ``taken`` bytes: what it delivered is a prefix of the model's packets."""
+        expected = self._feed(taken)
+        received, self.received = self.received, []
+        self._compare_packets(expected, received, what)
+        if len(received) > len(expected):
+            self._error(f"{what}: {len(received)} packets out before the reset, model has only {len(expected)}")
+        self._total()
+        self.model.reset()
+        self.offset = dict.fromkeys(self.offset, 0)
+
+    def _total(self) -> None:
+        stats = self.model.stats
+        self.totals.update({
+            "octets": stats.octets_in, "packets": stats.packets, "header_errors": stats.header_errors,
+            "oversize": stats.oversize, "crc_errors": stats.crc_errors, "octets_skipped": stats.octets_skipped,
+        })
+
+    def figures(self) -> Counter[str]:
+        """Model figures summed over resets, the current run included."""
+        self._total()
+        totals, self.totals = self.totals, Counter()
+        return totals
+
+
+# ---------------------------------------------------------------------------------------------- testbench
+
+
+class DeframerTestbench:
+    """Wires clock, byte source, ready driver, packet monitor and scoreboard around one asm_deframer."""
+
+    def __init__(self, dut: Dut, name: str) -> None:
+        self.dut = dut
+        self.name = name
+        self.log: Logger = dut._log
+        self.seed = cocotb.RANDOM_SEED
+        self.rng = np.random.default_rng(self.seed)
+        self.max_packet = int(dut.MAX_PACKET.value)
+        assert self.max_packet >= MIN_MAX_PACKET, f"the traffic here needs MAX_PACKET >= {MIN_MAX_PACKET}"
+        self.traffic = Traffic(self.rng, self.max_packet)
+        self.source = ByteSource(dut, self.rng)
+        self.ready = ReadyDriver(dut, self.rng)
+        self.scoreboard = Scoreboard(self.max_packet, self.log)
+        self.monitor = PacketMonitor(dut, self.scoreboard.packet, self.log)
+        self._wall0 = 0.0
+        self._time0 = 0
+
+    async def start(self) -> Status:
+        """Start the clock, drivers and monitor, then reset the DUT; return the status right after reset."""
+        self.log.info("traffic seed %d (derived from COCOTB_RANDOM_SEED and the test name); MAX_PACKET %d",
+                      self.seed, self.max_packet)
+        self._wall0 = time.perf_counter()
+        self._time0 = get_sim_time(unit="ns")
+        self.source.idle()
+        self.dut.s_data.value = 0
+        self.dut.m_ready.value = 1
+        self.dut.rst.value = 1
+        Clock(self.dut.clk, CLOCK_PERIOD_NS, unit="ns", impl="gpi").start()
+        status = await self.reset()
+        self.ready.start()
+        self.monitor.start()  # from here on m_valid is never X
+        return status
+
+    async def reset(self, cycles: int = 2) -> Status:
+        """Hold rst high for ``cycles`` edges, then let one more edge pass; return the status right after reset.
+
+        The extra edge lets the monitor and the source see the last reset edge before anyone reads their logs.
+        """
+        clk = self.dut.clk
+        self.dut.rst.value = 1
+        await ClockCycles(clk, cycles)
+        self.dut.rst.value = 0
+        await RisingEdge(clk)
+        return self.status()
+
+    def status(self) -> Status:
+        """The status outputs as the DUT saw them at the latest edge (call right after an edge)."""
+        dut = self.dut
+        return Status(*(_read(signal) for signal in (dut.good_packets, dut.bad_packets, dut.skipped_bytes,
+                                                     dut.buffered, dut.idle, dut.s_ready, dut.m_valid)))
+
+    async def settle(self, what: str) -> Status:
+        """Wait until the DUT has scanned every byte it took and delivered every packet; return its status."""
+        clk, idle, m_valid = self.dut.clk, self.dut.idle, self.dut.m_valid
+        edge = RisingEdge(clk)
+        for _ in range(SETTLE_LIMIT):
+            await edge
+            if idle.value == 1 and m_valid.value == 0:
+                return self.status()
+        raise AssertionError(f"{what}: the DUT did not settle within {SETTLE_LIMIT} clocks")
+
+    async def checkpoint(self, what: str) -> Status:
+        """Settle, then compare packets and counters with the model fed the same bytes."""
+        status = await self.settle(what)
+        self.scoreboard.checkpoint(self.source.take_log(), status, what)
+        return status
+
+    async def send(self, data: bytes) -> None:
+        """Send ``data`` with the source's current gap setting."""
+        await self.source.send(data)
+
+    def finish(self) -> Counter[str]:
+        """Fail on any mismatch; log and record the figures (clocks, wall time, clocks per second)."""
+        cycles = int(get_sim_time(unit="ns") - self._time0) // CLOCK_PERIOD_NS
+        wall = time.perf_counter() - self._wall0
+        sb, mon = self.scoreboard, self.monitor
+        figures = sb.figures()
+        self.log.info(
+            "%s: %d octets in, %d packets out (%d checked), %d bad, %d skipped, %d checkpoints, %d cut by reset, "
+            "%d input stalls, %d output stalls; traffic %s",
+            self.name, figures["octets"], mon.packets, sb.packets_checked,
+            figures["header_errors"] + figures["oversize"] + figures["crc_errors"], figures["octets_skipped"],
+            sb.checkpoints, mon.cut_packets, self.source.stalls, mon.stalls, dict(self.traffic.kinds),
+        )
+        self.log.info("%s: RTL simulation speed: %d clocks in %.2f s wall = %.0f clocks/s",
+                      self.name, cycles, wall, cycles / wall if wall else 0.0)
+        path = os.environ.get(FIGURES_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"test": self.name, "cycles": cycles, "wall_s": wall,
+                                      "octets": figures["octets"], "packets": mon.packets}) + "\n")
+        errors = mon.errors + sb.errors
+        count = mon.error_count + sb.error_count
+        assert count == 0, f"{count} mismatches, first: {'; '.join(errors[:5])}"
+        assert sb.checkpoints > 0, "the scoreboard compared nothing"
+        return figures
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+@cocotb.test(timeout_time=20, timeout_unit="ms")
+async def known_frames(dut: Dut) -> None:
+    """Hand-written cases, each checked against figures worked out by hand and against the model."""
+    tb = DeframerTestbench(dut, "known_frames")
+    status = await tb.start()
+    rng, top = tb.rng, tb.max_packet
+    assert (status.good_packets, status.bad_packets, status.skipped_bytes, status.buffered, status.s_ready,
+            status.m_valid, status.idle) == (0, 0, 0, 0, 0, 0, 1), f"right after reset: {status}"
+    await RisingEdge(dut.clk)
+    assert tb.status().s_ready == 1, "s_ready still low one clock after reset"
+
+    good = ASM + packet(rng, 20)
+    junk = bytes(range(0x20, 0x2A))  # no marker can start in these
+    idle_bad_crc = packet(rng, 9, apid=IDLE_APID, crc=False)
+    idle_bad_crc = idle_bad_crc[:-2] + (crc16(idle_bad_crc[:-2]) ^ 0x0101).to_bytes(2, "big")
+    cases: list[tuple[str, bytes, tuple[int, int, int, int]]] = [
+        # name, octets, (good_packets, bad_packets, skipped_bytes, buffered) the case adds
+        ("one good frame", good, (1, 0, 0, 0)),
+        ("marker alone: waits", ASM, (0, 0, 0, 4)),
+        ("...then its packet", good[4:], (1, 0, 0, -4)),
+        ("junk: all but the last 3 octets skipped", junk, (0, 0, 7, 3)),
+        ("...then a frame", good, (1, 0, 3, -3)),
+        ("no secondary header: no CRC check", ASM + packet(rng, 7, sec_header=False, crc=False), (1, 0, 0, 0)),
+        ("idle packet with a wrong CRC", ASM + idle_bad_crc, (1, 0, 0, 0)),
+        ("bad version", ASM + header(2, True, 5, 9, rng) + junk, (0, 1, 1 + 3 + 6 + len(junk) - 3, 3)),
+        ("...then a frame", good, (1, 0, 3, -3)),
+        ("largest packet", ASM + packet(rng, top), (1, 0, 0, 0)),
+        ("truncated frame: the next frame is its body, then found on the rescan", good[:-1] + good + good,
+         (2, 1, 1 + 3 + 20 - 1, 0)),
+        ("bad CRC hiding a good frame: found on the rescan", ASM + packet(rng, 8 + len(good))[:8] + good + b"\xEE\xEE",
+         (1, 1, 1 + 3 + 8, 2)),
+        ("...then a frame", good, (1, 0, 2, -2)),
+    ]
+    if top < MAX_PACKET_SIZE:
+        cases += [("oversize", ASM + header(0, True, 5, top + 1, rng) + junk, (0, 1, 1 + 3 + 6 + len(junk) - 3, 3)),
+                  ("...then a frame", good, (1, 0, 3, -3))]
+    for name, data, delta in cases:
+        before = model_counters(tb.scoreboard.model)
+        await tb.send(data)
+        await tb.checkpoint(name)
+        after = model_counters(tb.scoreboard.model)
+        got = tuple(after[key] - before[key] for key in ("good_packets", "bad_packets", "skipped_bytes", "buffered"))
+        assert got == delta, f"{name}: the model added {got}, worked out by hand {delta}"
+    tb.finish()
+
+
+@cocotb.test(timeout_time=500, timeout_unit="ms")
+async def random_traffic(dut: Dut) -> None:
+    """Thousands of random segments, random gaps on s_valid and random backpressure on m_ready."""
+    tb = DeframerTestbench(dut, "random_traffic")
+    await tb.start()
+    rng = tb.rng
+    segments = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS))
+    done = 0
+    while done < segments:
+        count = min(segments - done, int(rng.integers(5, 120)))
+        tb.source.gap_probability = float(rng.choice((0.0, 0.0, 0.1, 0.5)))
+        tb.ready.set(float(rng.choice((4.0, 16.0, 64.0))), float(rng.choice((0.0, 1.0, 3.0, 8.0))))
+        await tb.send(tb.traffic.batch(count))
+        done += count
+        await tb.checkpoint(f"after segment {done}")
+    figures = tb.finish()
+    assert figures["packets"] >= segments // 2, f"only {figures['packets']} good packets in {segments} segments"
+    for reason in ("header_errors", "oversize", "crc_errors", "octets_skipped"):
+        assert figures[reason] > 0 or (reason == "oversize" and tb.max_packet == MAX_PACKET_SIZE), \
+            f"the traffic never exercised {reason}"
+
+
+@cocotb.test(timeout_time=500, timeout_unit="ms")
+async def full_buffer(dut: Dut) -> None:
+    """Long output stalls while bytes keep coming: the buffer fills, s_ready drops, nothing is lost."""
+    tb = DeframerTestbench(dut, "full_buffer")
+    await tb.start()
+    rng = tb.rng
+    tb.ready.set(16.0, 200.0)
+    for index in range(BACKPRESSURE_SEGMENTS // 40):
+        await tb.send(tb.traffic.batch(40))
+        await tb.checkpoint(f"batch {index}")
+    tb.ready.set(2.0, 2.0)
+    tb.source.gap_probability = 0.3
+    await tb.send(b"".join(tb.traffic.segment("max_size") for _ in range(int(rng.integers(3, 6)))))
+    await tb.checkpoint("largest packets")
+    tb.finish()
+    assert tb.source.stalls > 0, "s_ready never dropped: the buffer never filled"
+
+
+@cocotb.test(timeout_time=500, timeout_unit="ms")
+async def reset_mid_stream(dut: Dut) -> None:
+    """Resets at random moments (mid-byte, mid-candidate, mid-packet on the output) empty the DUT cleanly."""
+    tb = DeframerTestbench(dut, "reset_mid_stream")
+    await tb.start()
+    rng, clk = tb.rng, dut.clk
+    for index in range(RESET_ROUNDS):
+        tb.source.gap_probability = float(rng.choice((0.0, 0.3)))
+        tb.ready.set(4.0, float(rng.choice((0.0, 2.0))))
+        sending = cocotb.start_soon(tb.send(tb.traffic.batch(int(rng.integers(2, 12)))))
+        await ClockCycles(clk, int(rng.integers(1, 600)))
+        status = await tb.reset(int(rng.integers(1, 4)))
+        assert (status.good_packets, status.bad_packets, status.skipped_bytes, status.buffered, status.s_ready,
+                status.m_valid) == (0, 0, 0, 0, 0, 0), f"round {index}: status after reset {status}"
+        tb.scoreboard.on_reset(tb.source.take_log(), f"round {index}: before the reset")
+        await sending
+        await tb.send(tb.traffic.batch(int(rng.integers(1, 6))))
+        await tb.checkpoint(f"round {index}: after the reset")
+    tb.finish()
+    assert tb.monitor.cut_packets > 0, "no reset hit a packet on its way out"
+
+
+@cocotb.test(timeout_time=10, timeout_unit="ms")
+async def counters_wrap(dut: Dut) -> None:
+    """The status counters are 32 bits wide and wrap to zero."""
+    tb = DeframerTestbench(dut, "counters_wrap")
+    await tb.start()
+    near = COUNT_MASK - 1
+    await RisingEdge(dut.clk)
+    for name in ("good_packets", "bad_packets", "skipped_bytes"):
+        getattr(dut, name).value = near  # preset the registers rather than simulate 4 Gi events
+        tb.scoreboard.offset[name] = near
+    await RisingEdge(dut.clk)
+    junk = bytes(range(0x30, 0x36))
+    bad = ASM + header(1, True, 3, 9, tb.rng) + junk
+    for round_ in range(3):
+        await tb.send(tb.traffic.good_frame() + bad)
+        await tb.checkpoint(f"round {round_}")
+    status = tb.status()
+    assert status.good_packets == 1 and status.bad_packets == 1, f"counters did not wrap: {status}"
+    tb.finish()
+
+
+@cocotb.test(timeout_time=5, timeout_unit="sec")
+async def clock_only(dut: Dut) -> None:
+    """Benchmark baseline (not part of the suite): the bare simulator, clock running, no testbench activity."""
+    tb = DeframerTestbench(dut, "clock_only")
+    await tb.start()
+    cycles = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS)) * 100
+    await Timer(cycles * CLOCK_PERIOD_NS, unit="ns")
+    await tb.checkpoint("idle")
+    tb.finish()
