@@ -44,5 +44,5 @@ class GroundGateway(GroundStation):
 
     @property
     def errors(self) -> int:
-        """Skipped input ranges, packets that were not telecommands, and frames that could not be written."""
-        return self.deframer.stats.ranges_skipped + self.not_telecommands + self.external.frames_dropped
+        """Skipped input ranges and packets that were not telecommands."""
+        return self.deframer.stats.ranges_skipped + self.not_telecommands

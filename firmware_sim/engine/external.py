@@ -54,8 +54,8 @@ class ExternalPort(Port):
 
     @property
     def errors(self) -> int:
-        """Skipped ranges in the input plus frames that could not be written out."""
-        return self.deframer.stats.ranges_skipped + self.external.frames_dropped
+        """Stretches of bad input skipped (garbage, bad CRCs, cut frames)."""
+        return self.deframer.stats.ranges_skipped
 
 
 class Boundary(Protocol):
@@ -69,7 +69,7 @@ class Boundary(Protocol):
 
     @property
     def errors(self) -> int:
-        """Bad input skipped plus output that could not be written."""
+        """Stretches of bad input skipped."""
         ...
 
 

@@ -12,11 +12,12 @@ REDRAW_EVERY_S = 0.25
 
 
 def port_summary(name: str, port: Any, boundary: Any) -> str:
-    """``sampler up in 12 out 30 err 0``: packets from and to the outside, errors (garbage, drops)."""
+    """``sampler up in 12 out 30 drop 0 err 0``: packets from and to the outside, frames not delivered, bad input."""
     state = "up" if port.up else "DOWN"
     external = getattr(boundary, "external", None)
     if external is not None:
-        traffic = f"in {external.packets_from_outside} out {external.packets_to_outside}"
+        traffic = (f"in {external.packets_from_outside} out {external.packets_to_outside} "
+                   f"drop {external.frames_dropped}")
     else:
         counters = boundary.counters
         traffic = f"cmds {counters.commands} replies {counters.board_replies} diffs {boundary.errors}"

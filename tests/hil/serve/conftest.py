@@ -56,16 +56,17 @@ class Served:
     def wait_for_stderr(self, text: str, timeout: float = 20.0) -> None:
         """Read the process's stderr until ``text`` appears (AssertionError after ``timeout`` s)."""
         assert self.process.stderr is not None
+        fd = self.process.stderr.fileno()  # raw reads: a buffered readline could hide lines from select
         deadline = time.monotonic() + timeout
         while text not in self.stderr_seen:
             left = deadline - time.monotonic()
-            ready, _, _ = select.select([self.process.stderr], [], [], max(left, 0))
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
             if not ready:
                 raise AssertionError(f"{text!r} never appeared on stderr: {self.stderr_seen!r}")
-            line = self.process.stderr.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 raise AssertionError(f"stderr closed before {text!r} appeared: {self.stderr_seen!r}")
-            self.stderr_seen += line
+            self.stderr_seen += chunk.decode(errors="replace")
 
     def stop(self, signal_number: int = signal.SIGTERM, timeout: float = 30.0) -> tuple[int, str, str]:
         """Send a signal (SIGTERM by default); returns (exit code, stdout, all of stderr)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 
 from serial_fsw import SerialFlightSoftware
@@ -56,6 +57,10 @@ def test_flight_software_process_pings_drills_and_reads_housekeeping(serve, comm
     code, _out, err = served.terminate()
     assert code == 0, err
     assert "terminated (SIGTERM)" in err
+    status = re.findall(r"sampler (?:up|DOWN) in (\d+) out (\d+) drop \d+ err (\d+)", err)
+    assert status, err
+    packets_in, packets_out, errors = status[-1]  # the final status line
+    assert int(packets_in) == 5 and int(packets_out) > 20 and errors == "0"
     packets = read_recording(recording).records
     assert any(r.link == "sampler" and r.packet[7:9] == bytes([17, 2]) for r in packets)
 
