@@ -64,7 +64,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     except SimError as exc:
         return fail(str(exc))
     if loaded.bench.real_time:
-        return _run_real_time(loaded, seed, until_ns, as_json, quiet)
+        return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path)
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
     recorder = None
     if record_path is not None:
@@ -93,7 +93,8 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
-def _run_real_time(scenario: Scenario, seed: int | None, until_ns: int | None, as_json: bool, quiet: bool) -> int:
+def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: int | None, as_json: bool, quiet: bool,
+                   record_path: Path | None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end."""
     from firmware_sim.summary import build_summary
     from hil.errors import HilError
@@ -103,11 +104,19 @@ def _run_real_time(scenario: Scenario, seed: int | None, until_ns: int | None, a
 
     try:
         session = ServeSession(scenario, seed=seed)
-        status = StatusLine(sys.stderr, session)
-        session.notify = status.event
+    except SimError as exc:
+        return fail(str(exc))
+    status = StatusLine(sys.stderr, session)
+    session.notify = status.event
+    try:
         for name, endpoint in session.open().items():
             click.echo(f"{name:<16} {endpoint}", err=True)
+        if record_path is not None:
+            from hil.recording.header import serve_header
+
+            session.record(record_path, serve_header(scenario, str(path), session.bench.seed, 1.0))
     except (HilError, SimError) as exc:
+        session.close()
         return fail(str(exc))
     try:
         session.serve(None if until_ns is None else until_ns / 1e9, tick=None if quiet else status.tick)

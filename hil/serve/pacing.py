@@ -57,7 +57,7 @@ class WallClockIo(RealTime):
     def __init__(self, speed: float = 1.0, spin_ns: int = 150_000, retry_s: float = 0.2) -> None:
         super().__init__(speed, spin_ns)
         self.retry_ns = int(retry_s * 1e9)
-        self.selector = selectors.DefaultSelector()
+        self.selector = selectors.SelectSelector()  # microsecond timeouts: epoll and poll round up to whole ms
         self.watched: list[Watched] = []
         self.lateness = Lateness()
         self.tick: Callable[[], None] | None = None

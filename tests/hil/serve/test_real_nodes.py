@@ -15,6 +15,7 @@ from test_board_in_place import board, pings  # noqa: F401 - the fixture is shar
 from firmware_sim.errors import ConfigurationError, ScenarioError
 from firmware_sim.scenario import parse_scenario
 from hil.errors import TransportError
+from hil.recording.reader import read_recording
 from hil.serve.session import ServeSession
 from protocols.pus import PusTc
 
@@ -54,11 +55,14 @@ def test_farside_run_on_a_bench_with_a_real_board_runs_in_real_time(board, tmp_p
     bench.write_text(f'[scenario]\nname = "with-board"\nduration = "2s"\n[bench.nodes]\nsampler = "{link}"\n'
                      + pings(2, "0.2s"))
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "hil.cli", "run", str(bench), "--quiet"], capture_output=True,
-                          text=True, timeout=120)
+    recording = tmp_path / "with-board.pcapng"
+    done = subprocess.run([sys.executable, "-m", "hil.cli", "run", str(bench), "--quiet", "--record", str(recording)],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started >= 2.0  # two virtual seconds took two wall seconds
     assert "sampler" in done.stderr and link in done.stderr
+    board_replies = [r for r in read_recording(recording).records if r.link == "sampler" and r.direction == "b>a"]
+    assert sum(r.packet[7:9] == bytes([17, 2]) for r in board_replies) == 2
 
 
 def test_one_tcp_port_cannot_carry_three_devices() -> None:

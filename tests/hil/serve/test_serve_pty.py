@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import signal
 
@@ -61,8 +62,13 @@ def test_flight_software_process_pings_drills_and_reads_housekeeping(serve, comm
     assert status, err
     packets_in, packets_out, errors = status[-1]  # the final status line
     assert int(packets_in) == 5 and int(packets_out) > 20 and errors == "0"
-    packets = read_recording(recording).records
+    recorded = read_recording(recording)
+    assert recorded.problems == []
+    assert recorded.header["mode"] == "serve" and recorded.header["seed"] == 7 and recorded.header["speed"] == 20.0
+    packets = recorded.records
     assert any(r.link == "sampler" and r.packet[7:9] == bytes([17, 2]) for r in packets)
+    assert all(r.wall_ns is not None for r in packets)
+    assert all(a.wall_ns <= b.wall_ns for a, b in itertools.pairwise(packets))
 
 
 def test_reader_closing_its_pty_is_reported_and_reopening_resumes(serve, commands) -> None:
