@@ -99,7 +99,12 @@ class Bench:
             raise ConfigurationError(f"bench.devices: unknown device {sorted(unknown)[0]!r}; "
                                      f"devices: {', '.join(self.dictionary.names)}")
         real_fsw = self.settings.is_real("fsw")
-        for name, model_class in (models or model_classes()).items():
+        classes = {**model_classes(), **(models or {})}
+        for name in self.dictionary.names:
+            if self.settings.is_recorded(name) and name not in (models or {}):
+                raise ConfigurationError(f"bench.nodes.{name} = {self.settings.node(name)!r}: a recorded device "
+                                         f"needs its packets loaded (farside run and serve do this)")
+        for name, model_class in classes.items():
             link_settings = self.settings.links.get(name, LinkSettings())
             exposure = self._exposure(name) if real_fsw else None
             fsw_port = self._port(f"fsw.{name}", name, link_settings.framing, exposure)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import operator
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from firmware_sim.bench import Bench
+from firmware_sim.bench import Bench, ModelClass
 from firmware_sim.engine.pacing import Pacing
 from firmware_sim.engine.scheduler import Timer
 from firmware_sim.errors import SimError
@@ -85,12 +85,12 @@ class ScenarioRun:
     """Drives a bench through a scenario in virtual time."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, pacing: Pacing | None = None,
-                 watch: list[str] | None = None) -> None:
+                 watch: list[str] | None = None, models: Mapping[str, ModelClass] | None = None) -> None:
         self.scenario = scenario
         watched = set(watch or ()) | {f"{e.condition.device}.{e.condition.parameter}" for e in scenario.expectations
                                       if isinstance(e.condition, Condition)}
         self.bench = Bench(scenario.bench, scenario.seed if seed is None else seed, scenario.start_utc, pacing,
-                           watch=sorted(watched))
+                           watch=sorted(watched), models=models)
         self.scheduler = self.bench.scheduler
         self.steps = [StepResult(i, s) for i, s in enumerate(scenario.timeline)]
         self.expectations = [ExpectationResult(e) for e in scenario.expectations]

@@ -40,6 +40,8 @@ class LinkSettings:
 
 MODEL = "model"
 """A node played by farside's own model (the alternative is a transport URL: a real thing)."""
+RECORDING_SCHEME = "replay://"
+"""``replay://FILE?link=sampler``: a device played back from a recording, in virtual time (not a real node)."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,17 @@ class BenchSettings:
 
     def is_real(self, name: str) -> bool:
         """True when a node is a real thing behind a transport."""
-        return self.node(name) != MODEL
+        url = self.node(name)
+        return url != MODEL and not url.startswith(RECORDING_SCHEME)
+
+    def is_recorded(self, name: str) -> bool:
+        """True when a device is played back from a recording."""
+        return self.node(name).startswith(RECORDING_SCHEME)
 
     @property
     def real_time(self) -> bool:
         """True when any node is real: the bench must then keep pace with the wall clock."""
-        return any(url != MODEL for url in self.nodes.values()) or bool(self.shadow)
+        return any(self.is_real(name) for name in self.nodes) or bool(self.shadow)
 
 
 @dataclass(frozen=True)

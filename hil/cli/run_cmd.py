@@ -50,6 +50,8 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from firmware_sim.scenario import load_scenario
     from firmware_sim.scenario.timespec import parse_time
     from firmware_sim.summary import build_summary
+    from hil.errors import HilError
+    from hil.replay.node import recorded_models
     from hil.report.progress import progress_reporter
     from hil.report.text import summary_lines
     from hil.report.writer import watched_parameters, write_report
@@ -60,8 +62,8 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     try:
         loaded = load_scenario(path)
         until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
-        run = ScenarioRun(loaded, seed=seed, watch=watched_parameters())
-    except SimError as exc:
+        run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
+    except (SimError, HilError) as exc:
         return fail(str(exc))
     if loaded.bench.real_time:
         return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path)
@@ -104,7 +106,7 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
 
     try:
         session = ServeSession(scenario, seed=seed)
-    except SimError as exc:
+    except (HilError, SimError) as exc:
         return fail(str(exc))
     status = StatusLine(sys.stderr, session)
     session.notify = status.event

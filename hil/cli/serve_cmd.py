@@ -44,7 +44,7 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     try:
         scenario = load_scenario(_scenario_path(bench)) if bench else default_scenario()
         session = ServeSession(scenario, seed=seed, speed=speed)
-    except SimError as exc:
+    except (HilError, SimError) as exc:
         return fail(str(exc))
     status = StatusLine(sys.stderr, session)
     session.notify = status.event

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import selectors
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from typing import Any
 from firmware_sim.engine.pacing import RealTime
 
 Receive = Callable[[bytes], None]
+PR_SET_TIMERSLACK = 29
 
 
 @dataclass
@@ -45,6 +48,16 @@ class Lateness:
         self.buckets_us[min(late_ns // 50_000, 63)] += 1
 
 
+def tighten_timer_slack(slack_ns: int = 1_000) -> bool:
+    """Ask Linux to wake this thread within ``slack_ns`` of a timeout (default slack is 50 µs); False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_TIMERSLACK, slack_ns, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 class WallClockIo(RealTime):
     """Absolute-deadline real-time pacing; between deadlines it waits on the ports with ``selectors``.
 
@@ -54,8 +67,9 @@ class WallClockIo(RealTime):
     signal arrives so Ctrl-C or SIGTERM take effect at once.
     """
 
-    def __init__(self, speed: float = 1.0, spin_ns: int = 150_000, retry_s: float = 0.2) -> None:
+    def __init__(self, speed: float = 1.0, spin_ns: int = 200_000, retry_s: float = 0.2) -> None:
         super().__init__(speed, spin_ns)
+        tighten_timer_slack()
         self.retry_ns = int(retry_s * 1e9)
         self.selector = selectors.SelectSelector()  # microsecond timeouts: epoll and poll round up to whole ms
         self.watched: list[Watched] = []

@@ -69,7 +69,9 @@ class ServeSession:
             scenario = replace(scenario, bench=settings)
         self.scenario = scenario
         self.pacing = WallClockIo(speed=speed)
-        self.run = ScenarioRun(scenario, seed=seed, pacing=self.pacing)
+        from hil.replay.node import recorded_models
+
+        self.run = ScenarioRun(scenario, seed=seed, pacing=self.pacing, models=recorded_models(scenario.bench))
         self.bench = self.run.bench
         self.notify = notify or (lambda message: None)
         self.ports: dict[str, Any] = {}
