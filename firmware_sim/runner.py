@@ -95,6 +95,8 @@ class ScenarioRun:
         self.steps = [StepResult(i, s) for i, s in enumerate(scenario.timeline)]
         self.expectations = [ExpectationResult(e) for e in scenario.expectations]
         self.phases: list[tuple[str, int]] = []
+        self.phase_listeners: list[Callable[[str, int], None]] = []
+        """Told (phase name, virtual ns) when a phase starts, e.g. a recorder marking it."""
         self.faults: list[tuple[int, str, str, dict[str, Any]]] = []
         self.errors: list[str] = []
         self._current = 0
@@ -141,6 +143,8 @@ class ScenarioRun:
         result.fired_ns = now
         if step.phase:
             self.phases.append((step.phase, now))
+            for listener in self.phase_listeners:
+                listener(step.phase, now)
         if step.command is None or step.device is None:
             result.outcome = "completed"
             self._advance()

@@ -33,6 +33,8 @@ class PacketFile:
     records: list[PacketRecord]
     problems: list[str] = field(default_factory=list)
     header: dict[str, object] = field(default_factory=dict)
+    phases: list[tuple[str, int]] = field(default_factory=list)
+    """Mission phases a recording marks: (name, ns since T0)."""
 
     def __iter__(self) -> Iterator[PacketRecord]:
         return iter(self.records)

@@ -15,6 +15,7 @@ from hil.cli.output import console, fail
 from hil.decode.bulk import DecodeResult, decode_buffer
 from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
 from hil.decode.split import read_buffer
+from hil.replay.progress import progress_for
 from protocols.dictionary import default_dictionary
 from protocols.dictionary.registry import Dictionary
 from protocols.errors import ProtocolError
@@ -122,10 +123,12 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     with ExitStack() as stack:
         out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
                         if output is not None else sys.stdout)
+        rows = result.decoded + (len(result.other) if fmt == "jsonl" and pairs is None else 0)
+        shown = stack.enter_context(progress_for("decode: writing", rows, enabled=fmt != "table"))
         if fmt == "csv":
-            (write_csv_long if long_csv else write_csv)(result, out)
+            (write_csv_long if long_csv else write_csv)(result, out, progress=shown.update)
         elif fmt == "jsonl":
-            write_jsonl(result, buffer, dictionary, out, include_other=pairs is None)
+            write_jsonl(result, buffer, dictionary, out, include_other=pairs is None, progress=shown.update)
         else:
             write_table(result, console() if output is None else _file_console(out), limit)
     _summary(result, buffer.problems)

@@ -10,6 +10,8 @@ import click
 from hil.cli.output import fail
 from hil.errors import HilError
 
+PROGRESS_EVERY = 10_000
+
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -20,6 +22,7 @@ from hil.errors import HilError
 def export_command(file: Path, fmt: str, apids: tuple[int, ...], link: str | None, out: str | None) -> int:
     """Write the packets of FILE concatenated, as standard CCSDS tools read them."""
     from hil.packetfile import read_packet_file
+    from hil.replay.progress import progress_for
 
     try:
         packets = read_packet_file(file)
@@ -29,12 +32,15 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], link: str | Non
         click.echo(f"farside: warning: {file}: {problem}", err=True)
     counts: dict[int, int] = {}
     chosen = []
-    for record in packets:
-        apid = ((record.packet[0] & 0x07) << 8) | record.packet[1]
-        if (apids and apid not in apids) or (link is not None and record.link != link):
-            continue
-        counts[apid] = counts.get(apid, 0) + 1
-        chosen.append(record.packet)
+    with progress_for("export", len(packets)) as shown:
+        for done, record in enumerate(packets, 1):
+            apid = ((record.packet[0] & 0x07) << 8) | record.packet[1]
+            if not done % PROGRESS_EVERY:
+                shown.update(done)
+            if (apids and apid not in apids) or (link is not None and record.link != link):
+                continue
+            counts[apid] = counts.get(apid, 0) + 1
+            chosen.append(record.packet)
     target = out or str(file.with_suffix(".raw"))
     try:
         if target == "-":

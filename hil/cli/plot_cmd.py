@@ -33,8 +33,9 @@ def _parse_params(params: tuple[str, ...]) -> list[tuple[str, str]]:
 def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | None) -> int:
     """Plot parameters over time from FILE (a recording or a plain stream of space packets).
 
-    Each parameter gets a panel with its unit; the time axis is hours since the first packet and zooms to
-    where the values change. Packets that cannot be decoded are counted and reported, not fatal.
+    Each parameter gets a panel with its unit; the time axis is hours since T0 for a recording (with its
+    mission phases marked) or since the first packet, and zooms to where the values change. Packets that
+    cannot be decoded are counted and reported, not fatal.
     """
     from firmware_sim.fsw.telemetry import Series
     from hil.packetfile import read_packet_file
@@ -50,7 +51,8 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
     for device, name in wanted:
         by_device.setdefault(device, []).append((device, name))
     skipped = 0
-    origin: int | None = None
+    recording = packet_file.kind == "recording"
+    origin: int | None = 0 if recording else None  # recordings count from T0, where their phases are marked
     for record in packet_file:
         raw = record.packet
         if len(raw) < 21 or raw[0] & 0x10 or raw[7] != 3 or raw[8] != 25 or record.time_ns is None:
@@ -76,7 +78,8 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
     if not any(s.times for _, _, s in panels):
         return fail(f"{file}: none of {', '.join(params)} is reported in this file")
     try:
-        plot_series(out, title or file.name, panels, xlabel="time since the first packet [h]")
+        plot_series(out, title or file.name, panels, phases=packet_file.phases,
+                    xlabel="time since T0 [h]" if recording else "time since the first packet [h]")
     except OSError as exc:
         return fail(f"cannot write {out}: {exc.strerror}")
     click.echo(f"wrote {out}", err=True)

@@ -75,6 +75,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
 
         recorder = Recorder().open(record_path, run_header(loaded, path, run.bench.seed))
         recorder.attach(run.bench)
+        run.phase_listeners.append(recorder.mark_phase)
     reporter = None if quiet else progress_reporter(sys.stderr, end_ns)
     try:
         result = run.run(until_ns=until_ns, progress=reporter.update if reporter else None)

@@ -22,6 +22,11 @@ from protocols.timecode import NS_PER_S, tai_to_utc_ns
 _EPOCH_1958 = np.datetime64("1958-01-01T00:00:00", "ns")
 
 
+Progress = Callable[[int], None]
+"""Told the number of packets written so far (every ``PROGRESS_EVERY``)."""
+PROGRESS_EVERY = 10_000
+
+
 def utc_text(time_ns: np.ndarray) -> np.ndarray:
     """ISO UTC text (ms, trailing Z) of TAI ns since 1958, leap seconds applied once per distinct second."""
     if not len(time_ns):
@@ -74,7 +79,7 @@ def parameter_columns(result: DecodeResult) -> list[str]:
     return list(seen)
 
 
-def write_csv(result: DecodeResult, out: IO[str]) -> int:
+def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:
     """Wide CSV: one row per HK packet in file order, a column per parameter (empty where the set lacks it)."""
     columns = parameter_columns(result)
     writer = csv.writer(out, lineterminator="\n")
@@ -83,10 +88,12 @@ def write_csv(result: DecodeResult, out: IO[str]) -> int:
     for row in _in_file_order(result, lambda b: _block_rows(b, columns)):
         writer.writerow([_cell(v) for v in row])
         count += 1
+        if progress is not None and not count % PROGRESS_EVERY:
+            progress(count)
     return count
 
 
-def write_csv_long(result: DecodeResult, out: IO[str]) -> int:
+def write_csv_long(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:
     """Long CSV: one row per value — time, utc, device, set, seq_count, parameter, value, unit."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", "utc", "device", "set", "seq_count", "parameter", "value", "unit"])
@@ -100,14 +107,16 @@ def write_csv_long(result: DecodeResult, out: IO[str]) -> int:
                            _cell(values[k][j]), p.unit] for k, p in enumerate(block.parameters)]
 
     count = 0
-    for group in _in_file_order(result, rows):
+    for packets, group in enumerate(_in_file_order(result, rows), 1):
         writer.writerows(group)
         count += len(group)
+        if progress is not None and not packets % PROGRESS_EVERY:
+            progress(packets)
     return count
 
 
 def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictionary, out: IO[str],
-                include_other: bool = True) -> int:
+                include_other: bool = True, progress: Progress | None = None) -> int:
     """One JSON object per packet in file order, keys as ``farside inspect --json``; non-HK packets via describe."""
 
     def rows(block: SetBlock) -> Iterator[tuple[int, str]]:
@@ -136,6 +145,8 @@ def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
         if line is not None:
             out.write(line + "\n")
             count += 1
+            if progress is not None and not count % PROGRESS_EVERY:
+                progress(count)
     return count
 
 

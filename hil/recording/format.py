@@ -40,3 +40,7 @@ def parse_options(data: bytes) -> list[tuple[int, bytes]]:
         found.append((code, data[offset + 4:end]))
         offset = end + (-size & 3)
     return found
+
+
+PHASES_INTERFACE = "farside.phases"
+"""The interface whose packets are phase markers (UTF-8 names), not space packets."""

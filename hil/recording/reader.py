@@ -17,6 +17,7 @@ from hil.recording.format import (
     IDB_TYPE,
     IF_NAME,
     OPT_COMMENT,
+    PHASES_INTERFACE,
     SHB_MAGIC,
     SHB_TYPE,
     SHB_USERAPPL,
@@ -86,7 +87,10 @@ def read_recording(path: str | Path, data: bytes | None = None) -> PacketFile:
             problems.append(f"torn tail at offset {offset}: {size - offset} octets ({exc})")
             break
         offset += total
-    return PacketFile(path, "recording", records, problems, header)
+    phases = [(r.packet.decode(errors="replace"), r.time_ns or 0) for r in records if r.link == PHASES_INTERFACE]
+    if phases:
+        records = [r for r in records if r.link != PHASES_INTERFACE]
+    return PacketFile(path, "recording", records, problems, header, phases)
 
 
 def _check_block(data: bytes, offset: int, size: int) -> str:

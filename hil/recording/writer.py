@@ -21,6 +21,7 @@ from hil.recording.format import (
     LINKTYPE_USER0,
     OPT_COMMENT,
     OPT_END,
+    PHASES_INTERFACE,
     SHB_TYPE,
     SHB_USERAPPL,
     block,
@@ -98,6 +99,10 @@ class Recorder:
         self._unflushed += 1
         if self._unflushed >= self.flush_every or time.monotonic() - self._flushed_at >= self.flush_seconds:
             self._flush()  # crash safety: a kill -9 loses at most flush_every packets or flush_seconds of them
+
+    def mark_phase(self, name: str, time_ns: int) -> None:
+        """Record the start of a mission phase (on its own interface, so plots can mark it)."""
+        self.tap(time_ns, PHASES_INTERFACE, "", name.encode())
 
     def _flush(self) -> None:
         if self._file is not None:

@@ -139,6 +139,7 @@ class ServeSession:
 
         self.recorder = Recorder(wall_clock=True).open(path, header)
         self.recorder.attach(self.bench)
+        self.run.phase_listeners.append(self.recorder.mark_phase)
 
     # events --------------------------------------------------------------------------------------------------
     def _port_changed(self, name: str, up: bool, reason: str) -> None:

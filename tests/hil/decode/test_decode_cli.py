@@ -125,3 +125,22 @@ def test_truncated_file_decodes_what_is_whole(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(decode_command, [str(tmp_path / "nope.bin")], standalone_mode=False)
     assert "cannot read" in str(result.exception)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "long", "jsonl"])
+def test_long_output_reports_its_progress(tmp_path: Path, fmt: str) -> None:
+    from hil.decode.bulk import decode_buffer
+    from hil.decode.output import PROGRESS_EVERY, write_csv, write_csv_long, write_jsonl
+    from hil.decode.split import read_buffer
+
+    path = tmp_path / "many.bin"
+    path.write_bytes(b"".join(_hk(SAMPLER, 1, i & 0x3FFF, i) for i in range(2 * PROGRESS_EVERY + 5)))
+    buffer = read_buffer(path)
+    result = decode_buffer(buffer, DICTIONARY)
+    seen: list[int] = []
+    out = io.StringIO()
+    if fmt == "jsonl":
+        write_jsonl(result, buffer, DICTIONARY, out, progress=seen.append)
+    else:
+        (write_csv if fmt == "csv" else write_csv_long)(result, out, progress=seen.append)
+    assert seen == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]

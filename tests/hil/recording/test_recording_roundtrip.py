@@ -27,11 +27,13 @@ duration = "T+10m"
 visibility = "always"
 
 [[timeline]]
+phase = "sampler checks"
 at = "T+1m"
 device = "sampler"
 command = "ping"
 
 [[timeline]]
+phase = "ascender checks"
 after = "10s"
 device = "ascender"
 command = "ping"
@@ -70,6 +72,17 @@ def test_recording_matches_the_run_digest(recorded: tuple[Path, dict]) -> None:
     for key in ("farside_version", "scenario", "seed", "start_utc", "config_sha256", "epoch_tai_ns"):
         assert key in packets.header
     assert packets.header["seed"] == 9
+
+
+def test_recording_marks_the_phases_for_plots(recorded: tuple[Path, dict], tmp_path: Path) -> None:
+    record, summary = recorded
+    phases = read_packet_file(record).phases
+    assert [name for name, _ in phases] == ["sampler checks", "ascender checks"]
+    assert phases[0][1] == 60 * 10**9
+    assert [p["name"] for p in summary["phases"]] == [name for name, _ in phases]
+    out = tmp_path / "plot.png"
+    assert main(["plot", str(record), "--param", "sampler.electronics_temp", "-o", str(out)]) == 0
+    assert out.stat().st_size > 10_000
 
 
 def test_export_raw_reads_back(recorded: tuple[Path, dict], tmp_path: Path) -> None:
