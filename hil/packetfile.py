@@ -35,6 +35,8 @@ class PacketFile:
     header: dict[str, object] = field(default_factory=dict)
     phases: list[tuple[str, int]] = field(default_factory=list)
     """Mission phases a recording marks: (name, ns since T0)."""
+    units: list[PacketRecord] = field(default_factory=list)
+    """Transmission units replayed whole (the CADUs of a CADU file), each timed like its first packet."""
 
     def __iter__(self) -> Iterator[PacketRecord]:
         return iter(self.records)
@@ -75,4 +77,9 @@ def read_packet_file(path: str | Path) -> PacketFile:
 
     if is_recording(data[:4]):
         return read_recording(path, data)
+    from hil.cadufile import cadu_length, read_cadu_file
+
+    length = cadu_length(data)
+    if length is not None:
+        return read_cadu_file(path, data, length)
     return read_plain(path, data)

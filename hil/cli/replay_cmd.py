@@ -51,12 +51,17 @@ def _apids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
               help="stop after T seconds after the recording's first packet")
 @click.option("--framing", type=click.Choice(FRAMING_NAMES), default=None,
               help="wrap each packet: none (default for udp/tcp/file) or asm (default for serial) or cobs")
+@click.option("--unpack", is_flag=True,
+              help="for a file of CADUs: send the packets inside them instead of the CADUs themselves")
 @click.option("--json", "as_json", is_flag=True, help="print the timing report as one JSON object")
 @click.option("--no-progress", is_flag=True, help="no progress display on stderr")
 def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: float | None, loops: int,
                    links: tuple[str, ...], apids: tuple[int, ...], devices: tuple[str, ...], start_s: float | None,
-                   stop_s: float | None, framing: str | None, as_json: bool, no_progress: bool) -> int:
+                   stop_s: float | None, framing: str | None, unpack: bool, as_json: bool, no_progress: bool) -> int:
     """Send the packets of FILE to URL, paced by their times (or --rate), then print the timing report.
+
+    A file of CADUs is sent one CADU per unit (a datagram on UDP), each at the time of the first packet
+    completed in it; --unpack sends the packets inside instead.
 
     Deadlines are absolute from one start instant, so timing errors never add up; the report gives packets
     sent, duration, lateness p50/p99/max and drift. Exit code 0 when done, 2 on bad input, 130 on Ctrl-C.
@@ -66,7 +71,12 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
     try:
         selection = Selection.build(links, apids, devices, start_s, stop_s)
         packets = read_packet_file(path)
-        schedule = build_schedule(packets.records, selection, rate=rate, asap=asap)
+        records = packets.records
+        if packets.units and not unpack:
+            if apids or devices or links:
+                return fail("a CADU carries many packets: --apid, --device and --link need --unpack")
+            records = packets.units
+        schedule = build_schedule(records, selection, rate=rate, asap=asap)
         transport = open_transport(url, framing)
     except (HilError, ProtocolError) as exc:
         return fail(str(exc))
