@@ -25,9 +25,15 @@ SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "termin
               help="stop after this many virtual seconds (default: until Ctrl-C or SIGTERM)")
 @click.option("--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
               help="record every packet on every link, with virtual and wall time, into this pcapng file")
+@click.option("--ground", "ground_url", metavar="URL",
+              help="a real ground system in place of the built-in one: CADUs go to URL (udp://HOST:PORT: one per "
+                   "datagram), CLTUs come back (on the UDP port listed as ground_tc)")
+@click.option("--relay", "relay_visibility", type=click.Choice(["always", "geometry"]), default=None,
+              help="always: hold the relay in view (bench work); geometry: orbit and landing site decide")
 @click.option("--quiet", is_flag=True, help="no status line (endpoints and events are still printed)")
 def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | None, speed: float,
-                  duration: float | None, record_path: Path | None, quiet: bool) -> int:
+                  duration: float | None, record_path: Path | None, ground_url: str | None,
+                  relay_visibility: str | None, quiet: bool) -> int:
     """Run BENCH (a scenario/bench TOML file) in real time; with none, expose every modelled device on a pty.
 
     Prints every endpoint, keeps a status line (virtual time, late cycles, packets and errors per port) and
@@ -38,11 +44,12 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     from firmware_sim.scenario import load_scenario
     from hil.cli.run_cmd import _scenario_path
     from hil.errors import HilError
-    from hil.serve.session import ServeSession, default_scenario
+    from hil.serve.session import ServeSession, default_scenario, with_overrides
     from hil.serve.status import StatusLine
 
     try:
-        scenario = load_scenario(_scenario_path(bench)) if bench else default_scenario()
+        scenario = load_scenario(_scenario_path(bench)) if bench else default_scenario(ground_url)
+        scenario = with_overrides(scenario, ground_url, relay_visibility)
         session = ServeSession(scenario, seed=seed, speed=speed)
     except (HilError, SimError) as exc:
         return fail(str(exc))

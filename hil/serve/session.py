@@ -27,9 +27,22 @@ EVENTS_KEPT = 200
 Notify = Callable[[str], None]
 
 
-def default_scenario() -> Scenario:
-    """Every device a model, each exposed on its own pty to whatever flight software opens it."""
-    return Scenario(name="serve", path="<serve>", bench=BenchSettings(nodes={"fsw": DEFAULT_FSW_URL}))
+def default_scenario(ground_url: str | None = None) -> Scenario:
+    """Every device a model, each on its own pty for whatever flight software opens it; or, with a real
+    ground system, the stand-in flies and the ground system talks to it over the space link."""
+    nodes = {"ground": ground_url} if ground_url else {"fsw": DEFAULT_FSW_URL}
+    return Scenario(name="serve", path="<serve>", bench=BenchSettings(nodes=nodes))
+
+
+def with_overrides(scenario: Scenario, ground_url: str | None, relay_visibility: str | None) -> Scenario:
+    """The scenario with ``--ground`` and ``--relay`` applied to its bench."""
+    bench = scenario.bench
+    if ground_url:
+        bench = replace(bench, nodes={**bench.nodes, "ground": ground_url})
+    if relay_visibility:
+        relay = {**bench.devices.get("relay", {}), "visibility": relay_visibility}
+        bench = replace(bench, devices={**bench.devices, "relay": relay})
+    return replace(scenario, bench=bench)
 
 
 def check_real_nodes(scenario: Scenario) -> None:
@@ -123,9 +136,18 @@ class ServeSession:
         self.pacing.watch(port, shadow.inject)
         self.shadows[device] = shadow
 
-    def endpoints(self) -> dict[str, str]:
-        """What each real node is reached at: pty paths, bound addresses, device paths."""
-        return {name: port.endpoint for name, port in self.ports.items()}
+    def endpoints(self) -> dict[str, Any]:
+        """What each real node is reached at (pty paths, bound addresses, device paths), and the ground's link."""
+        found: dict[str, Any] = {name: port.endpoint for name, port in self.ports.items()}
+        ground = self.bench.external.get("ground")
+        port = self.ports.get("ground")
+        if ground is not None and port is not None:
+            if port.kind == "udp":
+                found["ground_tc"] = int(port.endpoint.rsplit(":", 1)[1])
+            describe = getattr(ground.boundary, "describe", None)
+            if describe is not None:
+                found.update(describe())
+        return found
 
     def write_endpoints(self, path: Path) -> None:
         """Write the endpoints as JSON, atomically (a reader never sees half a file)."""
