@@ -193,9 +193,10 @@ class RtlLoop:
                 counters: Mapping[str, str] | None = None) -> None:
         """Feed ``link``'s octets to the block's ``s_*`` input and its ``m_*`` packets back to ``link``.
 
-        Signal names follow hil/rtl: ``<prefix>s_data`` … ``<prefix>m_last``; ``rst`` is held off during
-        traffic, ``idle`` (None if the block has none: no idle skipping) says the block waits for input, ``end``
-        names a status sampled with ``m_last``. ``deliver(packet, end)`` replaces ``link.deliver``. ``counters``
+        Stream signal names follow hil/rtl: ``<prefix>s_data`` … ``<prefix>m_last``; the other names are full
+        signal names: ``rst`` the reset (a byte offered at a reset edge is offered again), ``idle`` an output
+        saying the block waits for input (None if it has none: no idle skipping), ``end`` a status sampled with
+        ``m_last``. ``deliver(packet, end)`` replaces ``link.deliver``. ``counters``
         maps ``link.stats`` fields to block outputs copied there at every bench step (e.g. ``{"octets_skipped":
         "skipped_bytes"}``: the bench's link summary then shows what the RTL skipped).
         """
@@ -205,9 +206,9 @@ class RtlLoop:
         driver = ByteDriver(self.clk, signal("s_data"), signal("s_valid"), signal("s_ready"),
                             getattr(dut, rst) if rst else None)
         collector = PacketCollector(self.clk, signal("m_data"), signal("m_valid"), signal("m_ready"), signal("m_first"),
-                                    signal("m_last"), signal(end) if end else None)
+                                    signal("m_last"), getattr(dut, end) if end else None)
         link.outlet = driver.push
-        self._ends.append(_End(link, driver, collector, signal(idle) if idle else None, signal("m_valid"),
+        self._ends.append(_End(link, driver, collector, getattr(dut, idle) if idle else None, signal("m_valid"),
                                deliver or (lambda packet, _end: link.deliver(packet)),
                                {field: getattr(dut, name) for field, name in (counters or {}).items()}))
         if self._started:
