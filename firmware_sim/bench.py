@@ -135,10 +135,19 @@ class Bench:
         return port
 
     def _attach_real_ground(self) -> None:
+        """The ground system outside takes the built-in ground node's place: at frame level (CADUs out, CLTUs in)
+        on the CCSDS frame link, at packet level on the packet link."""
+        from firmware_sim.spacelink import FrameGroundGateway, FramesLink
+
         relay = self.devices.get("relay")
         if relay is None or not hasattr(relay, "connect_ground"):
             raise ConfigurationError("bench.nodes.ground: a real ground system needs the relay radio's model")
-        gateway = GroundGateway(self.scheduler)
+        link = getattr(relay, "space_link", None)
+        gateway: GroundGateway | FrameGroundGateway
+        if isinstance(link, FramesLink):
+            gateway = FrameGroundGateway(self.scheduler, link.settings)
+        else:
+            gateway = GroundGateway(self.scheduler)
         relay.connect_ground(gateway)
         self.external["ground"] = ExternalEnd("ground", self.settings.node("ground"), gateway)
 

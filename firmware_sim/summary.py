@@ -1,10 +1,11 @@
-"""The run summary: phases, key figures, packets per APID, faults, expectations, digest and speed."""
+"""The run summary: phases, key figures, packets per APID, the space link, faults, expectations, digest, speed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from firmware_sim.runner import RunResult
+from firmware_sim.spacelink.report import link_summary
 
 NS_PER_S = 1e9
 FIGURE_KEYS = ("drill_depth_m", "sample_mass_g", "burn_time_s", "orbit_periapsis_km", "orbit_apoapsis_km")
@@ -79,6 +80,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "steps": {"total": len(steps), "completed": sum(s["outcome"] == "completed" for s in steps),
                   "problems": [s for s in steps if s["outcome"] not in ("completed", "sent")]},
         "links": _links(result),
+        "space_link": link_summary(bench.devices.get("relay")),
         "flight_software": vars(bench.fsw.counters).copy(),
         "events": len(bench.store.events),
         "errors": list(result.errors),

@@ -17,6 +17,8 @@ from firmware_sim.errors import CommandRefusedError, ConfigurationError
 from firmware_sim.ground import GroundStation
 from firmware_sim.relay_orbit import LANDING_TAI_NS, Look, RelayGeometry
 from firmware_sim.space_link import PropagationLink, SpaceLink
+from firmware_sim.spacelink import FrameGroundNode, FramesLink
+from firmware_sim.spacelink.frames_link import LOSS_MODES
 from protocols.dictionary.relay import DOWNLINK_RATES, FRAME_FAULTS, RELAY
 from protocols.services.verification import FailureCode
 from protocols.spacepacket import PRIMARY_HEADER_SIZE
@@ -69,6 +71,10 @@ class RelayRadioModel(DeviceModel):
     the downlink bit rate and each packet reaches the ground one light time later; otherwise it waits
     (``standby`` and ``store_forward`` hold the queue, ``loopback`` turns TM straight round to the port).
     Uplinked TCs arrive after the light time and the bit time at the uplink rate, only while locked.
+
+    The space link between radio and ground is CCSDS frames by default (``space_link = "frames"``): TM frames
+    on virtual channels as CADUs down, CLTUs through FARM-1 up, the CLCW in every frame's OCF; then the frame
+    counters and V(R) in telemetry are the real ones. ``space_link = "packets"`` keeps whole packets.
     """
 
     def __init__(self, scheduler: Scheduler, rng: np.random.Generator, epoch_ns: int = 0,
@@ -85,8 +91,13 @@ class RelayRadioModel(DeviceModel):
         self._light_ns = 0
         self.geometry = RelayGeometry(s.orbit, min_elevation_deg=s.min_elevation_deg,
                                       origin_ns=offset + scheduler.now_ns)
-        self.space_link: SpaceLink = PropagationLink(scheduler, self.light_time_ns, s.overhead_octets)
-        self.ground = GroundStation(scheduler)
+        self.space_link: SpaceLink
+        if s.space_link == "frames":
+            self.space_link = FramesLink(scheduler, self.light_time_ns, s.frames, rng.spawn(1)[0])
+            self.ground: GroundStation = FrameGroundNode(scheduler)
+        else:
+            self.space_link = PropagationLink(scheduler, self.light_time_ns, s.overhead_octets)
+            self.ground = GroundStation(scheduler)
         self.connect_ground(self.ground)
         self.fig = RelayFigures()
         self._queue: deque[bytes] = deque()
@@ -138,6 +149,46 @@ class RelayRadioModel(DeviceModel):
     def link_up(self) -> bool:
         """True while locked on the relay (TM can be sent, TCs received)."""
         return self.telemetry["link_state"] == "locked"
+
+    @property
+    def frames_link(self) -> FramesLink | None:
+        """The CCSDS frame link, when that is the space link in use."""
+        link = self.space_link
+        return link if isinstance(link, FramesLink) else None
+
+    # what the frame link asks of the radio ------------------------------------------------------------------
+    @property
+    def downlink_rate_bps(self) -> int:
+        """The downlink bit rate in use."""
+        return int(self.telemetry["downlink_rate"])
+
+    @property
+    def uplink_rate_bps(self) -> int:
+        """The uplink bit rate."""
+        return int(self.telemetry["uplink_rate"])
+
+    @property
+    def transmitting(self) -> bool:
+        """True while the transmitter radiates toward the relay (a frame can go down now)."""
+        return self._can_transmit()
+
+    def tm_frame_sent(self, mc_count: int) -> None:
+        """The frame link sent a TM frame: count it, report its master-channel frame count."""
+        self._count("frames_sent")
+        self.telemetry["tm_frame_count"] = mc_count
+
+    def tc_frame_handled(self, accepted: bool, reason: str | None, vr: int) -> None:
+        """FARM-1 accepted a TC frame, or discarded it (``frame-rejected`` with the reason)."""
+        self.telemetry["tc_frame_vr"] = vr
+        if accepted:
+            self._count("frames_received")
+            return
+        self._count("frames_rejected")
+        self.emit("frame-rejected", reason or "crc", self.telemetry["frames_rejected"])
+
+    def uplink_lost(self) -> None:
+        """A CLTU arrived while the receiver had no lock."""
+        self.fig.uplink_lost += 1
 
     @property
     def powered(self) -> bool:
@@ -232,8 +283,9 @@ class RelayRadioModel(DeviceModel):
         self._queue_octets -= len(raw)
         arrival = self.space_link.downlink(raw, end_ns)
         self._count("packets_downlinked")
-        self._count("frames_sent")
-        self.telemetry["tm_frame_count"] = (self.telemetry["tm_frame_count"] + 1) & 0xFF
+        if not getattr(self.space_link, "frames", False):  # one packet, one "frame" on the packet link
+            self._count("frames_sent")
+            self.telemetry["tm_frame_count"] = (self.telemetry["tm_frame_count"] + 1) & 0xFF
         self.fig.packets_downlinked += 1
         self.fig.bytes_downlinked += len(raw)
         self.fig.light_time_ns_total += arrival - end_ns
@@ -271,13 +323,14 @@ class RelayRadioModel(DeviceModel):
         if not self.link_up:
             self.fig.uplink_lost += 1
             return
-        if self._reject:
-            reason = self._reject.popleft()
-            self._count("frames_rejected")
-            self.emit("frame-rejected", reason, self.telemetry["frames_rejected"])
-            return
-        self._count("frames_received")
-        self.telemetry["tc_frame_vr"] = (self.telemetry["tc_frame_vr"] + 1) & 0xFF
+        if not getattr(self.space_link, "frames", False):  # the frame link ran FARM-1 and counted already
+            if self._reject:
+                reason = self._reject.popleft()
+                self._count("frames_rejected")
+                self.emit("frame-rejected", reason, self.telemetry["frames_rejected"])
+                return
+            self._count("frames_received")
+            self.telemetry["tc_frame_vr"] = (self.telemetry["tc_frame_vr"] + 1) & 0xFF
         if self.port is None:
             self.fig.uplink_lost += 1
             return
@@ -604,7 +657,42 @@ class RelayRadioModel(DeviceModel):
             raise ConfigurationError(f"uplink-errors reason={reason!r}: use one of {', '.join(FRAME_FAULTS)}")
         if count < 1:
             raise ConfigurationError(f"uplink-errors count={count}: must be at least 1")
+        link = self.frames_link
+        if link is not None:
+            link.tc.damage(reason, int(count))
+            return
         self._reject.extend([reason] * int(count))
+
+    def fault_frame_loss(self, direction: str = "uplink", count: int = 0, probability: float = 0.0,
+                         mode: str = "lose") -> None:
+        """Frames of the frame link go missing (``lose``) or arrive beyond repair (``corrupt``; ``mixed``: either):
+        the next ``count`` of them, then each with ``probability`` (0 ends it). ``direction``: uplink (CLTUs) or
+        downlink (CADUs)."""
+        link = self.frames_link
+        if link is None:
+            raise ConfigurationError("frame-loss needs the frame link (relay option space_link = \"frames\")")
+        if direction not in ("uplink", "downlink"):
+            raise ConfigurationError(f"frame-loss direction={direction!r}: uplink or downlink")
+        if mode not in LOSS_MODES:
+            raise ConfigurationError(f"frame-loss mode={mode!r}: one of {', '.join(LOSS_MODES)}")
+        if not 0.0 <= probability <= 1.0 or count < 0:
+            raise ConfigurationError(f"frame-loss: count={count} must be >= 0, probability={probability} in 0..1")
+        link.frame_loss(direction, int(count), float(probability), mode)
+
+    def fault_channel_errors(self, direction: str = "both", ber: float = 1e-5, burst_bits: float = 0.0) -> None:
+        """Bit errors on the frame link's coded bits from now on: mean ``ber`` with bursts of ``burst_bits``
+        (Gilbert-Elliott; below 2: independent errors; ``ber`` 0 clears). ``direction``: uplink, downlink, both."""
+        link = self.frames_link
+        if link is None:
+            raise ConfigurationError("channel-errors needs the frame link (relay option space_link = \"frames\")")
+        if direction not in ("uplink", "downlink", "both"):
+            raise ConfigurationError(f"channel-errors direction={direction!r}: uplink, downlink or both")
+        if not 0.0 <= ber <= 0.1 or burst_bits < 0:
+            raise ConfigurationError(f"channel-errors: ber={ber} must be 0..0.1, burst_bits={burst_bits} >= 0")
+        for name in ("uplink", "downlink"):
+            if direction in (name, "both"):
+                channel = link.up_channel if name == "uplink" else link.down_channel
+                channel.configure(float(ber), float(burst_bits))
 
     # summary ---------------------------------------------------------------------------------------------------------
     def figures(self) -> dict[str, Any]:
@@ -627,6 +715,7 @@ class RelayRadioModel(DeviceModel):
             "tcs_delivered": fig.tcs_delivered,
             "uplink_lost": fig.uplink_lost,
             "mean_light_time_s": None if mean_light is None else round(mean_light, 4),
+            "space_link": self.settings.space_link,
         }
 
 

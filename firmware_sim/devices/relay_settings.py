@@ -8,9 +8,11 @@ from typing import Any
 
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.relay_orbit import DEFAULT_MIN_ELEVATION_DEG, QUEQIAO2, OrbitElements
+from firmware_sim.spacelink.settings import DEFAULT_FRAME_LINK, FrameLinkSettings
 from protocols.dictionary.relay import DOWNLINK_RATES, MODES, POWER, UPLINK_RATE_BPS
 
 VISIBILITIES = ("geometry", "always")
+SPACE_LINKS = ("frames", "packets")
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,10 @@ class RadioSettings:
     before link-lost; overflow_event_interval_s: at most one queue-overflow event per interval;
     geometry_offset_s: geometry time (s since landing) at virtual time zero, None: from the mission epoch;
     min_elevation_deg: the lander's horizon mask; orbit: OrbitElements or a mapping of its fields;
-    refresh_s: how often look angles and light time are recomputed for telemetry.
+    refresh_s: how often look angles and light time are recomputed for telemetry;
+    space_link: "frames" (CCSDS TM frames/CADUs down, CLTUs with COP-1 up; the default) or "packets" (whole
+    packets delayed by the light time, framing only as ``overhead_octets``); frames: FrameLinkSettings or a
+    mapping of its fields (spacecraft ID, frame length, coding, bit error rates, COP-1 parameters).
     """
 
     visibility: str = "geometry"
@@ -42,6 +47,8 @@ class RadioSettings:
     min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG
     orbit: OrbitElements = QUEQIAO2
     refresh_s: float = 10.0
+    space_link: str = "frames"
+    frames: FrameLinkSettings = DEFAULT_FRAME_LINK
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> RadioSettings:
@@ -58,6 +65,8 @@ class RadioSettings:
                 values["orbit"] = replace(QUEQIAO2, **values["orbit"])
             except TypeError as exc:
                 raise ConfigurationError(f"relay option orbit: {exc}") from None
+        if isinstance(values.get("frames"), Mapping):
+            values["frames"] = FrameLinkSettings.from_options(values["frames"])
         settings = cls(**values)
         settings.check()
         return settings
@@ -67,6 +76,10 @@ class RadioSettings:
         problems = []
         if self.visibility not in VISIBILITIES:
             problems.append(f"visibility={self.visibility!r}: use {' or '.join(VISIBILITIES)}")
+        if self.space_link not in SPACE_LINKS:
+            problems.append(f"space_link={self.space_link!r}: use {' or '.join(SPACE_LINKS)}")
+        if not isinstance(self.frames, FrameLinkSettings):
+            problems.append("frames: give FrameLinkSettings or a mapping of its fields")
         if self.power not in POWER:
             problems.append(f"power={self.power!r}: use {' or '.join(POWER)}")
         if self.mode not in MODES:

@@ -17,6 +17,32 @@ def _figure(value: Any, unit: str) -> str:
     return f"{value:,.1f} {unit}" if isinstance(value, float) else f"{value} {unit}"
 
 
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def space_link_lines(link: dict[str, Any] | None) -> list[str]:
+    """The space link in three lines: passes, then the downlink (frames, errors, latency), then uplink and COP-1."""
+    if not link:
+        return []
+    passes = link["passes"]
+    head = f"space link ({link['mode']}): {passes} pass{'' if passes == 1 else 'es'}, {link['link_up_hours']:.1f} h up"
+    down = f"  down {link['packets_down']:,} packets, {link['bytes_down']:,} octets"
+    if link["mode"] == "frames":
+        fer = link.get("frame_error_rate")
+        down += (f" in {link['frames_sent']:,} frames (SCID {link['spacecraft_id']}, {link['tm_frame_length']} "
+                 f"octets); frame error rate {'—' if fer is None else f'{fer:.2e}'}, "
+                 f"{link.get('frame_gaps') or 0} gaps")
+    down += f"; latency {_seconds(link.get('latency_mean_s'))} mean"
+    if link.get("latency_max_s") is not None:
+        down += f", {_seconds(link['latency_max_s'])} max"
+    up = f"  up {link['tcs_delivered']:,} TCs delivered"
+    if link["mode"] == "frames":
+        up += (f" in {link['cltus_sent']:,} CLTUs; COP-1 retransmissions {link.get('cop1_retransmissions') or 0}"
+               f", corrected bits {link.get('cltu_corrected_bits') or 0}")
+    return [head, down, up]
+
+
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     """Phases, key figures, packets per APID, faults, expectations, digest and speed."""
     lines = [f"scenario {summary['scenario']}  seed {summary['seed']}  T0 {summary['start_utc']}"]
@@ -31,6 +57,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                  f"{_figure(f['orbit_apoapsis_km'], 'km')}")
     packets = ", ".join(f"{k} {v:,}" for k, v in summary["packets"].items())
     lines.append(f"packets: {packets} (all links: {summary['packets_total']:,})")
+    lines += space_link_lines(summary.get("space_link"))
     if summary["faults"]:
         lines.append("faults injected:")
         for fault in summary["faults"]:

@@ -27,9 +27,13 @@ RISE_S = 13.3408 * 3600
 
 
 def _harness(seed: int = 1, epoch_ns: int = 0, **options: object) -> DeviceHarness:
-    """A radio on a UART link to the test's stand-in flight software; link always possible unless told."""
+    """A radio on a UART link to the test's stand-in flight software; link always possible unless told.
+
+    These tests pin the radio's own timing, so the space link is the packet one (tests/firmware_sim/spacelink
+    covers the CCSDS frame link).
+    """
     return DeviceHarness(RelayRadioModel, seed=seed, epoch_ns=epoch_ns,
-                         options={"visibility": "always", "downlink_rate": RATE, **options})
+                         options={"visibility": "always", "downlink_rate": RATE, "space_link": "packets", **options})
 
 
 def _radio(h: DeviceHarness) -> RelayRadioModel:
@@ -422,12 +426,13 @@ def test_fault_list() -> None:
     h = _harness()
     radio = _radio(h)
     assert set(radio.faults) == {"link-outage", "transmitter-failure", "queue-stuck", "pa-overheat",
-                                 "uplink-errors"}
+                                 "uplink-errors", "frame-loss", "channel-errors"}
     with pytest.raises(ConfigurationError, match="faults"):
         radio.inject("meteor")
     for fault, params in (("link-outage", {"duration_s": 0}), ("queue-stuck", {"duration_s": -1}),
                           ("pa-overheat", {"trip_c": 200.0}), ("uplink-errors", {"reason": "gremlins"}),
-                          ("uplink-errors", {"count": 0}), ("link-outage", {"hours": 1})):
+                          ("uplink-errors", {"count": 0}), ("link-outage", {"hours": 1}),
+                          ("frame-loss", {"count": 1})):  # frame faults need the frame link
         with pytest.raises(ConfigurationError):
             radio.inject(fault, **params)
 

@@ -1,0 +1,232 @@
+"""The ground node played by a real ground system at frame level: CADUs (or TM frames) out, CLTUs (or TC frames) in.
+
+The outside ground system runs its own FOP-1: the gateway only carries its CLTUs up (held at the ground while
+the radio has no lock) and hands it every CADU the radio sends down, CLCW included. It also decodes the CADUs
+itself to keep the usual ground accounting (packets per APID, gaps, per-VC frame statistics).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from firmware_sim.engine.external import ExternalCounters, Outlet
+from firmware_sim.engine.scheduler import Scheduler
+from firmware_sim.errors import ConfigurationError
+from firmware_sim.ground import GroundStation
+from firmware_sim.space_link import SpaceLink
+from firmware_sim.spacelink.receiver import TmReceiver
+from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings
+from protocols.spacelink.cadu import ASM
+from protocols.spacelink.cltu import START_SEQUENCE, TAIL_SEQUENCE, encode_cltu
+from protocols.spacelink.tc_frame import MAX_FRAME_SIZE, TcFrame
+
+CODEBLOCK = 8
+MAX_CLTU_OCTETS = len(START_SEQUENCE) + (MAX_FRAME_SIZE // 7 + 1) * CODEBLOCK + len(TAIL_SEQUENCE)
+"""The longest CLTU a TC frame needs; a start sequence with no tail within this is abandoned."""
+HELD_LIMIT = 1000
+"""CLTUs held at the ground while the radio has no lock (the oldest are dropped beyond this)."""
+
+
+class CltuStream:
+    """Cuts an octet stream into CLTUs (start sequence … tail, codeblock-aligned); skips anything between."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.ranges_skipped = 0
+        self.octets_skipped = 0
+        self._skipping = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Take the next octets; return every whole CLTU they complete."""
+        buf = self._buf
+        buf += data
+        out: list[bytes] = []
+        pos = 0
+        while True:
+            at = buf.find(START_SEQUENCE, pos)
+            if at < 0:
+                keep = max(pos, len(buf) - (len(START_SEQUENCE) - 1))
+                self._skip(keep - pos)
+                pos = keep
+                break
+            self._skip(at - pos)
+            self._skipping = False
+            end = self._tail_end(at)
+            if end is None:
+                if len(buf) - at > MAX_CLTU_OCTETS:  # no tail where one had to be: drop this start sequence
+                    self._skip(len(START_SEQUENCE))
+                    pos = at + len(START_SEQUENCE)
+                    continue
+                pos = at
+                break
+            out.append(bytes(buf[at:end]))
+            pos = end
+        del buf[:pos]
+        return out
+
+    def _tail_end(self, at: int) -> int | None:
+        buf = self._buf
+        pos = at + len(START_SEQUENCE)
+        while pos + CODEBLOCK <= len(buf):
+            if buf[pos:pos + CODEBLOCK] == TAIL_SEQUENCE:
+                return pos + CODEBLOCK
+            pos += CODEBLOCK
+        return None
+
+    def _skip(self, octets: int) -> None:
+        """Count skipped octets; a run of them split across calls is one range."""
+        if octets > 0:
+            if not self._skipping:
+                self.ranges_skipped += 1
+                self._skipping = True
+            self.octets_skipped += octets
+
+
+class TcFrameStream:
+    """Cuts an octet stream into bare TC frames by their length field; octets that cannot start one are skipped."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.ranges_skipped = 0
+        self.octets_skipped = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Take the next octets; return every whole frame they complete."""
+        buf = self._buf
+        buf += data
+        out: list[bytes] = []
+        pos, skipped = 0, 0
+        while len(buf) - pos >= 5:
+            if buf[pos] >> 6:  # version must be 00
+                pos += 1
+                skipped += 1
+                continue
+            if skipped:
+                self.ranges_skipped += 1
+                self.octets_skipped += skipped
+                skipped = 0
+            size = (((buf[pos + 2] & 0x03) << 8) | buf[pos + 3]) + 1
+            if len(buf) - pos < size:
+                break
+            out.append(bytes(buf[pos:pos + size]))
+            pos += size
+        if skipped:
+            self.ranges_skipped += 1
+            self.octets_skipped += skipped
+        del buf[:pos]
+        return out
+
+
+class FrameGroundGateway(GroundStation):
+    """A ground station whose user is outside, at frame level.
+
+    ``outlet`` is called with one CADU (ASM + randomized TM frame with FECF; ``format="frames"``: one bare TM
+    frame) per call. ``inject`` takes CLTUs (``format="frames"``: bare TC frames), one per call or as a stream;
+    type-BD frames are accepted by the radio at any time, type-AD frames through FARM-1.
+    """
+
+    def __init__(self, scheduler: Scheduler, settings: FrameLinkSettings | None = None, format: str | None = None,
+                 keep: int | None = 1000) -> None:
+        super().__init__(scheduler, keep=keep)
+        self.settings = settings or FrameLinkSettings()
+        self.format = format or self.settings.ground_format
+        if self.format not in GROUND_FORMATS:
+            raise ConfigurationError(f"ground gateway format={self.format!r}: {' or '.join(GROUND_FORMATS)}")
+        self.receiver = TmReceiver(self.settings)
+        self.outlet: Outlet | None = None
+        self.external = ExternalCounters()
+        self.cltus = CltuStream()
+        self.tc_frames = TcFrameStream()
+        self.held_cltus: deque[bytes] = deque(maxlen=HELD_LIMIT)
+        self.cltus_held = 0
+
+    def attach(self, link: SpaceLink) -> None:
+        """Use ``link``; its frame settings (spacecraft, frame length, coding) become the gateway's."""
+        super().attach(link)
+        settings = getattr(link, "settings", None)
+        if isinstance(settings, FrameLinkSettings) and settings is not self.settings:
+            self.settings = settings
+            self.receiver = TmReceiver(settings)
+
+    # downlink ------------------------------------------------------------------------------------------------
+    def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
+        """Account for the packets locally, then pass the CADU (or its frame) to the outside."""
+        frames = []
+        for received in self.receiver.feed(cadu):
+            if received.frame is not None:
+                frames.append(received.frame)
+            if received.result is not None:
+                for packet in received.result.packets:
+                    self.receive_downlink(packet, sent_ns, arrival_ns)
+        for unit in ([cadu] if self.format == "cadu" else frames):
+            if self.outlet is not None and self.outlet(unit):
+                self.external.packets_to_outside += 1
+            else:
+                self.external.frames_dropped += 1
+                self.external.octets_dropped += len(unit)
+
+    # uplink --------------------------------------------------------------------------------------------------
+    def inject(self, octets: bytes) -> None:
+        """CLTUs (or bare TC frames) from the outside ground system: radiated in order, held while there is no lock."""
+        if self.format == "cadu":
+            units = self.cltus.feed(octets)
+        else:
+            units = [encode_cltu(frame, self.settings.tc_randomize) for frame in self.tc_frames.feed(octets)]
+        for cltu in units:
+            self.external.packets_from_outside += 1
+            self._radiate(cltu)
+
+    def uplink(self, packet: bytes) -> bool:
+        """A TC from inside the bench: sent expedited in a type-BD frame (the outside system owns COP-1)."""
+        s = self.settings
+        self.counters.tcs_sent += 1
+        return self._radiate(encode_cltu(TcFrame.bd(s.spacecraft_id, s.tc_vcid, packet).pack(), s.tc_randomize))
+
+    def _radiate(self, cltu: bytes) -> bool:
+        link = self.link
+        if link is not None and link.link_up and hasattr(link, "uplink_cltu"):
+            self._send_held_cltus()
+            link.uplink_cltu(cltu, self.scheduler.now_ns)
+            return True
+        self.held_cltus.append(cltu)
+        self.cltus_held += 1
+        return False
+
+    def _send_held_cltus(self) -> None:
+        link = self.link
+        while self.held_cltus and link is not None and link.link_up:
+            link.uplink_cltu(self.held_cltus.popleft(), self.scheduler.now_ns)  # type: ignore[attr-defined]
+
+    def link_changed(self, up: bool) -> None:
+        """On lock, radiate the CLTUs held meanwhile, in order."""
+        if up:
+            self.counters.link_ups += 1
+            self._send_held_cltus()
+        else:
+            self.counters.link_downs += 1
+
+    @property
+    def errors(self) -> int:
+        """Skipped input ranges and units that could not be written out."""
+        return self.cltus.ranges_skipped + self.tc_frames.ranges_skipped + self.external.frames_dropped
+
+    def describe(self) -> dict[str, Any]:
+        """What a ground system needs to talk to this endpoint (for an endpoints file)."""
+        s = self.settings
+        codec = self.receiver.codec
+        return {
+            "format": self.format,
+            "spacecraft_id": s.spacecraft_id,
+            "tm_frame_length": s.tm_frame_length,
+            "randomized": s.randomize,
+            "asm": ASM.hex().upper(),
+            "cadu_length": codec.cadu_length,
+            "fecf": True,
+            "ocf": "clcw",
+            "reed_solomon": {"interleave": s.rs_interleave, "dual_basis": True} if s.rs_interleave else None,
+            "virtual_channels": [{"vcid": vc, "name": name, "content": content}
+                                 for vc, (name, content) in VIRTUAL_CHANNELS.items()],
+            "tc": {"vcid": s.tc_vcid, "map_id": 0, "randomized": s.tc_randomize, "bch": "BCH(63,56)",
+                   "cop1": {"farm_window": s.farm_window, "ad": "FARM-1", "bd": "accepted any time"}},
+        }

@@ -1,0 +1,68 @@
+"""The space link in the run summary: passes, volumes, frame errors, COP-1 retransmissions, latency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firmware_sim.spacelink.frames_link import FramesLink
+
+
+def link_summary(relay: Any) -> dict[str, Any] | None:
+    """JSON-ready figures of the relay radio's space link (None when the bench has no modelled radio)."""
+    if relay is None or not hasattr(relay, "space_link") or not hasattr(relay, "fig"):
+        return None
+    radio = relay.figures()
+    out: dict[str, Any] = {
+        "mode": "frames" if isinstance(relay.space_link, FramesLink) else "packets",
+        "passes": radio["passes"],
+        "link_up_hours": radio["link_up_hours"],
+        "packets_down": radio["packets_downlinked"],
+        "bytes_down": radio["bytes_downlinked"],
+        "tcs_delivered": radio["tcs_delivered"],
+        "uplink_lost": radio["uplink_lost"],
+        "light_time_mean_s": radio["mean_light_time_s"],
+    }
+    ground = getattr(relay, "ground", None)
+    if ground is not None:
+        out["ground_packets"] = ground.counters.packets_received
+        out["ground_apid_gaps"] = ground.gaps
+        out["ground_packets_missing"] = ground.missing
+    link = relay.space_link
+    if not isinstance(link, FramesLink):
+        out.update(frames_sent=None, frame_error_rate=None, frame_gaps=None, cop1_retransmissions=None,
+                   latency_mean_s=radio["mean_light_time_s"], latency_max_s=None)
+        return out
+    figures = link.figures()
+    out.update({
+        "spacecraft_id": figures["spacecraft_id"],
+        "tm_frame_length": figures["tm_frame_length"],
+        "frames_sent": figures["frames_sent"],
+        "frames_per_vc": figures["frames_per_vc"],
+        "octets_down": figures["octets_down"],
+        "octets_up": figures["octets_up"],
+        "cltus_sent": figures["cltus_sent"],
+        "downlink_bit_errors": figures["downlink_bit_errors"],
+        "uplink_bit_errors": figures["uplink_bit_errors"],
+        "cltu_corrected_bits": figures["cltu_corrected_bits"],
+        "tc_frames_accepted": figures["tc_frames_accepted"],
+        "tc_frames_rejected": figures["tc_frames_rejected"],
+        "latency_mean_s": figures["latency_mean_s"],
+        "latency_max_s": figures["latency_max_s"],
+    })
+    receiver = getattr(ground, "receiver", None)
+    sent = figures["frames_sent"] - figures["frames_in_flight"]
+    if receiver is not None:
+        stats = receiver.stats
+        out["frames_received"] = stats.frames_good
+        out["frame_errors"] = stats.frame_errors
+        out["frame_gaps"] = receiver.gaps
+        out["frames_lost"] = receiver.frames_lost
+        out["rs_corrected"] = stats.rs_corrected
+        out["frame_error_rate"] = round(max(0, sent - stats.frames_good) / sent, 6) if sent > 0 else 0.0
+    else:
+        out.update(frames_received=None, frame_errors=None, frame_gaps=None, frames_lost=None, frame_error_rate=None)
+    cop = getattr(ground, "cop", None)
+    out["cop1_retransmissions"] = cop.retransmissions if cop is not None else None
+    out["cop1_alerts"] = cop.alerts if cop is not None else None
+    out["tcs_confirmed"] = cop.tcs_confirmed if cop is not None else None
+    return out
