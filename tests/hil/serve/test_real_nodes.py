@@ -23,9 +23,9 @@ ASM = bytes.fromhex("1ACFFC1D")
 SAMPLER_APID = 0x110
 
 
-def test_a_ground_system_on_tcp_commands_the_sampler_through_the_relay() -> None:
+def test_a_packet_level_ground_system_on_tcp_commands_the_sampler_through_the_relay() -> None:
     scenario = parse_scenario('[scenario]\nname = "ground"\n[bench.nodes]\nground = "tcp://127.0.0.1:0?listen"\n'
-                              '[bench.devices.relay]\nvisibility = "always"\n')
+                              '[bench.devices.relay]\nvisibility = "always"\nspace_link = "packets"\n')
     session = ServeSession(scenario, speed=10.0)
     host, port = session.open()["ground"].rsplit(":", 1)
     runner = threading.Thread(target=session.serve, kwargs={"seconds": 120}, daemon=True)
