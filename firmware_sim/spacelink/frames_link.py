@@ -167,6 +167,7 @@ class FramesLink:
         self.ground: FrameGroundEnd | None = None
         self._flush_ns = round(s.flush_s * NS_PER_S)
         self._report_ns = min(self._flush_ns, REPORT_NS)
+        self._light_cache: dict[int, int] = {}
         self._idle_ns = round(s.idle_frame_s * NS_PER_S)
         self._clcw: int | None = None
         self._first_packet_ns = 0  # first packet of the pending frame
@@ -224,7 +225,7 @@ class FramesLink:
             frames = tm.push(packet, sent_ns)
         except ProtocolError:  # not one whole space packet: it cannot go in a frame
             self.stats.packets_refused += 1
-            return sent_ns + self.light_time_ns(sent_ns)
+            return sent_ns + self._light(sent_ns)
         for frame in frames:
             self._emit(frame, sent_ns)
         if tm.pending_vc is not None:
@@ -235,7 +236,22 @@ class FramesLink:
                 self._arm_flush(self._first_packet_ns + self._flush_ns)
         else:
             self._last_packet_ns = None
-        return sent_ns + self.light_time_ns(sent_ns)
+        return sent_ns + self._light(sent_ns)
+
+    def _light(self, ns: int) -> int:
+        """The light time at ``ns``, held per second of virtual time for the last few seconds asked about.
+
+        Packets and frames ask about nearby seconds in turn; asking the geometry afresh each time would cost more
+        than everything else the link does.
+        """
+        second = ns // NS_PER_S
+        cache = self._light_cache
+        light = cache.get(second)
+        if light is None:
+            if len(cache) >= 4:
+                del cache[next(iter(cache))]
+            light = cache[second] = self.light_time_ns(ns)
+        return light
 
     def _airtime_ns(self, octets: int) -> int:
         rate = self.radio.downlink_rate_bps if self.radio is not None else 50_000
@@ -295,7 +311,7 @@ class FramesLink:
             self._air_end_ns = end
             rate = self.radio.downlink_rate_bps if self.radio is not None else 50_000
             cadu, _ = channel.apply(cadu, gap_ns * rate // NS_PER_S)
-        light = self.light_time_ns(end)
+        light = self._light(end)
         arrival = max(end + light, self._last_arrival_ns)
         self._last_arrival_ns = arrival
         stats.light_time_ns_total += light
@@ -365,7 +381,7 @@ class FramesLink:
         start = max(sent_ns, self._tc_free_ns)
         end = start + -(-len(cltu) * 8 * NS_PER_S // max(1, rate))
         self._tc_free_ns = end
-        arrival = end + self.light_time_ns(start)
+        arrival = end + self._light(start)
         self.last_cltu_arrival_ns = max(self.last_cltu_arrival_ns, arrival)
         self.stats.cltus_sent += 1
         self.stats.octets_up += len(cltu)
