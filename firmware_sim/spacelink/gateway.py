@@ -140,6 +140,7 @@ class FrameGroundGateway(GroundStation):
         self.tc_frames = TcFrameStream()
         self.held_cltus: deque[bytes] = deque(maxlen=HELD_LIMIT)
         self.cltus_held = 0
+        self.cltus_dropped = 0
 
     def attach(self, link: SpaceLink) -> None:
         """Use ``link``; its frame settings (spacecraft, frame length, coding) become the gateway's."""
@@ -189,6 +190,8 @@ class FrameGroundGateway(GroundStation):
             self._send_held_cltus()
             link.uplink_cltu(cltu, self.scheduler.now_ns)
             return True
+        if len(self.held_cltus) == self.held_cltus.maxlen:
+            self.cltus_dropped += 1  # the oldest held CLTU makes room
         self.held_cltus.append(cltu)
         self.cltus_held += 1
         return False
@@ -208,8 +211,9 @@ class FrameGroundGateway(GroundStation):
 
     @property
     def errors(self) -> int:
-        """Skipped input ranges and units that could not be written out."""
-        return self.cltus.ranges_skipped + self.tc_frames.ranges_skipped + self.external.frames_dropped
+        """Skipped input ranges, units that could not be written out, held CLTUs dropped for room."""
+        return (self.cltus.ranges_skipped + self.tc_frames.ranges_skipped + self.external.frames_dropped
+                + self.cltus_dropped)
 
     def describe(self) -> dict[str, Any]:
         """What a ground system needs to talk to this endpoint (for an endpoints file)."""
