@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from firmware_sim.engine.scheduler import Scheduler
@@ -35,15 +35,56 @@ class ReceivedPacket:
         return (self.arrival_ns - self.sent_ns) / NS_PER_S
 
 
+PENDING_KEPT = 256
+"""Missing sequence counts remembered per APID, so a packet that arrives late is not counted as lost."""
+
+
 @dataclass
 class ApidStats:
-    """Sequence accounting of one APID (and packet type): received, gaps, missing, out of order."""
+    """Sequence accounting of one APID (and packet type): received, gaps, missing, out of order.
+
+    A packet that turns up after a later one fills its place: it is counted ``out_of_order``, no longer
+    ``missing``, and a gap whose every packet turned up is no longer a gap. Repeats count as out of order only.
+    """
 
     received: int = 0
     gaps: int = 0
     missing: int = 0
     out_of_order: int = 0
     last_seq: int | None = None
+    pending: dict[int, int] = field(default_factory=dict, repr=False)
+    """Missing sequence count → the gap it belongs to (the oldest are forgotten beyond PENDING_KEPT)."""
+    open_gaps: dict[int, int] = field(default_factory=dict, repr=False)
+    """Gap id → packets of it still missing."""
+
+    def note_gap(self, first_missing: int, count: int) -> None:
+        """``count`` packets from ``first_missing`` on did not arrive (yet)."""
+        self.gaps += 1
+        self.missing += count
+        gap = self.gaps
+        if count > PENDING_KEPT:
+            return
+        self.open_gaps[gap] = count
+        for k in range(count):
+            self.pending[(first_missing + k) % SEQ_MODULO] = gap
+        while len(self.pending) > PENDING_KEPT:
+            self.open_gaps.pop(self.pending.pop(next(iter(self.pending))), None)
+
+    def note_late(self, seq: int) -> None:
+        """A packet behind the latest one: a late arrival fills its gap; a repeat changes nothing else."""
+        self.out_of_order += 1
+        gap = self.pending.pop(seq, None)
+        if gap is None:
+            return
+        self.missing -= 1
+        left = self.open_gaps.get(gap)
+        if left is None:
+            return
+        if left <= 1:
+            del self.open_gaps[gap]
+            self.gaps -= 1
+        else:
+            self.open_gaps[gap] = left - 1
 
 
 @dataclass
@@ -113,11 +154,10 @@ class GroundStation:
         if stats.last_seq is not None:
             skipped = (seq - stats.last_seq - 1) % SEQ_MODULO
             if skipped >= SEQ_MODULO // 2:  # behind the last one: a repeat or a late packet
-                stats.out_of_order += 1
+                stats.note_late(seq)
                 return
             if skipped:
-                stats.gaps += 1
-                stats.missing += skipped
+                stats.note_gap((stats.last_seq + 1) % SEQ_MODULO, skipped)
         stats.last_seq = seq
 
     def packets(self, apid: int | None = None) -> list[ReceivedPacket]:

@@ -83,6 +83,11 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
         session.close()
     if not quiet:
         status.close()
+    from firmware_sim.spacelink.report import link_summary
+    from hil.report.text import space_link_lines
+
+    for line in space_link_lines(link_summary(session.bench.devices.get("relay"))):
+        click.echo(line, err=True)
     click.echo(f"farside serve: {session.stop_reason}", err=True)
     if session.run.expectations:
         result = session.run.run(until_ns=session.bench.scheduler.now_ns)

@@ -29,6 +29,10 @@ def status_line(session: Any) -> str:
     pacing = session.pacing
     worst_ms = pacing.max_late_ns / 1e6
     parts = [clock(session.bench.scheduler.now_s), f"late {pacing.late_cycles} (max {worst_ms:.1f} ms)"]
+    relay = session.bench.devices.get("relay")
+    telemetry = getattr(relay, "telemetry", None)
+    if telemetry is not None:
+        parts.append(f"space link {telemetry.get('link_state', '?')}")
     boundaries = {name: end.boundary for name, end in session.bench.external.items()}
     boundaries.update({f"{device}.shadow": shadow for device, shadow in session.shadows.items()})
     parts += [port_summary(name, port, boundaries[name]) for name, port in session.ports.items()]

@@ -20,6 +20,7 @@ def test_an_outside_ground_system_reads_cadus_and_commands_the_sampler(serve, tm
     assert ground.wait(timeout=90) == 0
     code, _, err = served.terminate()
     assert code == 0, err
+    assert "space link (frames)" in err and "1 TCs delivered" in err
     link_keys = {"ground", "ground_tc", "spacecraft_id", "tm_frame_length", "randomized", "virtual_channels"}
     assert link_keys <= set(served.endpoints)
     seen = json.loads(result.read_text())
