@@ -8,9 +8,6 @@ buffered = AsmDeframer.buffered (the model's stats before flush(): the RTL has n
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections import Counter
 from dataclasses import dataclass
 from logging import Logger
@@ -18,18 +15,20 @@ from typing import Any, ClassVar
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
-from cocotb.utils import get_sim_time
-from stream_tb import ByteSource, PacketMonitor, ReadyDriver, flip_bits, read
+from stream_tb import (
+    COUNT_MASK,
+    ModelScoreboard,
+    PacketMonitor,
+    SegmentTraffic,
+    StreamTestbench,
+    first_difference,
+    flip_bits,
+)
 
 from protocols.crc import crc16
 from protocols.framing.asm import ASM, AsmDeframer
 from protocols.spacepacket import IDLE_APID, MAX_APID, MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE, SpacePacket
 
-CLOCK_PERIOD_NS = 10
-COUNT_MASK = 0xFFFF_FFFF
-MAX_REPORTED_ERRORS = 20
 FIGURES_ENV = "ASM_DEFRAMER_FIGURES"  # a JSON-lines file the tests append their speed figures to
 SEGMENTS_ENV = "ASM_DEFRAMER_SEGMENTS"  # overrides the traffic size of random_traffic (benchmarks)
 RANDOM_SEGMENTS = 4000
@@ -37,6 +36,7 @@ BACKPRESSURE_SEGMENTS = 200
 RESET_ROUNDS = 60
 MIN_MAX_PACKET = 32  # the DUT itself takes 7..65542; the hand-worked cases and traffic mix need room
 SETTLE_LIMIT = 200_000  # clocks the DUT may need to drain after the last byte before the test gives up
+COUNTERS = ("good_packets", "bad_packets", "skipped_bytes", "buffered")  # the status counters, buffered last
 
 Dut = Any  # the cocotb handle of the asm_deframer toplevel; its signals are attributes looked up by name
 
@@ -67,7 +67,7 @@ def header(version: int, sec_header: bool, apid: int, size: int, rng: np.random.
     return bytes((first, apid & 0xFF)) + rng.bytes(2) + data_length.to_bytes(2, "big")
 
 
-class Traffic:
+class Traffic(SegmentTraffic):
     """Random device-link traffic: good frames and everything a noisy link and a confused sender produce."""
 
     KINDS: ClassVar[dict[str, float]] = {
@@ -85,13 +85,8 @@ class Traffic:
     }
 
     def __init__(self, rng: np.random.Generator, max_packet: int) -> None:
-        self.rng = rng
         self.max_packet = max_packet
-        names = [name for name in self.KINDS if name != "oversize" or max_packet < MAX_PACKET_SIZE]
-        weights = np.array([self.KINDS[name] for name in names], dtype=float)
-        self._names = names
-        self._weights = weights / weights.sum()
-        self.kinds: Counter[str] = Counter()
+        super().__init__(rng, [name for name in self.KINDS if name != "oversize" or max_packet < MAX_PACKET_SIZE])
 
     def size(self, low: int = 8) -> int:
         """A packet size: mostly short, sometimes up to the maximum."""
@@ -104,12 +99,9 @@ class Traffic:
         """ASM + a packet with a secondary header and a correct CRC."""
         return ASM + packet(self.rng, self.size())
 
-    def segment(self, kind: str | None = None) -> bytes:
-        """The octets of one traffic segment of ``kind`` (random when None)."""
+    def make(self, kind: str) -> bytes:
+        """The octets of one traffic segment of ``kind``."""
         rng = self.rng
-        if kind is None:
-            kind = self._names[int(rng.choice(len(self._names), p=self._weights))]
-        self.kinds[kind] += 1
         if kind == "good":
             return self.good_frame()
         if kind == "plain":
@@ -157,10 +149,6 @@ class Traffic:
             return header(0, True, apid, self.size(8), rng)  # believable until its CRC fails
         return header(0, False, apid, int(rng.integers(7, 41)), rng)  # a phantom packet: no CRC to catch it
 
-    def batch(self, segments: int) -> bytes:
-        """``segments`` random segments back to back."""
-        return b"".join(self.segment() for _ in range(segments))
-
 
 # ---------------------------------------------------------------------------------------------- monitor
 
@@ -192,186 +180,71 @@ def model_counters(model: AsmDeframer) -> dict[str, int]:
     }
 
 
-class Scoreboard:
+class Scoreboard(ModelScoreboard):
     """Golden model and checker: AsmDeframer fed the bytes the DUT took; packets in order, counters when settled."""
 
     def __init__(self, max_packet: int, log: Logger) -> None:
-        self.model = AsmDeframer(max_packet)
-        self._log = log
-        self.received: list[bytes] = []
-        self.errors: list[str] = []
-        self.error_count = 0
-        self.packets_checked = 0
-        self.checkpoints = 0
-        self.bytes_fed = 0
-        self.offset = {name: 0 for name in ("good_packets", "bad_packets", "skipped_bytes")}  # counter presets
-        self.totals: Counter[str] = Counter()  # model figures summed over resets
+        super().__init__(AsmDeframer(max_packet), COUNTERS[:-1], log)
 
     def packet(self, data: bytes, _end: int | None = None) -> None:
         """Monitor callback: one whole packet left the DUT."""
         self.received.append(data)
 
-    def _error(self, text: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(text)
-            self._log.error("scoreboard: %s", text)
-
-    def _feed(self, data: bytes) -> list[bytes]:
-        self.bytes_fed += len(data)
+    def _feed(self, data: bytes, flush: bool = False) -> list[bytes]:
+        assert not flush, "asm_deframer has no flush"
         return self.model.feed(data).packets if data else []
 
-    def _compare_packets(self, expected: list[bytes], received: list[bytes], what: str) -> None:
-        for index, (want, got) in enumerate(zip(expected, received, strict=False)):
-            if want != got:
-                at = next((i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want),
-                                                                                                     len(got)))
-                self._error(f"{what}: packet {index} differs at octet {at}: {len(got)} B received, "
-                            f"model {len(want)} B (apid {((want[0] & 7) << 8) | want[1]:#x})")
-                break
-        self.packets_checked += min(len(expected), len(received))
+    def describe(self, index: int, want: bytes, got: bytes) -> str:
+        return (f"packet {index} differs at octet {first_difference(want, got)}: {len(got)} B received, "
+                f"model {len(want)} B (apid {((want[0] & 7) << 8) | want[1]:#x})")
 
-    def checkpoint(self, taken: bytes, status: Status, what: str) -> None:
-        """The DUT has settled after taking ``taken`` more bytes: compare packets and counters with the model."""
-        expected = self._feed(taken)
-        received, self.received = self.received, []
-        self._compare_packets(expected, received, what)
-        if len(expected) != len(received):
-            self._error(f"{what}: {len(received)} packets out of the DUT, model says {len(expected)}")
-        want = model_counters(self.model)
-        for name, value in want.items():
-            value = (value + self.offset.get(name, 0)) & COUNT_MASK
-            got = getattr(status, name)
-            if got != value:
-                self._error(f"{what}: {name} = {got}, model says {value}")
-        self.checkpoints += 1
+    def counters(self) -> dict[str, int]:
+        return model_counters(self.model)
 
-    def on_reset(self, taken: bytes, what: str) -> None:
-        """The DUT was reset after taking ``taken`` bytes: what it delivered is a prefix of the model's packets."""
-        expected = self._feed(taken)
-        received, self.received = self.received, []
-        self._compare_packets(expected, received, what)
-        if len(received) > len(expected):
-            self._error(f"{what}: {len(received)} packets out before the reset, model has only {len(expected)}")
-        self._total()
-        self.model.reset()
-        self.offset = dict.fromkeys(self.offset, 0)
-
-    def _total(self) -> None:
+    def model_figures(self) -> dict[str, int]:
         stats = self.model.stats
-        self.totals.update({
+        return {
             "octets": stats.octets_in, "packets": stats.packets, "header_errors": stats.header_errors,
             "oversize": stats.oversize, "crc_errors": stats.crc_errors, "octets_skipped": stats.octets_skipped,
-        })
-
-    def figures(self) -> Counter[str]:
-        """Model figures summed over resets, the current run included."""
-        self._total()
-        totals, self.totals = self.totals, Counter()
-        return totals
+        }
 
 
 # ---------------------------------------------------------------------------------------------- testbench
 
 
-class DeframerTestbench:
+class DeframerTestbench(StreamTestbench):
     """Wires clock, byte source, ready driver, packet monitor and scoreboard around one asm_deframer."""
 
+    COUNTERS = COUNTERS
+    STATUS = Status
+    SETTLE_LIMIT = SETTLE_LIMIT
+    FIGURES_ENV = FIGURES_ENV
+    SEGMENTS_ENV = SEGMENTS_ENV
+    RANDOM_SEGMENTS = RANDOM_SEGMENTS
+
     def __init__(self, dut: Dut, name: str) -> None:
-        self.dut = dut
-        self.name = name
-        self.log: Logger = dut._log
-        self.seed = cocotb.RANDOM_SEED
-        self.rng = np.random.default_rng(self.seed)
+        super().__init__(dut, name)
         self.max_packet = int(dut.MAX_PACKET.value)
         assert self.max_packet >= MIN_MAX_PACKET, f"the traffic here needs MAX_PACKET >= {MIN_MAX_PACKET}"
         self.traffic = Traffic(self.rng, self.max_packet)
-        self.source = ByteSource(dut, self.rng)
-        self.ready = ReadyDriver(dut, self.rng)
         self.scoreboard = Scoreboard(self.max_packet, self.log)
         self.monitor = PacketMonitor(dut, self.scoreboard.packet, self.log)
-        self._wall0 = 0.0
-        self._time0 = 0
 
-    async def start(self) -> Status:
-        """Start the clock, drivers and monitor, then reset the DUT; return the status right after reset."""
-        self.log.info("traffic seed %d (derived from COCOTB_RANDOM_SEED and the test name); MAX_PACKET %d",
-                      self.seed, self.max_packet)
-        self._wall0 = time.perf_counter()
-        self._time0 = get_sim_time(unit="ns")
-        self.source.idle()
-        self.dut.s_data.value = 0
-        self.dut.m_ready.value = 1
-        self.dut.rst.value = 1
-        Clock(self.dut.clk, CLOCK_PERIOD_NS, unit="ns", impl="gpi").start()
-        status = await self.reset()
-        self.ready.start()
-        self.monitor.start()  # from here on m_valid is never X
-        return status
+    def setup(self) -> str:
+        return f"MAX_PACKET {self.max_packet}"
 
-    async def reset(self, cycles: int = 2) -> Status:
-        """Hold rst high for ``cycles`` edges, then let one more edge pass; return the status right after reset.
-
-        The extra edge lets the monitor and the source see the last reset edge before anyone reads their logs.
-        """
-        clk = self.dut.clk
-        self.dut.rst.value = 1
-        await ClockCycles(clk, cycles)
-        self.dut.rst.value = 0
-        await RisingEdge(clk)
-        return self.status()
-
-    def status(self) -> Status:
-        """The status outputs as the DUT saw them at the latest edge (call right after an edge)."""
-        dut = self.dut
-        return Status(*(read(signal) for signal in (dut.good_packets, dut.bad_packets, dut.skipped_bytes,
-                                                     dut.buffered, dut.idle, dut.s_ready, dut.m_valid)))
-
-    async def settle(self, what: str) -> Status:
-        """Wait until the DUT has scanned every byte it took and delivered every packet; return its status."""
-        clk, idle, m_valid = self.dut.clk, self.dut.idle, self.dut.m_valid
-        edge = RisingEdge(clk)
-        for _ in range(SETTLE_LIMIT):
-            await edge
-            if idle.value == 1 and m_valid.value == 0:
-                return self.status()
-        raise AssertionError(f"{what}: the DUT did not settle within {SETTLE_LIMIT} clocks")
-
-    async def checkpoint(self, what: str) -> Status:
-        """Settle, then compare packets and counters with the model fed the same bytes."""
-        status = await self.settle(what)
-        self.scoreboard.checkpoint(self.source.take_log(), status, what)
-        return status
-
-    async def send(self, data: bytes) -> None:
-        """Send ``data`` with the source's current gap setting."""
-        await self.source.send(data)
-
-    def finish(self) -> Counter[str]:
-        """Fail on any mismatch; log and record the figures (clocks, wall time, clocks per second)."""
-        cycles = int(get_sim_time(unit="ns") - self._time0) // CLOCK_PERIOD_NS
-        wall = time.perf_counter() - self._wall0
+    def log_summary(self, figures: Counter[str]) -> None:
         sb, mon = self.scoreboard, self.monitor
-        figures = sb.figures()
         self.log.info(
             "%s: %d octets in, %d packets out (%d checked), %d bad, %d skipped, %d checkpoints, %d cut by reset, "
             "%d input stalls, %d output stalls; traffic %s",
-            self.name, figures["octets"], mon.packets, sb.packets_checked,
+            self.name, figures["octets"], mon.packets, sb.checked,
             figures["header_errors"] + figures["oversize"] + figures["crc_errors"], figures["octets_skipped"],
             sb.checkpoints, mon.cut_packets, self.source.stalls, mon.stalls, dict(self.traffic.kinds),
         )
-        self.log.info("%s: RTL simulation speed: %d clocks in %.2f s wall = %.0f clocks/s",
-                      self.name, cycles, wall, cycles / wall if wall else 0.0)
-        path = os.environ.get(FIGURES_ENV)
-        if path:
-            with open(path, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"test": self.name, "cycles": cycles, "wall_s": wall,
-                                      "octets": figures["octets"], "packets": mon.packets}) + "\n")
-        errors = mon.errors + sb.errors
-        count = mon.error_count + sb.error_count
-        assert count == 0, f"{count} mismatches, first: {'; '.join(errors[:5])}"
-        assert sb.checkpoints > 0, "the scoreboard compared nothing"
-        return figures
+
+    def figure_row(self, figures: Counter[str]) -> dict[str, int]:
+        return {"octets": figures["octets"], "packets": self.monitor.packets}
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -381,12 +254,8 @@ class DeframerTestbench:
 async def known_frames(dut: Dut) -> None:
     """Hand-written cases, each checked against figures worked out by hand and against the model."""
     tb = DeframerTestbench(dut, "known_frames")
-    status = await tb.start()
+    await tb.start_clean()
     rng, top = tb.rng, tb.max_packet
-    assert (status.good_packets, status.bad_packets, status.skipped_bytes, status.buffered, status.s_ready,
-            status.m_valid, status.idle) == (0, 0, 0, 0, 0, 0, 1), f"right after reset: {status}"
-    await RisingEdge(dut.clk)
-    assert tb.status().s_ready == 1, "s_ready still low one clock after reset"
 
     good = ASM + packet(rng, 20)
     junk = bytes(range(0x20, 0x2A))  # no marker can start in these
@@ -414,12 +283,7 @@ async def known_frames(dut: Dut) -> None:
         cases += [("oversize", ASM + header(0, True, 5, top + 1, rng) + junk, (0, 1, 1 + 3 + 6 + len(junk) - 3, 3)),
                   ("...then a frame", good, (1, 0, 3, -3))]
     for name, data, delta in cases:
-        before = model_counters(tb.scoreboard.model)
-        await tb.send(data)
-        await tb.checkpoint(name)
-        after = model_counters(tb.scoreboard.model)
-        got = tuple(after[key] - before[key] for key in ("good_packets", "bad_packets", "skipped_bytes", "buffered"))
-        assert got == delta, f"{name}: the model added {got}, worked out by hand {delta}"
+        await tb.known_case(name, data, delta)
     tb.finish()
 
 
@@ -427,17 +291,7 @@ async def known_frames(dut: Dut) -> None:
 async def random_traffic(dut: Dut) -> None:
     """Thousands of random segments, random gaps on s_valid and random backpressure on m_ready."""
     tb = DeframerTestbench(dut, "random_traffic")
-    await tb.start()
-    rng = tb.rng
-    segments = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS))
-    done = 0
-    while done < segments:
-        count = min(segments - done, int(rng.integers(5, 120)))
-        tb.source.gap_probability = float(rng.choice((0.0, 0.0, 0.1, 0.5)))
-        tb.ready.set(float(rng.choice((4.0, 16.0, 64.0))), float(rng.choice((0.0, 1.0, 3.0, 8.0))))
-        await tb.send(tb.traffic.batch(count))
-        done += count
-        await tb.checkpoint(f"after segment {done}")
+    segments = await tb.random_traffic(120, (0.0, 1.0, 3.0, 8.0))
     figures = tb.finish()
     assert figures["packets"] >= segments // 2, f"only {figures['packets']} good packets in {segments} segments"
     for reason in ("header_errors", "oversize", "crc_errors", "octets_skipped"):
@@ -449,12 +303,8 @@ async def random_traffic(dut: Dut) -> None:
 async def full_buffer(dut: Dut) -> None:
     """Long output stalls while bytes keep coming: the buffer fills, s_ready drops, nothing is lost."""
     tb = DeframerTestbench(dut, "full_buffer")
-    await tb.start()
+    await tb.stalled_batches(BACKPRESSURE_SEGMENTS, 16.0, 200.0)
     rng = tb.rng
-    tb.ready.set(16.0, 200.0)
-    for index in range(BACKPRESSURE_SEGMENTS // 40):
-        await tb.send(tb.traffic.batch(40))
-        await tb.checkpoint(f"batch {index}")
     tb.ready.set(2.0, 2.0)
     tb.source.gap_probability = 0.3
     await tb.send(b"".join(tb.traffic.segment("max_size") for _ in range(int(rng.integers(3, 6)))))
@@ -466,23 +316,7 @@ async def full_buffer(dut: Dut) -> None:
 @cocotb.test(timeout_time=500, timeout_unit="ms")
 async def reset_mid_stream(dut: Dut) -> None:
     """Resets at random moments (mid-byte, mid-candidate, mid-packet on the output) empty the DUT cleanly."""
-    tb = DeframerTestbench(dut, "reset_mid_stream")
-    await tb.start()
-    rng, clk = tb.rng, dut.clk
-    for index in range(RESET_ROUNDS):
-        tb.source.gap_probability = float(rng.choice((0.0, 0.3)))
-        tb.ready.set(4.0, float(rng.choice((0.0, 2.0))))
-        sending = cocotb.start_soon(tb.send(tb.traffic.batch(int(rng.integers(2, 12)))))
-        await ClockCycles(clk, int(rng.integers(1, 600)))
-        status = await tb.reset(int(rng.integers(1, 4)))
-        assert (status.good_packets, status.bad_packets, status.skipped_bytes, status.buffered, status.s_ready,
-                status.m_valid) == (0, 0, 0, 0, 0, 0), f"round {index}: status after reset {status}"
-        tb.scoreboard.on_reset(tb.source.take_log(), f"round {index}: before the reset")
-        await sending
-        await tb.send(tb.traffic.batch(int(rng.integers(1, 6))))
-        await tb.checkpoint(f"round {index}: after the reset")
-    tb.finish()
-    assert tb.monitor.cut_packets > 0, "no reset hit a packet on its way out"
+    await DeframerTestbench(dut, "reset_mid_stream").reset_mid_stream(RESET_ROUNDS, 600)
 
 
 @cocotb.test(timeout_time=10, timeout_unit="ms")
@@ -490,12 +324,7 @@ async def counters_wrap(dut: Dut) -> None:
     """The status counters are 32 bits wide and wrap to zero."""
     tb = DeframerTestbench(dut, "counters_wrap")
     await tb.start()
-    near = COUNT_MASK - 1
-    await RisingEdge(dut.clk)
-    for name in ("good_packets", "bad_packets", "skipped_bytes"):
-        getattr(dut, name).value = near  # preset the registers rather than simulate 4 Gi events
-        tb.scoreboard.offset[name] = near
-    await RisingEdge(dut.clk)
+    await tb.preset_counters()
     junk = bytes(range(0x30, 0x36))
     bad = ASM + header(1, True, 3, 9, tb.rng) + junk
     for round_ in range(3):
@@ -509,9 +338,4 @@ async def counters_wrap(dut: Dut) -> None:
 @cocotb.test(timeout_time=5, timeout_unit="sec")
 async def clock_only(dut: Dut) -> None:
     """Benchmark baseline (not part of the suite): the bare simulator, clock running, no testbench activity."""
-    tb = DeframerTestbench(dut, "clock_only")
-    await tb.start()
-    cycles = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS)) * 100
-    await Timer(cycles * CLOCK_PERIOD_NS, unit="ns")
-    await tb.checkpoint("idle")
-    tb.finish()
+    await DeframerTestbench(dut, "clock_only").clock_only()

@@ -10,9 +10,6 @@ the DUT is matched by CltuDecoder.flush().
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections import Counter
 from dataclasses import dataclass
 from logging import Logger
@@ -20,19 +17,13 @@ from typing import Any, ClassVar
 
 import cocotb
 import numpy as np
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
-from cocotb.utils import get_sim_time
-from stream_tb import ByteSource, PacketMonitor, ReadyDriver, read
+from stream_tb import COUNT_MASK, ModelScoreboard, PacketMonitor, SegmentTraffic, StreamTestbench, first_difference
 
 from protocols.spacelink.bch import CODEBLOCK_SIZE, FILL, encode_codeblock
 from protocols.spacelink.cltu import REJECTED, START_SEQUENCE, TAIL, TAIL_SEQUENCE, TRUNCATED, CltuDecoder, encode_cltu
 from protocols.spacelink.randomizer import tc_randomize
 from protocols.spacelink.tc_frame import MAX_FRAME_SIZE, MAX_SCID, MAX_VCID, TcFrame
 
-CLOCK_PERIOD_NS = 10
-COUNT_MASK = 0xFFFF_FFFF
-MAX_REPORTED_ERRORS = 20
 FIGURES_ENV = "CLTU_DECODER_FIGURES"  # a JSON-lines file the tests append their speed figures to
 SEGMENTS_ENV = "CLTU_DECODER_SEGMENTS"  # overrides the traffic size of random_traffic (benchmarks, 2nd build)
 RANDOM_SEGMENTS = 2500
@@ -68,7 +59,7 @@ def codeblock_count(cltu: bytes) -> int:
     return (len(cltu) - len(START_SEQUENCE) - len(TAIL_SEQUENCE)) // CODEBLOCK_SIZE
 
 
-class Traffic:
+class Traffic(SegmentTraffic):
     """Random uplink traffic: CLTUs of random TC frames and everything a noisy channel adds to them."""
 
     KINDS: ClassVar[dict[str, float]] = {
@@ -86,13 +77,8 @@ class Traffic:
     }
 
     def __init__(self, rng: np.random.Generator, randomized: bool) -> None:
-        self.rng = rng
         self.randomized = randomized
-        names = list(self.KINDS)
-        weights = np.array([self.KINDS[name] for name in names], dtype=float)
-        self._names = names
-        self._weights = weights / weights.sum()
-        self.kinds: Counter[str] = Counter()
+        super().__init__(rng)
 
     def frame(self, size: int | None = None) -> bytes:
         """A random TC frame with its FECF: mostly short AD/BD frames, some control commands."""
@@ -115,12 +101,9 @@ class Traffic:
         """A CLTU carrying ``frame`` (a random one when None), randomized when the DUT derandomizes."""
         return encode_cltu(self.frame() if frame is None else frame, randomize=self.randomized)
 
-    def segment(self, kind: str | None = None) -> bytes:
-        """The octets of one traffic segment of ``kind`` (random when None)."""
+    def make(self, kind: str) -> bytes:
+        """The octets of one traffic segment of ``kind``."""
         rng = self.rng
-        if kind is None:
-            kind = self._names[int(rng.choice(len(self._names), p=self._weights))]
-        self.kinds[kind] += 1
         if kind == "good":
             return self.cltu()
         if kind == "corrected":
@@ -154,10 +137,6 @@ class Traffic:
         if kind == "large":
             return self.cltu(self.frame(int(rng.integers(500, MAX_FRAME_SIZE - 7))))
         raise ValueError(f"unknown traffic kind {kind!r}")
-
-    def batch(self, segments: int) -> bytes:
-        """``segments`` random segments back to back."""
-        return b"".join(self.segment() for _ in range(segments))
 
 
 # ---------------------------------------------------------------------------------------------- scoreboard
@@ -197,31 +176,18 @@ Output = tuple[bytes, str]
 """One CLTU's data as it left the DUT (or the model), and how it ended."""
 
 
-class Scoreboard:
+class Scoreboard(ModelScoreboard):
     """Golden model and checker: CltuDecoder fed the bytes the DUT took; CLTUs in order, counters when settled."""
 
+    UNIT = "CLTUs"
+
     def __init__(self, randomized: bool, log: Logger) -> None:
-        self.model = CltuDecoder(randomized=randomized)
-        self._log = log
-        self.received: list[Output] = []
-        self.last_expected: list[Output] = []  # what the model output at the latest checkpoint
-        self.errors: list[str] = []
-        self.error_count = 0
-        self.cltus_checked = 0
-        self.checkpoints = 0
-        self.offset = dict.fromkeys(COUNTERS[:-1], 0)  # counter presets
-        self.totals: Counter[str] = Counter()  # model figures summed over resets
+        super().__init__(CltuDecoder(randomized=randomized), COUNTERS[:-1], log)
         self.endings: Counter[str] = Counter()  # model CLTUs with data, by ending
 
     def cltu(self, data: bytes, end: int | None) -> None:
         """Monitor callback: the data of one CLTU left the DUT."""
         self.received.append((data, ENDINGS.get(end if end is not None else -1, f"m_end={end}")))
-
-    def _error(self, text: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(text)
-            self._log.error("scoreboard: %s", text)
 
     def _feed(self, data: bytes, flush: bool = False) -> list[Output]:
         results = self.model.feed(data) if data else []
@@ -231,159 +197,61 @@ class Scoreboard:
         self.endings.update(ending for _, ending in outputs)
         return outputs
 
-    def _compare(self, expected: list[Output], received: list[Output], what: str) -> None:
-        for index, (want, got) in enumerate(zip(expected, received, strict=False)):
-            if want != got:
-                at = next((i for i, (a, b) in enumerate(zip(want[0], got[0], strict=False)) if a != b),
-                          min(len(want[0]), len(got[0])))
-                self._error(f"{what}: CLTU {index} differs: {len(got[0])} B ({got[1]}) received, model "
-                            f"{len(want[0])} B ({want[1]}), first difference at octet {at}")
-                break
-        self.cltus_checked += min(len(expected), len(received))
+    def describe(self, index: int, want: Output, got: Output) -> str:
+        return (f"CLTU {index} differs: {len(got[0])} B ({got[1]}) received, model {len(want[0])} B ({want[1]}), "
+                f"first difference at octet {first_difference(want[0], got[0])}")
 
-    def checkpoint(self, taken: bytes, status: Status, what: str, flushed: bool = False) -> None:
-        """The DUT settled after taking ``taken`` more bytes (and a flush): compare CLTUs and counters."""
-        expected = self.last_expected = self._feed(taken, flushed)
-        received, self.received = self.received, []
-        self._compare(expected, received, what)
-        if len(expected) != len(received):
-            self._error(f"{what}: {len(received)} CLTUs out of the DUT, model says {len(expected)}")
-        for name, value in model_counters(self.model).items():
-            value = (value + self.offset.get(name, 0)) & COUNT_MASK
-            got = getattr(status, name)
-            if got != value:
-                self._error(f"{what}: {name} = {got}, model says {value}")
-        self.checkpoints += 1
+    def counters(self) -> dict[str, int]:
+        return model_counters(self.model)
 
-    def on_reset(self, taken: bytes, what: str) -> None:
-        """The DUT was reset after taking ``taken`` bytes: what it delivered is a prefix of the model's CLTUs."""
-        expected = self._feed(taken)
-        received, self.received = self.received, []
-        self._compare(expected, received, what)
-        if len(received) > len(expected):
-            self._error(f"{what}: {len(received)} CLTUs out before the reset, model has only {len(expected)}")
-        self._total()
-        self.model.reset()
-        self.offset = dict.fromkeys(self.offset, 0)
-
-    def _total(self) -> None:
+    def model_figures(self) -> dict[str, int]:
         stats = self.model.stats
-        self.totals.update({"octets": stats.octets_in, "cltus": stats.cltus, "codeblocks": stats.codeblocks,
-                            "corrected_bits": stats.corrected_bits, "rejected_codeblocks": stats.rejected_codeblocks,
-                            "tails": stats.tails, "octets_skipped": stats.octets_skipped})
-
-    def figures(self) -> Counter[str]:
-        """Model figures summed over resets, the current run included."""
-        self._total()
-        totals, self.totals = self.totals, Counter()
-        return totals
+        return {"octets": stats.octets_in, "cltus": stats.cltus, "codeblocks": stats.codeblocks,
+                "corrected_bits": stats.corrected_bits, "rejected_codeblocks": stats.rejected_codeblocks,
+                "tails": stats.tails, "octets_skipped": stats.octets_skipped}
 
 
 # ---------------------------------------------------------------------------------------------- testbench
 
 
-class CltuTestbench:
+class CltuTestbench(StreamTestbench):
     """Wires clock, byte source, ready driver, CLTU monitor and scoreboard around one cltu_decoder."""
 
+    COUNTERS = COUNTERS
+    STATUS = Status
+    SETTLE_LIMIT = SETTLE_LIMIT
+    FIGURES_ENV = FIGURES_ENV
+    SEGMENTS_ENV = SEGMENTS_ENV
+    RANDOM_SEGMENTS = RANDOM_SEGMENTS
+    UNIT = "CLTU"
+
     def __init__(self, dut: Dut, name: str) -> None:
-        self.dut = dut
-        self.name = name
-        self.log: Logger = dut._log
-        self.seed = cocotb.RANDOM_SEED
-        self.rng = np.random.default_rng(self.seed)
+        super().__init__(dut, name)
         self.randomized = bool(int(dut.RANDOMIZED.value))
         self.traffic = Traffic(self.rng, self.randomized)
-        self.source = ByteSource(dut, self.rng)
-        self.ready = ReadyDriver(dut, self.rng)
         self.scoreboard = Scoreboard(self.randomized, self.log)
         self.monitor = PacketMonitor(dut, self.scoreboard.cltu, self.log, end="m_end")
-        self.flushes = 0
-        self._wall0 = 0.0
-        self._time0 = 0
 
-    async def start(self) -> Status:
-        """Start the clock, drivers and monitor, then reset the DUT; return the status right after reset."""
-        self.log.info("traffic seed %d (derived from COCOTB_RANDOM_SEED and the test name); RANDOMIZED %d",
-                      self.seed, self.randomized)
-        self._wall0 = time.perf_counter()
-        self._time0 = get_sim_time(unit="ns")
-        self.source.idle()
-        self.dut.s_data.value = 0
+    def setup(self) -> str:
+        return f"RANDOMIZED {int(self.randomized)}"
+
+    def drive_idle(self) -> None:
         self.dut.flush.value = 0
-        self.dut.m_ready.value = 1
-        self.dut.rst.value = 1
-        Clock(self.dut.clk, CLOCK_PERIOD_NS, unit="ns", impl="gpi").start()
-        status = await self.reset()
-        self.ready.start()
-        self.monitor.start()
-        return status
 
-    async def reset(self, cycles: int = 2) -> Status:
-        """Hold rst high for ``cycles`` edges, then let one more edge pass; return the status right after reset."""
-        clk = self.dut.clk
-        self.dut.rst.value = 1
-        await ClockCycles(clk, cycles)
-        self.dut.rst.value = 0
-        await RisingEdge(clk)
-        return self.status()
-
-    def status(self) -> Status:
-        """The status outputs as the DUT saw them at the latest edge (call right after an edge)."""
-        dut = self.dut
-        return Status(*(read(getattr(dut, name)) for name in (*COUNTERS, "idle", "s_ready", "m_valid")))
-
-    async def settle(self, what: str) -> Status:
-        """Wait until the DUT has judged every byte it took and delivered everything it can; return its status."""
-        clk, idle, m_valid = self.dut.clk, self.dut.idle, self.dut.m_valid
-        edge = RisingEdge(clk)
-        for _ in range(SETTLE_LIMIT):
-            await edge
-            if idle.value == 1 and m_valid.value == 0:
-                return self.status()
-        raise AssertionError(f"{what}: the DUT did not settle within {SETTLE_LIMIT} clocks")
-
-    async def checkpoint(self, what: str, flush: bool = False) -> Status:
-        """Settle (after a one-clock flush pulse when ``flush``), then compare with the model fed the same bytes."""
-        if flush:
-            self.flushes += 1
-            self.dut.flush.value = 1
-            await RisingEdge(self.dut.clk)
-            self.dut.flush.value = 0
-        status = await self.settle(what)
-        self.scoreboard.checkpoint(self.source.take_log(), status, what, flushed=flush)
-        return status
-
-    async def send(self, data: bytes) -> None:
-        """Send ``data`` with the source's current gap setting."""
-        await self.source.send(data)
-
-    def finish(self) -> Counter[str]:
-        """Fail on any mismatch; log and record the figures (clocks, wall time, clocks per second)."""
-        cycles = int(get_sim_time(unit="ns") - self._time0) // CLOCK_PERIOD_NS
-        wall = time.perf_counter() - self._wall0
+    def log_summary(self, figures: Counter[str]) -> None:
         sb, mon = self.scoreboard, self.monitor
-        figures = sb.figures()
         self.log.info(
             "%s: %d octets in, %d CLTUs (%d with data out, %d checked; endings %s), %d codeblocks, %d corrected, "
             "%d rejected, %d skipped, %d checkpoints (%d flushed), %d cut by reset, %d input stalls, "
             "%d output stalls; traffic %s",
-            self.name, figures["octets"], figures["cltus"], mon.packets, sb.cltus_checked, dict(sb.endings),
+            self.name, figures["octets"], figures["cltus"], mon.packets, sb.checked, dict(sb.endings),
             figures["codeblocks"], figures["corrected_bits"], figures["rejected_codeblocks"],
             figures["octets_skipped"], sb.checkpoints, self.flushes, mon.cut_packets, self.source.stalls, mon.stalls,
             dict(self.traffic.kinds),
         )
-        self.log.info("%s: RTL simulation speed: %d clocks in %.2f s wall = %.0f clocks/s",
-                      self.name, cycles, wall, cycles / wall if wall else 0.0)
-        path = os.environ.get(FIGURES_ENV)
-        if path:
-            with open(path, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"test": self.name, "cycles": cycles, "wall_s": wall, "octets": figures["octets"],
-                                      "codeblocks": figures["codeblocks"], "cltus": figures["cltus"]}) + "\n")
-        errors = mon.errors + sb.errors
-        count = mon.error_count + sb.error_count
-        assert count == 0, f"{count} mismatches, first: {'; '.join(errors[:5])}"
-        assert sb.checkpoints > 0, "the scoreboard compared nothing"
-        return figures
+
+    def figure_row(self, figures: Counter[str]) -> dict[str, int]:
+        return {"octets": figures["octets"], "codeblocks": figures["codeblocks"], "cltus": figures["cltus"]}
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -393,11 +261,7 @@ class CltuTestbench:
 async def known_cltus(dut: Dut) -> None:
     """Hand-written cases, each checked against figures worked out by hand and against the model."""
     tb = CltuTestbench(dut, "known_cltus")
-    status = await tb.start()
-    assert (*(getattr(status, name) for name in COUNTERS), status.s_ready, status.m_valid, status.idle) \
-        == (0, 0, 0, 0, 0, 0, 0, 0, 0, 1), f"right after reset: {status}"
-    await RisingEdge(dut.clk)
-    assert tb.status().s_ready == 1, "s_ready still low one clock after reset"
+    await tb.start_clean()
 
     frame = bytes(range(0x10, 0x1A))  # 10 octets: two codeblocks, the second with 4 fill octets
     data = frame + bytes([FILL]) * 4
@@ -444,12 +308,7 @@ async def known_cltus(dut: Dut) -> None:
         ("the acquisition sequence", ACQUISITION, (0, 0, 0, 0, 0, len(ACQUISITION) - 1, 1), []),
     ]
     for name, octets, delta, output in cases:
-        before = model_counters(tb.scoreboard.model)
-        await tb.send(octets)
-        await tb.checkpoint(name, flush="flush" in name)
-        after = model_counters(tb.scoreboard.model)
-        got = tuple(after[key] - before[key] for key in COUNTERS)
-        assert got == delta, f"{name}: the model added {got}, worked out by hand {delta}"
+        await tb.known_case(name, octets, delta, flush="flush" in name)
         assert tb.scoreboard.last_expected == output, f"{name}: the model output {tb.scoreboard.last_expected}"
     tb.finish()
 
@@ -461,17 +320,7 @@ async def random_traffic(dut: Dut) -> None:
     About every tenth checkpoint flushes the DUT (and the model): an open CLTU ends truncated.
     """
     tb = CltuTestbench(dut, "random_traffic")
-    await tb.start()
-    rng = tb.rng
-    segments = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS))
-    done = 0
-    while done < segments:
-        count = min(segments - done, int(rng.integers(5, 80)))
-        tb.source.gap_probability = float(rng.choice((0.0, 0.0, 0.1, 0.5)))
-        tb.ready.set(float(rng.choice((4.0, 16.0, 64.0))), float(rng.choice((0.0, 0.0, 1.0, 3.0, 8.0))))
-        await tb.send(tb.traffic.batch(count))
-        done += count
-        await tb.checkpoint(f"after segment {done}", flush=rng.random() < 0.1)
+    segments = await tb.random_traffic(80, (0.0, 0.0, 1.0, 3.0, 8.0), flush_probability=0.1)
     await tb.send(tb.traffic.cltu()[:2 + 8 + 3])  # one CLTU surely open at a flush
     await tb.checkpoint("a CLTU cut short, flushed", flush=True)
     figures = tb.finish()
@@ -485,11 +334,7 @@ async def random_traffic(dut: Dut) -> None:
 async def backpressure(dut: Dut) -> None:
     """Long output stalls while bytes keep coming: s_ready drops, nothing is lost or reordered."""
     tb = CltuTestbench(dut, "backpressure")
-    await tb.start()
-    tb.ready.set(8.0, 100.0)
-    for index in range(BACKPRESSURE_SEGMENTS // 40):
-        await tb.send(tb.traffic.batch(40))
-        await tb.checkpoint(f"batch {index}")
+    await tb.stalled_batches(BACKPRESSURE_SEGMENTS, 8.0, 100.0)
     tb.ready.set(1.0, 2.0)
     tb.source.gap_probability = 0.3
     await tb.send(b"".join(tb.traffic.segment(kind) for kind in ("large", "double", "large", "truncated")))
@@ -501,23 +346,7 @@ async def backpressure(dut: Dut) -> None:
 @cocotb.test(timeout_time=500, timeout_unit="ms")
 async def reset_mid_stream(dut: Dut) -> None:
     """Resets at random moments (mid-octet, mid-CLTU, mid-output, during a re-search) empty the DUT cleanly."""
-    tb = CltuTestbench(dut, "reset_mid_stream")
-    await tb.start()
-    rng, clk = tb.rng, dut.clk
-    for index in range(RESET_ROUNDS):
-        tb.source.gap_probability = float(rng.choice((0.0, 0.3)))
-        tb.ready.set(4.0, float(rng.choice((0.0, 2.0))))
-        sending = cocotb.start_soon(tb.send(tb.traffic.batch(int(rng.integers(2, 12)))))
-        await ClockCycles(clk, int(rng.integers(1, 400)))
-        status = await tb.reset(int(rng.integers(1, 4)))
-        assert (*(getattr(status, name) for name in COUNTERS), status.s_ready, status.m_valid) == (0,) * 9, \
-            f"round {index}: status after reset {status}"
-        tb.scoreboard.on_reset(tb.source.take_log(), f"round {index}: before the reset")
-        await sending
-        await tb.send(tb.traffic.batch(int(rng.integers(1, 6))))
-        await tb.checkpoint(f"round {index}: after the reset")
-    tb.finish()
-    assert tb.monitor.cut_packets > 0, "no reset hit a CLTU on its way out"
+    await CltuTestbench(dut, "reset_mid_stream").reset_mid_stream(RESET_ROUNDS, 400)
 
 
 @cocotb.test(timeout_time=10, timeout_unit="ms")
@@ -525,12 +354,7 @@ async def counters_wrap(dut: Dut) -> None:
     """The status counters are 32 bits wide and wrap to zero."""
     tb = CltuTestbench(dut, "counters_wrap")
     await tb.start()
-    near = COUNT_MASK - 1
-    await RisingEdge(dut.clk)
-    for name in COUNTERS[:-1]:
-        getattr(dut, name).value = near  # preset the registers rather than simulate 4 Gi events
-        tb.scoreboard.offset[name] = near
-    await RisingEdge(dut.clk)
+    await tb.preset_counters()
     three = tb.traffic.cltu(bytes(range(0x20, 0x35)))
     bad = flip(three, codeblock_bit(0, 3), codeblock_bit(0, 4), codeblock_bit(1, 5), codeblock_bit(2, 6))
     for round_ in range(3):
@@ -544,9 +368,4 @@ async def counters_wrap(dut: Dut) -> None:
 @cocotb.test(timeout_time=5, timeout_unit="sec")
 async def clock_only(dut: Dut) -> None:
     """Benchmark baseline (not part of the suite): the bare simulator, clock running, no testbench activity."""
-    tb = CltuTestbench(dut, "clock_only")
-    await tb.start()
-    cycles = int(os.environ.get(SEGMENTS_ENV, RANDOM_SEGMENTS)) * 100
-    await Timer(cycles * CLOCK_PERIOD_NS, unit="ns")
-    await tb.checkpoint("idle")
-    tb.finish()
+    await CltuTestbench(dut, "clock_only").clock_only()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from loop_tb import FIGURES_ENV
-from rtl_sim import TESTS_DIR, SimulationError, icarus_missing, run_cocotb
+from rtl_sim import check_outcomes, figure_rows, print_report, simulate
 
 TOPLEVEL = "asm_deframer"
 TB_MODULE = "loop_tb"
@@ -16,31 +15,20 @@ COCOTB_TESTS = ("tc_crosses_the_rtl", "same_as_the_pure_model_one_cycle_later", 
 SEED = 20_240_901
 
 
+def _loop_report(figures_file: Path) -> str:
+    return "\n".join(
+        f"  {row['test']:<24}{row['virtual_s']:>6.2f} virtual s {row['rtl_clocks']:>10,} clocks "
+        f"{row['bench_steps']:>7,} bench steps {row['wall_s']:>6.2f} s wall "
+        f"{row['rtl_clocks'] / row['wall_s']:>10,.0f} clocks/s {row['virtual_s'] / row['wall_s']:>6.2f}× real time"
+        for row in figure_rows(figures_file)
+    )
+
+
 def test_sampler_link_through_rtl_deframer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     """A TC crosses the RTL deframer, the sampler model executes it, the reports come back; counters match the model."""
-    problem = icarus_missing()
-    if problem:
-        pytest.fail(problem)
-    monkeypatch.syspath_prepend(str(TESTS_DIR))  # the runner hands sys.path to the simulator's Python
     figures_file = tmp_path / "figures.jsonl"
-    try:
-        outcomes, exit_code = run_cocotb(TOPLEVEL, TB_MODULE, tmp_path, testcases=COCOTB_TESTS, seed=SEED,
-                                         extra_env={FIGURES_ENV: str(figures_file)})
-    except SimulationError as error:
-        pytest.fail(str(error))
-    if figures_file.is_file():
-        with capsys.disabled():
-            print("\nRTL in the loop (sampler link through asm_deframer):")
-            for row in map(json.loads, figures_file.read_text(encoding="utf-8").splitlines()):
-                print(f"  {row['test']:<24}{row['virtual_s']:>6.2f} virtual s {row['rtl_clocks']:>10,} clocks "
-                      f"{row['bench_steps']:>7,} bench steps {row['wall_s']:>6.2f} s wall "
-                      f"{row['rtl_clocks'] / row['wall_s']:>10,.0f} clocks/s {row['virtual_s'] / row['wall_s']:>6.2f}× "
-                      "real time")
-    failed = {name: text for name, text in outcomes.items() if text is not None}
-    if failed:
-        pytest.fail("cocotb tests failed:\n" + "\n".join(f"  {name}: {text}" for name, text in failed.items()))
-    if sorted(outcomes) != sorted(COCOTB_TESTS):
-        pytest.fail(f"cocotb ran {sorted(outcomes)}, expected {sorted(COCOTB_TESTS)}")
-    if exit_code:
-        pytest.fail(f"simulator exited with {exit_code} although every cocotb test passed")
+    outcomes, exit_code = simulate(TOPLEVEL, TB_MODULE, tmp_path, monkeypatch, testcases=COCOTB_TESTS, seed=SEED,
+                                   extra_env={FIGURES_ENV: str(figures_file)})
+    print_report(capsys, figures_file, "RTL in the loop (sampler link through asm_deframer)", _loop_report)
+    check_outcomes(outcomes, exit_code, COCOTB_TESTS)
