@@ -21,6 +21,15 @@ class ExternalCounters:
     octets_dropped: int = 0
     frames_dropped: int = 0
 
+    def deliver(self, outlet: Outlet | None, octets: bytes) -> bool:
+        """Write ``octets`` through ``outlet`` and count them as sent, or as dropped when they cannot go."""
+        if outlet is not None and outlet(octets):
+            self.packets_to_outside += 1
+            return True
+        self.frames_dropped += 1
+        self.octets_dropped += len(octets)
+        return False
+
 
 class ExternalPort(Port):
     """Frames from the link go out through ``outlet``; octets from outside are deframed and put on the link.
@@ -36,12 +45,7 @@ class ExternalPort(Port):
     def receive(self, octets: bytes) -> None:
         """A frame arrives over the link: write it to the outside (counted as dropped if it cannot go)."""
         self.stats.octets_in += len(octets)
-        outlet = self.outlet
-        if outlet is not None and outlet(octets):
-            self.external.packets_to_outside += 1
-            return
-        self.external.frames_dropped += 1
-        self.external.octets_dropped += len(octets)
+        self.external.deliver(self.outlet, octets)
 
     def inject(self, octets: bytes) -> None:
         """Octets from outside: deframe them and send every whole packet over the link, now."""

@@ -161,11 +161,7 @@ class FrameGroundGateway(GroundStation):
                 for packet in received.result.packets:
                     self.receive_downlink(packet, sent_ns, arrival_ns)
         for unit in ([cadu] if self.format == "cadu" else frames):
-            if self.outlet is not None and self.outlet(unit):
-                self.external.packets_to_outside += 1
-            else:
-                self.external.frames_dropped += 1
-                self.external.octets_dropped += len(unit)
+            self.external.deliver(self.outlet, unit)
 
     # uplink --------------------------------------------------------------------------------------------------
     def inject(self, octets: bytes) -> None:

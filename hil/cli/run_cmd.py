@@ -100,33 +100,13 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                    record_path: Path | None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end."""
     from firmware_sim.summary import build_summary
-    from hil.errors import HilError
+    from hil.cli.serve_cmd import serve_scenario
     from hil.report.text import summary_lines
-    from hil.serve.session import ServeSession
-    from hil.serve.status import StatusLine
 
-    try:
-        session = ServeSession(scenario, seed=seed)
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
-    status = StatusLine(sys.stderr, session)
-    session.notify = status.event
-    try:
-        for name, endpoint in session.open().items():
-            click.echo(f"{name:<16} {endpoint}", err=True)
-        if record_path is not None:
-            from hil.recording.header import serve_header
-
-            session.record(record_path, serve_header(scenario, str(path), session.bench.seed, 1.0))
-    except (HilError, SimError) as exc:
-        session.close()
-        return fail(str(exc))
-    try:
-        session.serve(None if until_ns is None else until_ns / 1e9, tick=None if quiet else status.tick)
-    except KeyboardInterrupt:
-        session.stop("interrupted")
-    finally:
-        session.close()
+    session = serve_scenario(scenario, path, seed=seed, duration=None if until_ns is None else until_ns / 1e9,
+                             record_path=record_path, quiet=quiet, endpoints_to_stderr=True)
+    if isinstance(session, int):
+        return session
     result = session.run.run(until_ns=session.bench.scheduler.now_ns)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))
