@@ -22,6 +22,7 @@ from firmware_sim.fsw.telemetry import TelemetryStore
 from firmware_sim.ground_gateway import GroundGateway
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
 from protocols.dictionary import Dictionary, default_dictionary
+from protocols.dictionary.registry import default_members
 from protocols.errors import ProtocolError
 from protocols.timecode import datetime_to_utc_ns, utc_to_tai_ns
 
@@ -79,7 +80,7 @@ class Bench:
     def __init__(self, settings: BenchSettings | None = None, seed: int = 0, start_utc: str = DEFAULT_EPOCH_UTC,
                  pacing: Pacing | None = None, watch: list[str] | None = (),
                  models: Mapping[str, ModelClass] | None = None, dictionary: Dictionary | None = None) -> None:
-        from firmware_sim.devices import model_classes
+        from firmware_sim.devices import model_class as registered_model
 
         self.settings = settings or BenchSettings()
         self.seed = seed
@@ -94,13 +95,15 @@ class Bench:
         self.links: dict[str, Link] = {}
         self.external: dict[str, ExternalEnd] = {}
         """The ends that meet the outside world, by endpoint name, each with the URL of its transport."""
-        unknown = set(self.settings.devices) - set(self.dictionary.names)
+        unknown = (self.settings.named_devices() | set(self.settings.members or ())) - set(self.dictionary.names)
         if unknown:
-            raise ConfigurationError(f"bench.devices: unknown device {sorted(unknown)[0]!r}; "
+            raise ConfigurationError(f"bench: unknown device {sorted(unknown)[0]!r}; "
                                      f"devices: {', '.join(self.dictionary.names)}")
         real_fsw = self.settings.is_real("fsw")
-        classes = {**model_classes(), **(models or {})}
-        for name in self.dictionary.names:
+        self.members = self.settings.member_names(self.dictionary.names, default_members(self.dictionary))
+        """The devices on this bench, in dictionary order."""
+        classes = {name: (models or {}).get(name) or registered_model(name) for name in self.members}
+        for name in self.members:
             if self.settings.is_recorded(name) and name not in (models or {}):
                 raise ConfigurationError(f"bench.nodes.{name} = {self.settings.node(name)!r}: a recorded device "
                                          f"needs its packets loaded (farside run and serve do this)")
@@ -120,6 +123,8 @@ class Bench:
                 model = model_class(self.scheduler, self.rng(name), epoch_ns=self.epoch_ns,
                                     options=self.settings.devices.get(name, {}))
                 model.attach(device_port)
+                if isinstance(fsw_port, ExternalPort):
+                    fsw_port.on_rejected = model.on_rejected  # a real flight computer's refused TCs get TM[1,2]
                 self.devices[name] = model
         if self.settings.is_real("ground"):
             self._attach_real_ground()
@@ -173,47 +178,9 @@ class Bench:
             if link is None:
                 known = ", ".join("link." + n for n in self.links)
                 raise ConfigurationError(f"fault target {target!r}: links are {known}")
-            apply_link_fault(link, fault, params)
+            link.inject(fault, **params)
             return
         device = self.devices.get(target)
         if device is None:
             raise ConfigurationError(f"fault target {target!r}: devices are {', '.join(self.devices)}")
         device.inject(fault, **params)
-
-
-LINK_FAULTS = ("drop", "corrupt", "delay", "cut", "restore", "bit-errors", "clear")
-DIRECTIONS = {"both": "both", "to-device": "a>b", "from-device": "b>a"}
-
-
-def apply_link_fault(link: Link, fault: str, params: dict[str, Any]) -> None:
-    """Set one of a link's fault hooks from a scenario's fault table (``direction`` picks which frames)."""
-    faults = link.faults
-    if "direction" in params:
-        direction = params.pop("direction")
-        if direction not in DIRECTIONS:
-            raise ConfigurationError(f"link fault {fault}: direction={direction!r}; allowed: {', '.join(DIRECTIONS)}")
-        faults.direction = DIRECTIONS[direction]
-    try:
-        if fault == "drop":
-            faults.drop_next += int(params.pop("count", 1))
-            faults.drop_probability = float(params.pop("probability", faults.drop_probability))
-        elif fault == "corrupt":
-            faults.corrupt_next += int(params.pop("count", 1))
-        elif fault == "bit-errors":
-            faults.bit_error_rate = float(params.pop("rate"))
-        elif fault == "delay":
-            faults.extra_delay_ns = int(float(params.pop("seconds")) * 1e9)
-        elif fault == "cut":
-            faults.cut = True
-        elif fault == "restore":
-            faults.cut = False
-        elif fault == "clear":
-            faults.clear()
-        else:
-            raise ConfigurationError(f"link fault {fault!r}: link faults are {', '.join(LINK_FAULTS)}")
-    except KeyError as missing:
-        raise ConfigurationError(f"link fault {fault}: missing parameter {missing}") from None
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"link fault {fault}: {exc}") from None
-    if params:
-        raise ConfigurationError(f"link fault {fault}: unexpected parameter {sorted(params)[0]!r}")

@@ -97,8 +97,14 @@ class GroundCounters:
     tcs_sent: int = 0
     tcs_held: int = 0
     tcs_refused: int = 0
+    tcs_held_dropped: int = 0
+    """TCs held for the next pass that were dropped, oldest first, to keep the hold queue within its limit."""
     link_ups: int = 0
     link_downs: int = 0
+
+
+HOLD_LIMIT = 10_000
+"""TCs the ground holds while the link is down; past it the oldest held TC is dropped and counted."""
 
 
 class GroundStation:
@@ -181,6 +187,9 @@ class GroundStation:
             self._send_held()
             return self._send(self.link, packet)
         if self.hold_uplink:
+            if len(self.held) >= HOLD_LIMIT:
+                self.held.popleft()
+                self.counters.tcs_held_dropped += 1
             self.held.append(packet)
             self.counters.tcs_held += 1
         else:

@@ -18,7 +18,7 @@ class GroundGateway(GroundStation):
     def __init__(self, scheduler: Scheduler, framing: str = "asm") -> None:
         super().__init__(scheduler, keep=1000)
         self.framing = framing
-        self.framer, self.deframer = make_framing(framing)
+        self.framer, self.deframer = make_framing(framing, require_crc=True)
         self.outlet: Outlet | None = None
         self.external = ExternalCounters()
         self.not_telecommands = 0
@@ -30,14 +30,24 @@ class GroundGateway(GroundStation):
 
     def inject(self, octets: bytes) -> None:
         """Telecommands from the outside ground system: uplink each whole one."""
-        for packet in self.deframer.feed(octets).packets:
+        self._uplink_all(self.deframer.feed(octets).packets)
+
+    def expire(self) -> None:
+        """The ground system went away mid-frame: drop its partial frame, uplink whatever followed it."""
+        self._uplink_all(self.deframer.expire().packets)
+
+    def _uplink_all(self, packets: list[bytes]) -> None:
+        for packet in packets:
             if not packet[0] & 0x10:
                 self.not_telecommands += 1
                 continue
             self.external.packets_from_outside += 1
-            self.uplink(packet)
+            try:
+                self.uplink(packet)
+            except Exception as exc:  # nothing from outside may stop the bench
+                self.external.note_error(exc)
 
     @property
     def errors(self) -> int:
         """Skipped input ranges and packets that were not telecommands."""
-        return self.deframer.stats.ranges_skipped + self.not_telecommands
+        return self.deframer.stats.ranges_skipped + self.not_telecommands + self.external.input_errors

@@ -36,6 +36,8 @@ LANDING_UTC = "2024-06-01T22:23:00Z"
 LANDING_TAI_NS = 2_095_971_817_000_000_000
 """The landing in mission time (ns since 1958-01-01 TAI, 37 s of TAI−UTC)."""
 DEFAULT_MIN_ELEVATION_DEG = 10.0
+GEOMETRY_RANGE_NS = 200 * 365 * 86_400 * NS_PER_S
+"""Geometry times must lie within ± this (200 years) of the landing: int64 nanoseconds with room to look ahead."""
 
 _SCAN_STEP_NS = 30 * NS_PER_S
 _RESOLUTION_NS = 1_000_000
@@ -208,6 +210,7 @@ class SignalSchedule(Schedule):
         self.resolution_ns = resolution_ns
         self.chunk_ns = max(step_ns, chunk_ns - chunk_ns % step_ns)
         self.horizon_ns = horizon_ns
+        _within_range("the schedule's origin", origin_ns)
         self.initial = bool(predicate(np.array([origin_ns], dtype=np.int64))[0])
         self.times: list[int] = []
         self._covered_ns = origin_ns
@@ -234,6 +237,7 @@ class SignalSchedule(Schedule):
     def _check(self, t_ns: int) -> None:
         if t_ns < self.origin_ns:
             raise SimError(f"t={t_ns} ns precedes the schedule's origin {self.origin_ns} ns")
+        _within_range("t", t_ns)
 
     def _extend(self, until_ns: int) -> None:
         while self._covered_ns < until_ns:
@@ -258,6 +262,13 @@ class SignalSchedule(Schedule):
             else:
                 low = middle
         return high
+
+
+def _within_range(what: str, t_ns: int) -> None:
+    """Refuse a geometry time the int64 arithmetic cannot hold (a start date centuries away)."""
+    if not -GEOMETRY_RANGE_NS <= t_ns <= GEOMETRY_RANGE_NS:
+        raise ConfigurationError(f"{what}={t_ns} ns: geometry times must lie within 200 years of the landing "
+                                 f"({LANDING_UTC})")
 
 
 class AllOf(Schedule):
@@ -319,6 +330,7 @@ class RelayGeometry:
             raise ConfigurationError(f"orbit {orbit}: need 0 <= perilune altitude < apolune altitude")
         if not -90 <= min_elevation_deg < 90:
             raise ConfigurationError(f"min_elevation_deg={min_elevation_deg}: must be within -90..90")
+        _within_range("origin_ns", origin_ns)
         self.orbit = orbit
         self.site = site
         self.min_elevation_deg = min_elevation_deg

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from firmware_sim.devices.base import DeviceModel
 from firmware_sim.runner import RunResult
 from firmware_sim.spacelink.report import link_summary
 
@@ -43,8 +44,18 @@ def _links(result: RunResult) -> dict[str, Any]:
             "octets_skipped": a.deframer_stats.octets_skipped + b.deframer_stats.octets_skipped,
             "frames_dropped": link.faults.frames_dropped,
             "frames_corrupted": link.faults.frames_corrupted,
+            "frames_over_capacity": link.overflow.frames,
+            "ranges_skipped": a.deframer_stats.ranges_skipped + b.deframer_stats.ranges_skipped,
+            "partial_frames_expired": a.stats.partial_frames_expired + b.stats.partial_frames_expired,
+            "handler_errors": a.stats.handler_errors + b.stats.handler_errors,
         }
     return links
+
+
+def _device_counters(model: DeviceModel) -> dict[str, Any]:
+    counters = vars(model.counters).copy()
+    counters["failures"] = dict(counters["failures"])
+    return counters
 
 
 def build_summary(result: RunResult) -> dict[str, Any]:
@@ -82,6 +93,8 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "links": _links(result),
         "space_link": link_summary(bench.devices.get("relay")),
         "flight_software": vars(bench.fsw.counters).copy(),
+        "devices": {name: _device_counters(model) for name, model in bench.devices.items()
+                    if isinstance(model, DeviceModel)},
         "events": len(bench.store.events),
         "errors": list(result.errors),
     }

@@ -1,9 +1,10 @@
-"""Files of CADUs (ASM + randomized TM frame, optionally Reed–Solomon coded): recognised, checked, unpacked.
+"""Files of CADUs (ASM + randomized TM frame, optionally Reed–Solomon coded): checked and unpacked.
 
 The channel coding is worked out from the file itself: the distance between sync markers gives the CADU
-length; the first CADU then tells whether the frames are randomized and RS-coded (the one reading whose
-frame has version 0 and a good FECF). Each CADU is kept as a unit for replay, timed by the CUC time of the
-first packet that completes in it; the packets inside are extracted for decode, export and plots.
+length (``hil.filekind.cadu_length``); the first CADU then tells whether the frames are randomized and
+RS-coded (the one reading whose frame has version 0 and a good FECF). Each CADU is kept as a unit for replay,
+timed by the CUC time of the first packet that completes in it; the packets inside are extracted for decode,
+export and plots.
 """
 
 from __future__ import annotations
@@ -11,28 +12,12 @@ from __future__ import annotations
 from binascii import crc_hqx
 from pathlib import Path
 
-from hil.packetfile import PacketFile, PacketRecord, tm_time_ns
+from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
 from protocols.spacelink import ASM, CaduCodec, TmDeframer
 
 ASM_SIZE = len(ASM)
-MAX_BODY = 255 * 8
-"""The longest CADU body: RS(255,223) interleaved eight times."""
-CHECKED_UNITS = 8
 RS_DATA = 223
 RS_BLOCK = 255
-
-
-def cadu_length(data: bytes) -> int | None:
-    """The CADU length of a file of back-to-back CADUs, or None when ``data`` does not look like one."""
-    if not data.startswith(ASM):
-        return None
-    following = data.find(ASM, ASM_SIZE + 7, ASM_SIZE + MAX_BODY + ASM_SIZE)
-    if following < 0:
-        return None
-    units = min(CHECKED_UNITS, len(data) // following)
-    if units < 2 or any(data[k * following:k * following + ASM_SIZE] != ASM for k in range(units)):
-        return None
-    return following
 
 
 def _codings(body_length: int) -> list[CaduCodec]:
@@ -58,38 +43,39 @@ def detect_coding(first_body: bytes) -> CaduCodec | None:
     return None
 
 
-def read_cadu_file(path: Path, data: bytes, length: int) -> PacketFile:
-    """The packets of a CADU file (records) and its CADUs as timed units (``units``), with what went wrong."""
-    problems: list[str] = []
+def read_cadu_file(path: Path, data: bytes, length: int) -> PacketFile | None:
+    """The packets of a CADU file (records) and its CADUs as timed units (``units``), with what went wrong;
+    None when the first CADU holds no valid TM frame under any coding (so it is not a CADU file after all)."""
     codec = detect_coding(data[ASM_SIZE:length])
     if codec is None:
-        return PacketFile(path, "cadu", [], [f"{length}-octet CADUs, but the first holds no valid TM frame under "
-                                             "any coding (randomized or not, with or without Reed–Solomon)"])
+        return None
     deframer = TmDeframer(codec.frame_length)
+    stats = deframer.stats
     records: list[PacketRecord] = []
     units: list[PacketRecord] = []
+    damage: list[Damage] = []
     last_time: int | None = None
     whole = len(data) // length * length
     for start in range(0, whole, length):
         cadu = data[start:start + length]
         if cadu[:ASM_SIZE] != ASM:
-            problems.append(f"offset {start}: no sync marker where a CADU should start")
+            damage.append(Damage(start, length, "no sync marker where a CADU should start"))
         decoded = codec.decode_body(cadu[ASM_SIZE:])
+        bad_before = stats.fecf_errors
         result = deframer.feed(decoded.frame) if decoded.frame is not None else None
+        if stats.fecf_errors > bad_before:
+            damage.append(Damage(start, length, "frame with a bad FECF"))
         unit_time = None
         for packet in result.packets if result is not None else ():
             time_ns = tm_time_ns(packet)
-            records.append(PacketRecord(packet, time_ns, f"vc{result.vcid}"))
+            records.append(PacketRecord(packet, time_ns, f"vc{result.vcid}", offset=start))
             if unit_time is None and time_ns is not None:
                 unit_time = time_ns
         last_time = unit_time if unit_time is not None else last_time
-        units.append(PacketRecord(cadu, last_time, "cadu"))
+        units.append(PacketRecord(cadu, last_time, "cadu", offset=start))
     if whole < len(data):
-        problems.append(f"torn tail at offset {whole}: {len(data) - whole} octets, less than one CADU")
-    stats = deframer.stats
-    for count, what in ((stats.fecf_errors, "frames with a bad FECF"), (stats.mc_gaps, "gaps in the frame count")):
-        if count:
-            problems.append(f"{count} {what}")
+        damage.append(Damage(whole, len(data) - whole, "less than one CADU", torn=True))
+    notes = [f"{stats.mc_gaps} gaps in the frame count"] if stats.mc_gaps else []
     coding = (f"{codec.frame_length}-octet frames, {'randomized' if codec.randomize else 'not randomized'}"
               + (f", RS interleave {codec.rs.interleave}" if codec.rs is not None else ""))
-    return PacketFile(path, "cadu", records, problems, {"coding": coding}, units=units)
+    return PacketFile(path, "cadu", records, damage, notes, {"coding": coding}, units=units, size=len(data))

@@ -1,85 +1,61 @@
-"""Read a file of packets — a plain stream of concatenated space packets, or a farside recording — as records."""
+"""The one file reader every command uses: recognises a recording, a CADU file or a stream of packets by content.
+
+``read_packet_file`` reads a file, ``read_packet_bytes`` octets already in memory. Both yield a ``PacketFile``
+of ``PacketRecord``s whatever the file held; damaged parts are skipped and listed in its ``damage``. A file in
+which nothing is recognised is an ``InputFileError`` (see docs/telemetry.md for the rule).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from hil.errors import InputFileError
-from protocols.errors import ProtocolError
-from protocols.packetstream import StreamPacket, iter_concatenated
-from protocols.pus import TM_HEADER_SIZE
-from protocols.timecode import cuc_decode
+from hil.cadufile import read_cadu_file
+from hil.errors import InputFileError, RecordingError
+from hil.filekind import CADU, RECORDING, cadu_length, sniff
+from hil.recording.reader import read_recording
+from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
+from hil.streamfile import guess_stream, read_stream
+
+AUTO = "auto"
+FRAMING_CHOICES = (AUTO, "packets", "asm", "cobs")
+"""How a file's packets are delimited: worked out from the content, or as told (plain, ASM, COBS)."""
+NOTHING = "not a farside recording, a CADU file or a stream of space packets (plain, ASM- or COBS-framed)"
+
+__all__ = ["FRAMING_CHOICES", "Damage", "PacketFile", "PacketRecord", "read_packet_bytes", "read_packet_file",
+           "tm_time_ns"]
 
 
-@dataclass(frozen=True)
-class PacketRecord:
-    """One packet of a file: its octets, its time (ns since T0 or since the 1958 epoch), and where it travelled."""
-
-    packet: bytes
-    time_ns: int | None = None
-    link: str | None = None
-    direction: str | None = None
-    wall_ns: int | None = None
-
-
-@dataclass
-class PacketFile:
-    """The packets of a file, in order, and what was wrong with it (a torn tail, undecodable ranges)."""
-
-    path: Path
-    kind: str
-    records: list[PacketRecord]
-    problems: list[str] = field(default_factory=list)
-    header: dict[str, object] = field(default_factory=dict)
-    phases: list[tuple[str, int]] = field(default_factory=list)
-    """Mission phases a recording marks: (name, ns since T0)."""
-    units: list[PacketRecord] = field(default_factory=list)
-    """Transmission units replayed whole (the CADUs of a CADU file), each timed like its first packet."""
-
-    def __iter__(self) -> Iterator[PacketRecord]:
-        return iter(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-
-def tm_time_ns(packet: bytes) -> int | None:
-    """The CUC time of a PUS TM packet (ns since 1958 TAI), or None for anything else."""
-    if len(packet) < TM_HEADER_SIZE or packet[0] & 0x10 or not packet[0] & 0x08:
-        return None
-    try:
-        return cuc_decode(packet, 13)
-    except ProtocolError:
-        return None
-
-
-def read_plain(path: Path, data: bytes) -> PacketFile:
-    """A plain stream of concatenated space packets; TM packets are timed by their CUC field."""
-    records, problems = [], []
-    for item in iter_concatenated(data):
-        if isinstance(item, StreamPacket):
-            records.append(PacketRecord(item.data, tm_time_ns(item.data)))
-        else:
-            problems.append(f"offset {item.offset}: {item.size} octets undecodable ({item.reason})")
-    return PacketFile(path, "packets", records, problems)
-
-
-def read_packet_file(path: str | Path) -> PacketFile:
-    """Read any supported packet file; InputFileError when it cannot be read at all."""
+def read_packet_file(path: str | Path, framing: str = AUTO) -> PacketFile:
+    """Read any supported packet file; InputFileError when it cannot be read or nothing in it is recognised."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
-    from hil.recording.reader import is_recording, read_recording
+    return read_packet_bytes(path, data, framing)
 
-    if is_recording(data[:4]):
-        return read_recording(path, data)
-    from hil.cadufile import cadu_length, read_cadu_file
 
-    length = cadu_length(data)
-    if length is not None:
-        return read_cadu_file(path, data, length)
-    return read_plain(path, data)
+def read_packet_bytes(path: Path, data: bytes, framing: str = AUTO) -> PacketFile:
+    """The packets of a file's octets: by content with ``auto``, else as a stream in the given framing."""
+    if framing != AUTO:
+        return read_stream(path, data, framing)
+    kind = sniff(data)
+    detail = ""
+    if kind == RECORDING:
+        try:
+            return read_recording(path, data)
+        except RecordingError as exc:
+            detail = str(exc).removeprefix(f"{path}: ")
+    elif kind == CADU:
+        length = cadu_length(data) or 0
+        read = read_cadu_file(path, data, length)
+        if read is not None:
+            return read
+        detail = (f"{length}-octet CADUs, but the first holds no valid TM frame under any coding "
+                  "(randomized or not, with or without Reed–Solomon)")
+    read, reason = guess_stream(path, data)
+    if read is not None:
+        return read
+    if not data:
+        raise InputFileError(f"{path}: the file is empty")
+    raise InputFileError(f"{path}: nothing recognised: {NOTHING}; {detail or reason}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -16,7 +16,8 @@ from firmware_sim.devices.base import DeviceModel, Execution
 from firmware_sim.devices.imu import Imu
 from firmware_sim.devices.propulsion import DEPLETED_KG, REGULATOR_DROPOUT_MPA, EngineOutput, Propulsion, Tank, Valve
 from firmware_sim.engine.scheduler import Scheduler
-from firmware_sim.errors import CommandRefusedError, ConfigurationError
+from firmware_sim.errors import CommandRefusedError
+from firmware_sim.params import MAX_COUNT, Param, fault_params
 from protocols.dictionary.ascender import (
     ARM_KEY,
     ASCENDER,
@@ -33,6 +34,9 @@ DRY_MASS_KG = 400.0
 """Structure, engine, helium, avionics and the sealed sample: 780 kg at lift-off with the propellant."""
 PROPELLANT_KG = 380.0
 """MMH and NTO loaded at mixture ratio 1.65; the ascent uses about 350 kg."""
+MAX_PROPELLANT_KG = 400.0
+"""The most the tanks hold with some helium ullage left."""
+VALVE_POSITIONS = ("closed", "open", "transit")
 BURN_TICK_HZ = 50
 """Physics and navigation rate while the engine runs."""
 SLOW_TICK_HZ = 10
@@ -103,13 +107,16 @@ class Slew:
 class AscenderModel(DeviceModel):
     """The ascent vehicle: a state machine over arming, pyros, propulsion, IMU, guidance and the ascent itself."""
 
+    OPTIONS: ClassVar[Mapping[str, Param]] = {
+        "dry_mass_kg": Param("number", 0.0, 10_000.0, above=True, unit="kg"),
+        "propellant_kg": Param("number", 0.0, MAX_PROPELLANT_KG, unit="kg"),
+        "site_elevation_m": Param("number", -10_000.0, 12_000.0, unit="m"),
+    }
+    """The model options a scenario may give in ``[bench.devices.ascender]``."""
+
     def __init__(self, scheduler: Scheduler, rng: np.random.Generator, epoch_ns: int = 0,
                  options: Mapping[str, Any] | None = None) -> None:
         super().__init__(ASCENDER, scheduler, rng, epoch_ns, options)
-        unknown = set(self.options) - {"dry_mass_kg", "propellant_kg", "site_elevation_m"}
-        if unknown:
-            raise ConfigurationError(f"ascender: unknown option {sorted(unknown)[0]!r}; "
-                                     "options: dry_mass_kg, propellant_kg, site_elevation_m")
         self.dry_mass = float(self.options.get("dry_mass_kg", DRY_MASS_KG))
         self.prop = Propulsion.loaded(float(self.options.get("propellant_kg", PROPELLANT_KG)))
         self.imu = Imu(rng)
@@ -330,30 +337,24 @@ class AscenderModel(DeviceModel):
         self.telemetry["heater_mask"] = self.platform.heater_mask
 
     # faults ---------------------------------------------------------------------------------------------
+    @fault_params(attempts=Param("integer", 1, MAX_COUNT))
     def fault_ignition_failure(self, attempts: int = 1) -> None:
         """The next ``attempts`` ignitions do not light: chamber pressure stays at cold-flow level."""
-        if attempts < 1:
-            raise ConfigurationError("ignition-failure: attempts must be at least 1")
         self.prop.ignition_failures = attempts
 
+    @fault_params(valve=Param("text", choices=tuple(VALVES)), position=Param("text", choices=VALVE_POSITIONS))
     def fault_stuck_valve(self, valve: str = "fuel", position: str | None = None) -> None:
         """A valve stays at ``position`` (closed, open or transit; default where it is) whatever is commanded."""
-        if valve not in VALVES:
-            raise ConfigurationError(f"stuck-valve: valve {valve!r}; valves: {', '.join(VALVES)}")
-        if position not in (None, "closed", "open", "transit"):
-            raise ConfigurationError(f"stuck-valve: position {position!r}; positions: closed, open, transit")
         self._sync()
         self.prop.valves[valve].stick(position)
         self._publish_valves()
         self._check_valves()
         self._retick()
 
+    @fault_params(tank=Param("text", choices=tuple(TANKS)),
+                  rate_mpa_per_s=Param("number", 0.0, 10.0, above=True, unit="MPa/s"))
     def fault_tank_pressure_loss(self, tank: str = "fuel", rate_mpa_per_s: float = 0.05) -> None:
         """A leak: the tank (or the helium bottle) loses pressure at ``rate_mpa_per_s`` at constant volume."""
-        if tank not in TANKS:
-            raise ConfigurationError(f"tank-pressure-loss: tank {tank!r}; tanks: {', '.join(TANKS)}")
-        if not 0.0 < rate_mpa_per_s <= 10.0:
-            raise ConfigurationError("tank-pressure-loss: rate_mpa_per_s must be in (0, 10]")
         self._sync()
         if tank == "helium":
             self.prop.helium_leak_rate = rate_mpa_per_s
@@ -361,16 +362,14 @@ class AscenderModel(DeviceModel):
             self._tank(tank).leak_rate = rate_mpa_per_s
         self._retick()
 
+    @fault_params(pyro=Param("text", choices=tuple(PYROS)), attempts=Param("integer", 1, MAX_COUNT))
     def fault_pyro_failure(self, pyro: str = "separation", attempts: int = 1) -> None:
         """The next ``attempts`` firings of ``pyro`` draw no current (open bridgewire); the backup fires after."""
-        if pyro not in PYROS:
-            raise ConfigurationError(f"pyro-failure: pyro {pyro!r}; pyros: {', '.join(PYROS)}")
         self.pyro_failures[pyro] = attempts
 
+    @fault_params(sensor=Param("text", choices=tuple(IMU_SENSORS)), axis=Param("text", choices=tuple(AXES)))
     def fault_imu_failure(self, sensor: str = "gyro", axis: str = "x") -> None:
         """One IMU channel freezes; the unit reports imu-fault and the IMU status goes to fault."""
-        if sensor not in IMU_SENSORS or axis not in AXES:
-            raise ConfigurationError("imu-failure: sensor gyro|accelerometer, axis x|y|z")
         self._sync()
         prefix = "gyro_rate_" if sensor == "gyro" else "accel_"
         self.imu.fail_channel(sensor, AXES[axis], float(self.telemetry[prefix + axis]))

@@ -14,13 +14,17 @@ import numpy as np
 from firmware_sim.engine.link import Port
 from firmware_sim.engine.scheduler import Scheduler, Timer
 from firmware_sim.errors import CommandRefusedError, ConfigurationError
+from firmware_sim.params import check_options, fault_method, fault_names
 from protocols.dictionary import Device, Field
-from protocols.errors import CrcError, ProtocolError, UnknownCommandError
+from protocols.errors import CrcError, ProtocolError, UnknownCommandError, UnknownParameterError
+from protocols.framing.base import BAD_CRC
 from protocols.pus import AckFlags, PusTc, PusTm
 from protocols.services import events, housekeeping, parameters, test, verification
 from protocols.services.verification import FailureCode
 from protocols.spacepacket import PRIMARY_HEADER_SIZE, SequenceCounter, SpacePacketHeader
 
+HK_LINK_SHARE = 0.9
+"""Housekeeping may take at most this share of the device link's capacity; a faster schedule is refused."""
 EVENT_LOG_LIMIT = 10_000
 """Events a device keeps in its own log (the oldest go first); reports on the wire are not limited."""
 
@@ -47,6 +51,9 @@ class DeviceCounters:
     bad_packets: int = 0
     tm_sent: int = 0
     events_sent: int = 0
+    internal_errors: int = 0
+    """Commands whose handling raised an unexpected error (a model bug): reported as failed, never fatal."""
+    last_internal_error: str = ""
     failures: dict[str, int] = field(default_factory=dict)
 
 
@@ -66,7 +73,7 @@ class DeviceModel:
         self.scheduler = scheduler
         self.rng = rng
         self.epoch_ns = epoch_ns
-        self.options = dict(options or {})
+        self.options = check_options(self.name, type(self), options or {})
         self.port: Port | None = None
         self.counters = DeviceCounters()
         self.telemetry: dict[str, Any] = {p.name: _initial(p) for p in definition.parameters}
@@ -94,6 +101,7 @@ class DeviceModel:
         """Connect the device to its port and start its periodic housekeeping."""
         self.port = port
         port.handler = self.on_packet
+        port.on_rejected = self.on_rejected
         for sid, enabled in self._hk_enabled.items():
             if enabled:
                 self._start_hk(sid)
@@ -199,6 +207,10 @@ class DeviceModel:
         except CommandRefusedError as refused:
             self._fail(verification.ACCEPTANCE_FAIL, request, refused.code, refused.reason, refused.data)
             return
+        except Exception as exc:  # a model bug must not stop the bench: refuse and count it
+            self._internal_error(exc)
+            self._fail(verification.ACCEPTANCE_FAIL, request, FailureCode.BAD_ARGUMENTS, str(exc))
+            return
         self.counters.commands_accepted += 1
         if tc.ack_flags & AckFlags.ACCEPTANCE:
             self.send_tm(1, verification.ACCEPTANCE_OK, request)
@@ -208,6 +220,11 @@ class DeviceModel:
         except CommandRefusedError as refused:
             self._held = None
             self._fail(verification.START_FAIL, request, refused.code, refused.reason, refused.data)
+            return
+        except Exception as exc:  # a model bug must not stop the bench: report the start as failed, count it
+            self._held = None
+            self._internal_error(exc)
+            self._fail(verification.START_FAIL, request, FailureCode.EXECUTION_FAILED, str(exc), rejected=False)
             return
         held, self._held = self._held, None
         if tc.ack_flags & AckFlags.START:
@@ -256,6 +273,20 @@ class DeviceModel:
         self.counters.failures[name] = self.counters.failures.get(name, 0) + 1
         self.send_tm(1, subtype, verification.encode_failure(request, code, data))
 
+    def on_rejected(self, header: bytes, reason: str) -> None:
+        """The link refused a packet (bad CRC, bad length, truncated): TM[1,2] if it was a TC to this device."""
+        if len(header) < PRIMARY_HEADER_SIZE or not header[0] & 0x10:
+            return  # telemetry, or no header to answer to
+        if ((header[0] & 0x07) << 8) | header[1] != self.apid:
+            return  # another device's TC (or a damaged APID): nobody here to answer it
+        self.counters.bad_packets += 1
+        code = FailureCode.BAD_CHECKSUM if reason == BAD_CRC else FailureCode.INCOMPLETE_OR_BAD_LENGTH
+        self._fail(verification.ACCEPTANCE_FAIL, bytes(header[:4]), code, f"refused by the link: {reason}")
+
+    def _internal_error(self, exc: Exception) -> None:
+        self.counters.internal_errors += 1
+        self.counters.last_internal_error = f"{type(exc).__name__}: {exc}"
+
     def _reject_undecodable(self, raw: bytes, exc: ProtocolError) -> None:
         self.counters.bad_packets += 1
         if len(raw) < PRIMARY_HEADER_SIZE:
@@ -282,6 +313,8 @@ class DeviceModel:
             code = FailureCode.UNKNOWN_FUNCTION if service == 8 else (
                 FailureCode.ILLEGAL_SUBTYPE if service in (1, 3, 5, 17, 20) else FailureCode.ILLEGAL_SERVICE)
             raise CommandRefusedError(code, str(exc)) from None
+        except UnknownParameterError as exc:
+            raise CommandRefusedError(FailureCode.UNKNOWN_PARAMETER, str(exc), _id_octets(exc.value)) from None
         except ProtocolError as exc:
             raise CommandRefusedError(FailureCode.BAD_ARGUMENTS, str(exc)) from None
         if service == test.SERVICE:
@@ -319,6 +352,8 @@ class DeviceModel:
                     raise CommandRefusedError(FailureCode.ARGUMENT_OUT_OF_RANGE,
                                               f"interval={interval} ms: allowed 1..86400000")
 
+            self._check_hk_load({**self._hk_interval_ms, **dict(pairs)}, self._hk_enabled)
+
             def modify() -> None:
                 for sid, interval in pairs:
                     self._hk_interval_ms[sid] = interval
@@ -327,6 +362,8 @@ class DeviceModel:
             return modify
         sids = housekeeping.decode_sids(data)
         self._require_sids(sids)
+        if subtype == housekeeping.ENABLE_PERIODIC:
+            self._check_hk_load(self._hk_interval_ms, {**self._hk_enabled, **dict.fromkeys(sids, True)})
 
         def apply() -> None:
             for sid in sids:
@@ -335,6 +372,21 @@ class DeviceModel:
                 else:
                     self.set_housekeeping(sid, subtype == housekeeping.ENABLE_PERIODIC)
         return apply
+
+    def _check_hk_load(self, intervals: Mapping[int, int], enabled: Mapping[int, bool]) -> None:
+        """Refuse a housekeeping schedule the device link cannot carry (its capacity is in the reason and data)."""
+        port = self.port
+        link = port.link if port is not None else None
+        if port is None or link is None or not link.timed:
+            return  # a real wire: its own rate applies
+        bits_per_s = sum(port.wire_octets(self._hk_codecs[sid].packet_size) * 10 * 1000 / intervals[sid]
+                         for sid, on in enabled.items() if on)
+        allowed = link.baud * HK_LINK_SHARE
+        if bits_per_s > allowed:
+            raise CommandRefusedError(
+                FailureCode.ARGUMENT_OUT_OF_RANGE,
+                f"housekeeping would need {bits_per_s:,.0f} bit/s; the {link.name} link carries {link.baud:,} bit/s "
+                f"and housekeeping may use {HK_LINK_SHARE:.0%} of it", link.baud.to_bytes(4, "big"))
 
     def _require_sids(self, sids: list[int]) -> None:
         unknown = [s for s in sids if s not in self._hk_enabled]
@@ -357,6 +409,11 @@ class DeviceModel:
         device = self.definition
         if subtype == parameters.REPORT_REQUEST:
             ids = parameters.decode_ids(data)
+            for pid in ids:
+                try:
+                    device.parameter(pid)
+                except UnknownParameterError as exc:
+                    raise CommandRefusedError(FailureCode.UNKNOWN_PARAMETER, str(exc), _id_octets(pid)) from None
 
             def report() -> None:
                 self.refresh_telemetry()
@@ -389,15 +446,15 @@ class DeviceModel:
     @property
     def faults(self) -> tuple[str, ...]:
         """Names of the faults this device can be given (methods ``fault_<name>``)."""
-        return tuple(n[6:].replace("_", "-") for n in dir(self) if n.startswith("fault_"))
+        return fault_names(type(self))
 
     def inject(self, fault: str, **params: Any) -> None:
         """Inject a named fault (e.g. ``stuck-valve``) with its parameters."""
-        method = getattr(self, "fault_" + fault.replace("-", "_"), None)
+        method = fault_method(type(self), fault)
         if method is None:
             raise ConfigurationError(f"{self.name}: no fault {fault!r}; faults: {', '.join(self.faults) or 'none'}")
         try:
-            method(**params)
+            method(self, **params)
         except TypeError as exc:
             raise ConfigurationError(f"{self.name} fault {fault}: {exc}") from None
         self.faults_injected.append((self.scheduler.now_ns, fault, dict(params)))
@@ -418,6 +475,11 @@ def _check_in_range(f: Field, value: Any) -> None:
     if (isinstance(value, float) and math.isnan(value)) or (low is not None and value < low - slack) or (
             high is not None and value > high + slack):
         raise CommandRefusedError(FailureCode.ARGUMENT_OUT_OF_RANGE, f"{f.name}={value!r}: allowed {f.range_text()}")
+
+
+def _id_octets(value: Any) -> bytes:
+    """A 16-bit ID as failure data (empty when the value is not one)."""
+    return value.to_bytes(2, "big") if isinstance(value, int) and 0 <= value <= 0xFFFF else b""
 
 
 def _initial(param: Field) -> Any:

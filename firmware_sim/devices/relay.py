@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,17 +15,23 @@ from firmware_sim.devices.relay_settings import RadioSettings
 from firmware_sim.engine.scheduler import Scheduler, Timer
 from firmware_sim.errors import CommandRefusedError, ConfigurationError
 from firmware_sim.ground import GroundStation
-from firmware_sim.relay_orbit import LANDING_TAI_NS, Look, RelayGeometry
+from firmware_sim.params import MAX_COUNT, MAX_SECONDS, Param, dataclass_params, fault_params
+from firmware_sim.relay_orbit import LANDING_TAI_NS, QUEQIAO2, Look, OrbitElements, RelayGeometry
 from firmware_sim.space_link import PropagationLink, SpaceLink
 from firmware_sim.spacelink import FrameGroundNode, FramesLink
 from firmware_sim.spacelink.frames_link import LOSS_MODES
+from firmware_sim.spacelink.settings import FrameLinkSettings
 from protocols.dictionary.relay import DOWNLINK_RATES, FRAME_FAULTS, RELAY
+from protocols.errors import FramingError
+from protocols.framing.packets import require_packet
 from protocols.services.verification import FailureCode
 from protocols.spacepacket import PRIMARY_HEADER_SIZE
 
 NS_PER_S = 1_000_000_000
 THERMAL_TIME_CONSTANT_S = 300.0
 AMBIENT_C, IDLE_C, RADIATING_C = 20.0, 30.0, 45.0
+PA_MAX_C = 150.0
+"""The hottest a pa-overheat fault may drive the amplifier."""
 """Power-amplifier baseplate temperatures the unit settles to: off, on but silent, radiating."""
 OVERTEMP_HYSTERESIS_C = 10.0
 OVERHEAT_CHECK_S = 10.0
@@ -37,6 +43,10 @@ _QUEUE_COUNTERS = ("packets_downlinked", "tcs_delivered", "packets_dropped", "pa
 _LINK_SID = RELAY.hk_set("link").sid
 _HEALTH_SID = RELAY.hk_set("radio-health").sid
 _COUNTER_GROUPS = {"link": _LINK_COUNTERS, "queues": _QUEUE_COUNTERS, "all": _LINK_COUNTERS + _QUEUE_COUNTERS}
+
+
+UPLINK_QUEUE_LIMIT = 1_000
+"""TCs the radio may be receiving at once (a flood beyond the uplink rate is dropped and counted)."""
 
 
 @dataclass
@@ -59,8 +69,42 @@ class RelayFigures:
     packets_flushed: int = 0
     tcs_delivered: int = 0
     uplink_lost: int = 0
+    uplink_malformed: int = 0
+    """Uplinked frames whose data field is not one whole space packet: refused, never forwarded."""
+    uplink_overflow: int = 0
+    """Uplinked TCs dropped because more were arriving than the uplink rate carries (queue full)."""
     looped_back: int = 0
     light_time_ns_total: int = 0
+
+
+def _check_orbit(values: Mapping[str, Any]) -> RelayGeometry:
+    """The relay geometry an ``orbit`` option table gives (ConfigurationError when it makes no orbit)."""
+    return RelayGeometry(replace(QUEQIAO2, **values))
+
+
+def _overheat_order(values: Mapping[str, Any]) -> str | None:
+    """pa-overheat: the trip must come below the temperature the amplifier heats toward."""
+    target, trip = values.get("target_c", 120.0), values.get("trip_c", 85.0)
+    return None if trip < target else f"trip_c = {trip} must be below target_c = {target}"
+
+
+_ANGLE = Param("number", -360.0, 360.0, unit="°")
+_ALTITUDE = Param("number", 0.0, 1_000_000.0, unit="km")
+RADIO_OPTIONS = dataclass_params(RadioSettings, {
+    "downlink_rate": Param("any"),
+    "queue_octets": Param("integer", 65_542, 1 << 30),
+    "overhead_octets": Param("integer", 0, 65_535),
+    "acquisition_s": Param("number", 0.0, 3600.0, unit="s"),
+    "overflow_event_interval_s": Param("number", 0.0, 86_400.0, unit="s"),
+    "geometry_offset_s": Param("number", -MAX_SECONDS, MAX_SECONDS, unit="s"),
+    "min_elevation_deg": Param("number", -90.0, 90.0, unit="°"),
+    "refresh_s": Param("number", 0.0, 86_400.0, above=True, unit="s"),
+    "orbit": Param("table", check=_check_orbit, fields=dataclass_params(OrbitElements, {
+        "perilune_altitude_km": _ALTITUDE, "apolune_altitude_km": _ALTITUDE, "inclination_deg": _ANGLE,
+        "raan_deg": _ANGLE, "arg_perilune_deg": _ANGLE, "mean_anomaly_deg": _ANGLE})),
+    "frames": Param("table", fields=dataclass_params(FrameLinkSettings), check=FrameLinkSettings.from_options),
+})
+"""The relay radio's model options, as ``[bench.devices.relay]`` takes them (RadioSettings checks the rest)."""
 
 
 class RelayRadioModel(DeviceModel):
@@ -76,6 +120,9 @@ class RelayRadioModel(DeviceModel):
     on virtual channels as CADUs down, CLTUs through FARM-1 up, the CLCW in every frame's OCF; then the frame
     counters and V(R) in telemetry are the real ones. ``space_link = "packets"`` keeps whole packets.
     """
+
+    OPTIONS: ClassVar[Mapping[str, Param]] = RADIO_OPTIONS
+    check_option_set = staticmethod(RadioSettings.from_options)
 
     def __init__(self, scheduler: Scheduler, rng: np.random.Generator, epoch_ns: int = 0,
                  options: Mapping[str, Any] | None = None) -> None:
@@ -309,6 +356,9 @@ class RelayRadioModel(DeviceModel):
     # uplink ---------------------------------------------------------------------------------------------------
     def receive_uplink(self, packet: bytes, first_bit_ns: int) -> None:
         """A TC's first bit reaches the radio at ``first_bit_ns``: receive it at the uplink rate, then deliver."""
+        if len(self._uplinks) >= UPLINK_QUEUE_LIMIT:
+            self.fig.uplink_overflow += 1
+            return
         start = max(first_bit_ns, self._rx_free_ns)
         done = start + -(-len(packet) * 8 * NS_PER_S // int(self.telemetry["uplink_rate"]))
         self._rx_free_ns = done
@@ -334,9 +384,16 @@ class RelayRadioModel(DeviceModel):
         if self.port is None:
             self.fig.uplink_lost += 1
             return
+        try:
+            packet = require_packet(entry.packet)
+        except FramingError:
+            self.fig.uplink_malformed += 1  # not one whole space packet: nothing the flight software could take
+            self._count("frames_rejected")
+            self.emit("frame-rejected", "length", self.telemetry["frames_rejected"])
+            return
         self._count("tcs_delivered")
         self.fig.tcs_delivered += 1
-        self.port.send(entry.packet)
+        self.port.send(packet)
 
     # link state -----------------------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -586,15 +643,15 @@ class RelayRadioModel(DeviceModel):
         return None
 
     # faults ---------------------------------------------------------------------------------------------------------
+    @fault_params(duration_s=Param("number", 0.0, MAX_SECONDS, above=True, unit="s"))
     def fault_link_outage(self, duration_s: float = 600.0) -> None:
         """The relay link drops for ``duration_s`` whatever the geometry (relay fault, interference)."""
-        if not duration_s > 0:
-            raise ConfigurationError(f"link-outage duration_s={duration_s}: must be positive")
         until = self.scheduler.now_ns + round(duration_s * NS_PER_S)
         self._outage_until_ns = max(self._outage_until_ns, until)
         self._update_link()
         self.scheduler.at(self._cycle(until), self._update_link)
 
+    @fault_params()
     def fault_transmitter_failure(self) -> None:
         """The power amplifier dies: no RF, no downlink (TM piles up), the receiver still works."""
         self._settle()
@@ -602,10 +659,9 @@ class RelayRadioModel(DeviceModel):
         self._transmit_changed()
         self.refresh_telemetry()
 
+    @fault_params(duration_s=Param("number", 0.0, MAX_SECONDS, above=True, unit="s"))
     def fault_queue_stuck(self, duration_s: float | None = None) -> None:
         """The downlink queue stops draining (until flush-queue, a power cycle, or ``duration_s``)."""
-        if duration_s is not None and not duration_s > 0:
-            raise ConfigurationError(f"queue-stuck duration_s={duration_s}: must be positive (or omitted)")
         self._settle()
         self._stuck = True
         self._stuck_generation += 1
@@ -624,12 +680,11 @@ class RelayRadioModel(DeviceModel):
     def _unstick(self) -> None:
         self._stuck = False
 
+    @fault_params(_overheat_order, target_c=Param("number", AMBIENT_C, PA_MAX_C, above=True, unit="°C"),
+                  trip_c=Param("number", AMBIENT_C, PA_MAX_C, above=True, unit="°C"))
     def fault_pa_overheat(self, target_c: float = 120.0, trip_c: float = 85.0) -> None:
         """The amplifier's heat path fails: it heats toward ``target_c``; at ``trip_c`` the radio reports
         overtemperature and switches the transmitter off (power on is refused until it has cooled by 10 °C)."""
-        if not AMBIENT_C < trip_c < target_c <= 150.0:
-            raise ConfigurationError(f"pa-overheat: need {AMBIENT_C} < trip_c < target_c <= 150 "
-                                     f"(got trip_c={trip_c}, target_c={target_c})")
         self._thermal()
         self._overheat = (float(target_c), float(trip_c))
         self._overheat_tripped = False
@@ -650,19 +705,18 @@ class RelayRadioModel(DeviceModel):
         self.emit("overtemperature", temp)
         self._switch_off()
 
+    @fault_params(count=Param("integer", 1, MAX_COUNT), reason=Param("text", choices=tuple(FRAME_FAULTS)))
     def fault_uplink_errors(self, count: int = 1, reason: str = "crc") -> None:
         """The next ``count`` uplinked frames arrive damaged and are rejected (``reason``: crc, length,
         sequence or lockout); their TCs never reach flight software."""
-        if reason not in FRAME_FAULTS:
-            raise ConfigurationError(f"uplink-errors reason={reason!r}: use one of {', '.join(FRAME_FAULTS)}")
-        if count < 1:
-            raise ConfigurationError(f"uplink-errors count={count}: must be at least 1")
         link = self.frames_link
         if link is not None:
             link.tc.damage(reason, int(count))
             return
         self._reject.extend([reason] * int(count))
 
+    @fault_params(direction=Param("text", choices=("uplink", "downlink")), count=Param("integer", 0, MAX_COUNT),
+                  probability=Param("number", 0.0, 1.0), mode=Param("text", choices=LOSS_MODES))
     def fault_frame_loss(self, direction: str = "uplink", count: int = 0, probability: float = 0.0,
                          mode: str = "lose") -> None:
         """Frames of the frame link go missing (``lose``) or arrive beyond repair (``corrupt``; ``mixed``: either):
@@ -671,24 +725,16 @@ class RelayRadioModel(DeviceModel):
         link = self.frames_link
         if link is None:
             raise ConfigurationError("frame-loss needs the frame link (relay option space_link = \"frames\")")
-        if direction not in ("uplink", "downlink"):
-            raise ConfigurationError(f"frame-loss direction={direction!r}: uplink or downlink")
-        if mode not in LOSS_MODES:
-            raise ConfigurationError(f"frame-loss mode={mode!r}: one of {', '.join(LOSS_MODES)}")
-        if not 0.0 <= probability <= 1.0 or count < 0:
-            raise ConfigurationError(f"frame-loss: count={count} must be >= 0, probability={probability} in 0..1")
         link.frame_loss(direction, int(count), float(probability), mode)
 
+    @fault_params(direction=Param("text", choices=("uplink", "downlink", "both")),
+                  ber=Param("number", 0.0, 0.1), burst_bits=Param("number", 0.0, 1e6, unit="bits"))
     def fault_channel_errors(self, direction: str = "both", ber: float = 1e-5, burst_bits: float = 0.0) -> None:
         """Bit errors on the frame link's coded bits from now on: mean ``ber`` with bursts of ``burst_bits``
         (Gilbert-Elliott; below 2: independent errors; ``ber`` 0 clears). ``direction``: uplink, downlink, both."""
         link = self.frames_link
         if link is None:
             raise ConfigurationError("channel-errors needs the frame link (relay option space_link = \"frames\")")
-        if direction not in ("uplink", "downlink", "both"):
-            raise ConfigurationError(f"channel-errors direction={direction!r}: uplink, downlink or both")
-        if not 0.0 <= ber <= 0.1 or burst_bits < 0:
-            raise ConfigurationError(f"channel-errors: ber={ber} must be 0..0.1, burst_bits={burst_bits} >= 0")
         for name in ("uplink", "downlink"):
             if direction in (name, "both"):
                 channel = link.up_channel if name == "uplink" else link.down_channel
@@ -714,6 +760,8 @@ class RelayRadioModel(DeviceModel):
             "packets_looped_back": fig.looped_back,
             "tcs_delivered": fig.tcs_delivered,
             "uplink_lost": fig.uplink_lost,
+            "uplink_malformed": fig.uplink_malformed,
+            "uplink_overflow": fig.uplink_overflow,
             "mean_light_time_s": None if mean_light is None else round(mean_light, 4),
             "space_link": self.settings.space_link,
         }

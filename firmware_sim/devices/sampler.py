@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from firmware_sim.devices.sampler_drill_unit import DrillUnit
 from firmware_sim.devices.sampler_sensors import LoadCell, NormalNoise
 from firmware_sim.devices.sampler_thermal import ThermalModel
 from firmware_sim.engine.scheduler import Scheduler, Timer
-from firmware_sim.errors import CommandRefusedError, ConfigurationError
+from firmware_sim.errors import CommandRefusedError
+from firmware_sim.params import MAX_COUNT, Param, fault_params
 from protocols.dictionary.sampler import CONTAINERS, HEATER_ZONES, SAMPLER, TRANSFER_STEPS
 from protocols.services.verification import FailureCode
 
@@ -28,6 +29,8 @@ THERMAL_STEP_S = 1.0
 """While mechanisms move, temperatures and their heat loads update this often (they change over minutes)."""
 DEFAULTS = {"drill_stall_torque": 30.0, "drill_rock_torque": 6.0, "arm_speed_limit": 4.0, "load_cell_tare": 0.0}
 """Writable parameters at power-on."""
+LOAD_CELL_DRIFT_G = 5000.0
+"""The largest load-cell drift a fault may give, either way."""
 
 
 class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
@@ -37,6 +40,13 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
     (``tick_hz`` option, default 10) only while the drill or the arm moves; sealing, winding and taring run on
     one-shot timers and temperatures are solved exactly when read.
     """
+
+    OPTIONS: ClassVar[Mapping[str, Param]] = {
+        "tick_hz": Param("number", 0.0, 1000.0, above=True, unit="Hz"),
+        "ambient_c": Param("number", -200.0, 150.0, unit="°C"),
+        "electronics_ambient_c": Param("number", -200.0, 150.0, unit="°C"),
+    }
+    """The model options a scenario may give in ``[bench.devices.sampler]``."""
 
     def __init__(self, scheduler: Scheduler, rng: np.random.Generator, epoch_ns: int = 0,
                  options: Mapping[str, Any] | None = None) -> None:
@@ -214,46 +224,45 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
         self.telemetry["commands_rejected"] = self.counters.commands_rejected & 0xFFFF
 
     # ------------------------------------------------------------------------------------------------ faults
+    @fault_params(depth_m=Param("number", 0.0, 3.0, required=True, unit="m"),
+                  hardness=Param("number", 0.0, 1000.0, above=True), thickness_m=Param("number", 0.0, 3.0, above=True,
+                                                                                        unit="m"))
     def fault_rock(self, depth_m: float, hardness: float = 45.0, thickness_m: float = 0.05) -> None:
         """Put a rock in the drill path at ``depth_m``: torque climbs as the bit meets it, then (hard enough) stalls."""
-        if not 0.0 <= depth_m <= 3.0 or hardness <= 0 or thickness_m <= 0:
-            raise ConfigurationError(f"rock at {depth_m} m, hardness {hardness}, {thickness_m} m thick: out of range")
         self.site.column.add_rock(float(depth_m), float(thickness_m), float(hardness))
 
+    @fault_params(persistent=Param("bool"))
     def fault_motor_overcurrent(self, persistent: bool = False) -> None:
         """A shorted winding in the rotation motor: current climbs until the drive trips (the next time it turns)."""
         self.drill.shorted_winding = True
         self._overcurrent_persistent = persistent
 
+    @fault_params(container=Param("text", choices=tuple(CONTAINERS)), count=Param("integer", 1, MAX_COUNT))
     def fault_seal_failure(self, container: str = "surface", count: int = 1) -> None:
         """The next ``count`` sealings of a container fail their leak checks (three attempts each)."""
-        if container not in CONTAINERS:
-            raise ConfigurationError(f"container {container!r}: one of {', '.join(CONTAINERS)}")
-        self.containers[container].failing_seals += int(count)
+        self.containers[container].failing_seals += count
 
+    @fault_params(offset_g=Param("number", -LOAD_CELL_DRIFT_G, LOAD_CELL_DRIFT_G, required=True, unit="g"))
     def fault_load_cell_drift(self, offset_g: float) -> None:
         """The load cell's zero drifts by ``offset_g``: every reading (and any mass sealed on it) is off by it."""
         self.load_cell.drift_g += float(offset_g)
         self._publish_containers()
 
+    @fault_params(joint=Param("text", choices=JOINT_NAMES, required=True),
+                  angle_deg=Param("number", -360.0, 360.0, required=True, unit="°"))
     def fault_joint_jam(self, joint: str, angle_deg: float) -> None:
         """A joint jams at an angle: it cannot pass it; a move across it stops with arm-limit, arm in fault."""
-        if joint not in JOINT_NAMES:
-            raise ConfigurationError(f"joint {joint!r}: one of {', '.join(JOINT_NAMES)}")
         index = JOINT_NAMES.index(joint)
         self._jams[index] = (float(angle_deg), -1 if self.pose[index] < angle_deg else 1)
 
+    @fault_params(container=Param("text", choices=tuple(CONTAINERS)), step=Param("text", choices=tuple(TRANSFER_STEPS)))
     def fault_gripper_slip(self, container: str = "surface", step: str = "lift") -> None:
         """The next transfer of a container loses its grip at a step (grip, lift: set back; place, release: held)."""
-        if container not in CONTAINERS or step not in TRANSFER_STEPS:
-            raise ConfigurationError(f"container {container!r} / step {step!r}: "
-                                     f"one of {', '.join(CONTAINERS)} / {', '.join(TRANSFER_STEPS)}")
         self._gripper_faults[container] = step
 
+    @fault_params(zone=Param("text", choices=tuple(HEATER_ZONES), required=True))
     def fault_heater_stuck_on(self, zone: str) -> None:
         """A heater switch welds closed: the zone heats at full power whatever is commanded."""
-        if zone not in HEATER_ZONES:
-            raise ConfigurationError(f"zone {zone!r}: one of {', '.join(HEATER_ZONES)}")
         self._sync_thermal(schedule=False)
         self.thermal.zones[zone].heater_stuck_on = True
         self._loads_changed()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from firmware_sim.engine.link import Port
+from protocols.framing.base import TRUNCATED
 
 Outlet = Callable[[bytes], bool]
 """Writes octets to the outside world; False when they could not be written (peer down, buffer full)."""
@@ -20,6 +21,14 @@ class ExternalCounters:
     packets_to_outside: int = 0
     octets_dropped: int = 0
     frames_dropped: int = 0
+    input_errors: int = 0
+    """Inputs whose handling raised an unexpected error: counted, and the bench and the rest of the input go on."""
+    last_input_error: str = ""
+
+    def note_error(self, exc: Exception) -> None:
+        """Count an input that could not be handled, keeping its error for the status line."""
+        self.input_errors += 1
+        self.last_input_error = f"{type(exc).__name__}: {exc}"
 
     def deliver(self, outlet: Outlet | None, octets: bytes) -> bool:
         """Write ``octets`` through ``outlet`` and count them as sent, or as dropped when they cannot go."""
@@ -50,16 +59,29 @@ class ExternalPort(Port):
     def inject(self, octets: bytes) -> None:
         """Octets from outside: deframe them and send every whole packet over the link, now."""
         result = self.deframer.feed(octets)
-        if result.skipped:
-            self.stats.note_skipped(result.skipped)
-        for packet in result.packets:
+        if result.skipped or self.deframer.buffered:
+            self._settle(result.skipped)
+        self._pass_on(result.packets)
+
+    def expire(self) -> None:
+        """The outside went quiet or away mid-frame: drop the partial frame, pass on what follows it."""
+        result = self.deframer.expire()
+        self.stats.partial_frames_expired += sum(1 for r in result.skipped if r.reason == TRUNCATED)
+        self._settle(result.skipped)
+        self._pass_on(result.packets)
+
+    def _pass_on(self, packets: list[bytes]) -> None:
+        for packet in packets:
             self.external.packets_from_outside += 1
-            self.send(packet)
+            try:
+                self.send(packet)
+            except Exception as exc:  # nothing from outside may stop the bench
+                self.external.note_error(exc)
 
     @property
     def errors(self) -> int:
-        """Stretches of bad input skipped (garbage, bad CRCs, cut frames)."""
-        return self.deframer.stats.ranges_skipped
+        """Stretches of bad input skipped (garbage, bad CRCs, cut frames) and inputs that could not be handled."""
+        return self.deframer.stats.ranges_skipped + self.external.input_errors
 
 
 class Boundary(Protocol):
@@ -69,6 +91,10 @@ class Boundary(Protocol):
 
     def inject(self, octets: bytes) -> None:
         """Octets from outside."""
+        ...
+
+    def expire(self) -> None:
+        """The outside went quiet or away mid-frame: drop what it left half-sent."""
         ...
 
     @property

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from protocols.framing import DeframerStats, SkippedRange, make_framing
+from firmware_sim.params import MAX_COUNT, Param, fault_method, fault_names, fault_params
+from protocols.framing import ASM, DeframerStats, SkippedRange, cobs_max_encoded_size, make_framing
+from protocols.framing.base import TRUNCATED
 
 NS_PER_S = 1_000_000_000
 BITS_PER_OCTET = 10  # start bit, 8 data bits, stop bit
+MAX_BACKLOG_NS = 750_000_000
+"""Default limit of what may wait to go out on one direction of a link, as wire time: a sender that offers more
+than the baud rate carries (say housekeeping every millisecond) overflows the transmit queue, and the frames that
+do not fit are dropped and counted, as a UART FIFO would. The reference mission peaks at about 0.6 s."""
+MIN_QUEUED_FRAMES = 4
+"""Frames a direction always has room for, however long they take (a few large packets are not an overload)."""
+
+DIRECTIONS = {"both": "both", "to-device": "a>b", "from-device": "b>a"}
+"""A link fault's ``direction``: the frames it acts on (port a is flight software's end, b the device's)."""
+MAX_LINK_DELAY_S = 86_400.0
+"""The longest extra delay a ``delay`` link fault may add."""
+_DIRECTION = Param("text", choices=tuple(DIRECTIONS))
+PARTIAL_FRAME_TIMEOUT_NS = 250_000_000
+"""A port drops a partial frame after this much silence on its line, so that the next frame is read."""
 
 PacketHandler = Callable[[bytes], None]
+RejectHandler = Callable[[bytes, str], None]
+"""Told of every candidate packet the deframer refused whose primary header it could read: (header, reason)."""
 Tap = Callable[[int, str, str, bytes], None]
 """Called for every packet a port sends: (virtual ns, link name, direction "a>b"/"b>a", packet octets)."""
 
@@ -29,6 +49,11 @@ class PortStats:
     octets_in: int = 0
     skipped: list[SkippedRange] = field(default_factory=list)
     skipped_kept: int = 64
+    partial_frames_expired: int = 0
+    """Partial frames dropped after the line went quiet or its far end went away."""
+    handler_errors: int = 0
+    """Packets whose handler raised an unexpected error (counted; the port carries on)."""
+    last_handler_error: str = ""
 
     def note_skipped(self, ranges: list[SkippedRange]) -> None:
         """Keep the most recent skipped ranges (bounded)."""
@@ -42,10 +67,19 @@ class Port:
     def __init__(self, name: str, framing: str = "asm") -> None:
         self.name = name
         self.framing = framing
-        self.framer, self.deframer = make_framing(framing)
+        self.framer, self.deframer = make_framing(framing, require_crc=True)  # every farside packet is PUS
         self.handler: PacketHandler | None = None
+        self.on_rejected: RejectHandler | None = None
         self.link: Link | None = None
         self.stats = PortStats()
+        self._last_input_ns = 0
+        self._quiet_check_due = False
+
+    def wire_octets(self, packet_size: int) -> int:
+        """Octets a packet of ``packet_size`` takes on the wire once framed (at most, for COBS)."""
+        if self.framing == "asm":
+            return len(ASM) + packet_size
+        return cobs_max_encoded_size(packet_size) + 1
 
     @property
     def deframer_stats(self) -> DeframerStats:
@@ -65,13 +99,62 @@ class Port:
         """Octets arrive from the link: deframe and hand every whole packet to the handler."""
         self.stats.octets_in += len(octets)
         result = self.deframer.feed(octets)
-        if result.skipped:
-            self.stats.note_skipped(result.skipped)
+        if result.skipped or self.deframer.buffered:
+            self._settle(result.skipped)
         handler = self.handler
         for packet in result.packets:
             self.stats.packets_in += 1
             if handler is not None:
-                handler(packet)
+                try:
+                    handler(packet)
+                except Exception as exc:  # nothing a peer sends may stop the bench: count it, carry on
+                    self._handler_failed(exc)
+
+    def expire(self) -> None:
+        """The line went quiet or its far end went away: drop a partial frame so that the next one is read."""
+        result = self.deframer.expire()
+        self.stats.partial_frames_expired += sum(1 for r in result.skipped if r.reason == TRUNCATED)
+        self._settle(result.skipped)
+        for packet in result.packets:
+            self.stats.packets_in += 1
+            if self.handler is not None:
+                try:
+                    self.handler(packet)
+                except Exception as exc:
+                    self._handler_failed(exc)
+
+    def _settle(self, skipped: list[SkippedRange]) -> None:
+        """Keep the skipped ranges, tell ``on_rejected`` of refused packets, and watch a partial frame."""
+        if skipped:
+            self.stats.note_skipped(skipped)
+            if self.on_rejected is not None:
+                for rejected in skipped:
+                    if rejected.header:
+                        try:
+                            self.on_rejected(rejected.header, rejected.reason)
+                        except Exception as exc:
+                            self._handler_failed(exc)
+        link = self.link
+        if link is not None and self.deframer.buffered:
+            self._last_input_ns = link.scheduler.now_ns
+            if not self._quiet_check_due:
+                self._quiet_check_due = True
+                link.scheduler.after_ns(PARTIAL_FRAME_TIMEOUT_NS, self._quiet_check)
+
+    def _quiet_check(self) -> None:
+        self._quiet_check_due = False
+        if not self.deframer.buffered or self.link is None:
+            return
+        quiet_until = self._last_input_ns + PARTIAL_FRAME_TIMEOUT_NS
+        if self.link.scheduler.now_ns >= quiet_until:
+            self.expire()
+        else:
+            self._quiet_check_due = True
+            self.link.scheduler.after_ns(quiet_until - self.link.scheduler.now_ns, self._quiet_check)
+
+    def _handler_failed(self, exc: Exception) -> None:
+        self.stats.handler_errors += 1
+        self.stats.last_handler_error = f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -99,25 +182,102 @@ class LinkFaults:
         self.direction = "both"
 
 
+@dataclass
+class LinkOverflow:
+    """Frames a link's transmit queues could not take (the sender offered more than the baud rate carries)."""
+
+    frames: int = 0
+    octets: int = 0
+    frames_a_to_b: int = 0
+    frames_b_to_a: int = 0
+
+    def count(self, forward: bool, octets: int) -> None:
+        """One frame of ``octets`` dropped in the direction given by ``forward`` (a>b)."""
+        self.frames += 1
+        self.octets += octets
+        if forward:
+            self.frames_a_to_b += 1
+        else:
+            self.frames_b_to_a += 1
+
+
 class Link:
     """A full-duplex UART-like link between two ports: each direction serialises frames at ``baud``."""
 
     def __init__(self, name: str, scheduler: Scheduler, a: Port, b: Port, baud: int = 115_200,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, max_backlog_ns: int = MAX_BACKLOG_NS) -> None:
         if baud <= 0:
             raise ConfigurationError(f"link {name}: baud={baud} must be positive")
+        if max_backlog_ns <= 0:
+            raise ConfigurationError(f"link {name}: max_backlog_ns={max_backlog_ns} must be positive")
         self.name = name
         self.scheduler = scheduler
         self.a, self.b = a, b
         self.baud = baud
         self.rng = rng or np.random.default_rng(0)
         self.faults = LinkFaults()
+        self.max_backlog_ns = max_backlog_ns
+        self.overflow = LinkOverflow()
         self.taps: list[Tap] = []
         self._free_at_ns = {id(a): 0, id(b): 0}
+        self._recent_ends: dict[int, deque[int]] = {id(a): deque(maxlen=MIN_QUEUED_FRAMES),
+                                                    id(b): deque(maxlen=MIN_QUEUED_FRAMES)}
         self._ns_per_octet_x_baud = BITS_PER_OCTET * NS_PER_S
         self.timed = True
         """False when one end is a real wire: that wire's own timing applies, the link adds none."""
         a.link = b.link = self
+
+    # faults: ``fault_<name>`` methods found by name, as a device's are ---------------------------------------
+    def inject(self, fault: str, **params: Any) -> None:
+        """Inject a named link fault (``drop``, ``bit-errors`` …) with its parameters."""
+        method = fault_method(type(self), fault)
+        if method is None:
+            raise ConfigurationError(f"link fault {fault!r}: link faults are {', '.join(fault_names(type(self)))}")
+        method(self, **params)
+
+    def _aim(self, direction: str | None) -> LinkFaults:
+        """The link's fault hooks, aimed at ``direction`` when one is given (else as they were)."""
+        if direction is not None:
+            self.faults.direction = DIRECTIONS[direction]
+        return self.faults
+
+    @fault_params(direction=_DIRECTION, count=Param("integer", 0, MAX_COUNT), probability=Param("number", 0.0, 1.0))
+    def fault_drop(self, direction: str | None = None, count: int = 1, probability: float | None = None) -> None:
+        """Drop the next ``count`` frames, then each with ``probability`` (kept as it was when not given)."""
+        faults = self._aim(direction)
+        faults.drop_next += count
+        if probability is not None:
+            faults.drop_probability = float(probability)
+
+    @fault_params(direction=_DIRECTION, count=Param("integer", 1, MAX_COUNT))
+    def fault_corrupt(self, direction: str | None = None, count: int = 1) -> None:
+        """Flip one bit in each of the next ``count`` frames."""
+        self._aim(direction).corrupt_next += count
+
+    @fault_params(direction=_DIRECTION, rate=Param("number", 0.0, 1.0, required=True))
+    def fault_bit_errors(self, rate: float, direction: str | None = None) -> None:
+        """Flip bits at random with probability ``rate`` per bit (0 ends it)."""
+        self._aim(direction).bit_error_rate = float(rate)
+
+    @fault_params(direction=_DIRECTION, seconds=Param("number", 0.0, MAX_LINK_DELAY_S, required=True, unit="s"))
+    def fault_delay(self, seconds: float, direction: str | None = None) -> None:
+        """Deliver every frame ``seconds`` later (0 ends it)."""
+        self._aim(direction).extra_delay_ns = int(float(seconds) * 1e9)
+
+    @fault_params(direction=_DIRECTION)
+    def fault_cut(self, direction: str | None = None) -> None:
+        """Cut the wire: nothing crosses until ``restore``."""
+        self._aim(direction).cut = True
+
+    @fault_params(direction=_DIRECTION)
+    def fault_restore(self, direction: str | None = None) -> None:
+        """Mend a cut wire."""
+        self._aim(direction).cut = False
+
+    @fault_params(direction=_DIRECTION)
+    def fault_clear(self, direction: str | None = None) -> None:
+        """Remove every fault (the counters are kept); the direction goes back to both."""
+        self.faults.clear()
 
     def octet_time_ns(self, octets: int) -> int:
         """How long ``octets`` take on the wire at this link's baud rate."""
@@ -135,8 +295,14 @@ class Link:
         start = self._free_at_ns[key]
         if start < now:
             start = now
+        elif start - now > self.max_backlog_ns:
+            recent = self._recent_ends[key]
+            if len(recent) == MIN_QUEUED_FRAMES and recent[0] > now:  # the last few frames are all still queued
+                self.overflow.count(forward, len(frame))
+                return
         end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud) if self.timed else start
         self._free_at_ns[key] = end
+        self._recent_ends[key].append(end)
         faults = self.faults
         delay = 0
         if faults.direction == "both" or faults.direction == ("a>b" if forward else "b>a"):

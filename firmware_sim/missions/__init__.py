@@ -20,3 +20,13 @@ def builtin_path(name: str) -> Path:
     if name not in builtin_names():
         raise ConfigurationError(f"no built-in scenario {name!r}; built-in: {', '.join(builtin_names())}")
     return Path(str(resources.files(__name__).joinpath(f"{name}.toml")))
+
+
+def scenario_path(scenario: str | None) -> Path:
+    """The file a scenario argument names: a path, a built-in's name, or (None) the reference mission."""
+    if scenario is None:
+        return builtin_path(REFERENCE)
+    path = Path(scenario)
+    if not path.exists() and scenario in builtin_names():
+        return builtin_path(scenario)
+    return path

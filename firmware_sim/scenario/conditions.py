@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from firmware_sim.errors import ScenarioError
@@ -21,6 +22,8 @@ _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _SPELLINGS = {"≤": "<=", "≥": ">=", "≠": "!="}
 _WRONG = {"=": "==", "=<": "<=", "=>": ">=", "<>": "!="}
 
+MAX_NUMBER_TEXT = 64
+"""The most characters a compared number may have (a float holds about 17 significant digits)."""
 FORMS = "device.parameter <op> value (op one of < <= == != >= >) or device.event:event-name"
 
 
@@ -89,12 +92,12 @@ def _value(device: Device, parameter: Parameter, op: str, value_text: str, text:
             raise ScenarioError(path, line, f"{where} is a state: compare it with == or != (not {op})")
         return label
     if _NUMBER.fullmatch(value_text):
-        return _number(value_text)
+        return _number(value_text, where, path, line)
     with_unit = _NUMBER_UNIT.fullmatch(value_text)
     if with_unit is not None:
         number, unit = with_unit.groups()
         if unit == parameter.unit:
-            return _number(number)
+            return _number(number, where, path, line)
         if parameter.unit:
             raise ScenarioError(path, line, f"{where} is in {parameter.unit}, not {unit}")
         raise ScenarioError(path, line, f"{where} has no unit; compare it with a plain number, not {value_text}")
@@ -104,7 +107,10 @@ def _value(device: Device, parameter: Parameter, op: str, value_text: str, text:
     raise ScenarioError(path, line, f"condition {text!r}: {value_text!r} is not a value; write a number")
 
 
-def _number(text: str) -> int | float:
+def _number(text: str, where: str, path: str, line: int | None) -> int | float:
+    """The number in ``text``; one beyond what a float holds (1e400, 500 digits) is refused."""
+    if len(text) > MAX_NUMBER_TEXT or not math.isfinite(float(text)):
+        raise ScenarioError(path, line, f"{where}: {text[:20]!r} is not a number telemetry can reach")
     try:
         return int(text)
     except ValueError:

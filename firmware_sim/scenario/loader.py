@@ -5,8 +5,8 @@ The format (docs/scenarios.md says the same at more length)::
     [scenario]
     name = "reference"                 # required, non-empty
     description = "…"                  # optional
-    seed = 2024                        # int ≥ 0, default 0
-    start = "2024-06-01T22:23:00Z"     # epoch of T0: ISO-8601 with a zone (or a TOML date-time); kept as UTC "…Z"
+    seed = 2024                        # int 0..2**64-1, default 0
+    start = "2024-06-01T22:23:00Z"     # epoch of T0, 1972..2094-02-06: ISO-8601 with a zone (or a TOML date-time)
     duration = "T+52h"                 # optional end of the run (default: when the timeline and expectations are done)
 
     [bench]
@@ -14,7 +14,7 @@ The format (docs/scenarios.md says the same at more length)::
     [bench.links.sampler]              # one optional table per device link: sampler, ascender, relay
     baud = 115200                      # 300..10_000_000
     framing = "asm"                    # "asm" or "cobs"
-    [bench.devices.relay]              # free-form options for one device model, kept as a dict
+    [bench.devices.relay]              # options for one device model: the keys its OPTIONS declare
     visibility = "always"
     [bench.nodes]                      # optional: each device, "fsw" or "ground" is "model" or a transport URL
     fsw = "pty://"                     # a real flight computer: each modelled device is exposed on its own pty
@@ -43,8 +43,8 @@ The format (docs/scenarios.md says the same at more length)::
     [[faults]]
     at = "T+3h"                        # required
     target = "sampler"                 # a device, or "link.<device>"
-    fault = "rock"                     # non-empty; the bench checks the name against the models
-    params = { depth_m = 1.2 }         # optional table
+    fault = "rock"                     # one of the target's faults
+    params = { depth_m = 1.2 }         # optional table, checked against the fault's declared parameters
 
     [[expect]]
     name = "enough sample"             # optional (default: the condition's text); unique
@@ -59,7 +59,8 @@ compared with ``==``/``!=``) or ``device.event:event-name``.
 
 A step needs exactly one of ``at``, ``after`` and ``when`` (``when`` may carry ``after``), except a step that only
 marks a phase, which follows the previous one at once. Every problem raises ScenarioError naming the file, the
-line (of the offending key if it can be found, else of its table) and what is wrong.
+line (of the offending key if it can be found, else of its table, else 1) and what is wrong. Every time must
+also fall before the packets' 32-bit CUC time code runs out (2094-02-06), counted from ``start``.
 """
 
 from __future__ import annotations
@@ -72,10 +73,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, NoReturn, TypeVar
 
-from firmware_sim.errors import ScenarioError
+from firmware_sim.engine.link import Link
+from firmware_sim.errors import ConfigurationError, ScenarioError
+from firmware_sim.params import ParameterError, check_fault, check_options, fault_method, fault_names
 from firmware_sim.scenario.conditions import parse_condition
-from firmware_sim.scenario.locate import KeyPath, SourceMap
+from firmware_sim.scenario.locate import KeyPath, SourceMap, too_deep
 from firmware_sim.scenario.model import (
+    MODEL,
+    NODE_ROLES,
     BenchSettings,
     Condition,
     EventCondition,
@@ -85,17 +90,18 @@ from firmware_sim.scenario.model import (
     Scenario,
     Step,
 )
-from firmware_sim.scenario.timespec import parse_duration, parse_time
+from firmware_sim.scenario.timespec import format_duration, parse_duration, parse_time
+from firmware_sim.seeds import SEED_RANGE
 from protocols.dictionary.model import Device
-from protocols.dictionary.registry import Dictionary, default_dictionary
-from protocols.errors import DictionaryError
+from protocols.dictionary.registry import Dictionary, default_dictionary, default_members
+from protocols.errors import DictionaryError, ProtocolError
+from protocols.timecode import datetime_to_utc_ns, tai_to_utc_ns, utc_ns_to_datetime, utc_to_tai_ns
 
 TABLES = {"scenario": "[scenario]", "bench": "[bench]", "timeline": "[[timeline]]", "faults": "[[faults]]",
           "expect": "[[expect]]"}
 """The top-level tables a scenario file may hold, as they are written."""
 SCENARIO_KEYS = ("name", "description", "seed", "start", "duration")
-BENCH_KEYS = ("clock_hz", "links", "devices", "nodes", "expose", "shadow")
-NODE_ROLES = ("fsw", "ground")
+BENCH_KEYS = ("clock_hz", "members", "links", "devices", "nodes", "expose", "shadow")
 LINK_KEYS = ("baud", "framing")
 STEP_KEYS = ("phase", "at", "after", "when", "device", "command", "args", "wait", "timeout", "note")
 FAULT_KEYS = ("at", "target", "fault", "params")
@@ -105,6 +111,12 @@ FRAMINGS = ("asm", "cobs")
 BAUD_RANGE = (300, 10_000_000)
 NS_PER_SECOND = 1_000_000_000
 LINK_PREFIX = "link."
+MAX_NESTING = 50
+"""Arrays and inline tables nested deeper than this are refused before the TOML parser recurses into them."""
+EARLIEST_START = datetime(1972, 1, 1, tzinfo=UTC)
+"""The first instant of the leap-second table: UTC before it has no defined TAI offset."""
+CUC_END_TAI_NS = (1 << 32) * NS_PER_SECOND
+"""Mission time (ns since 1958 TAI) at which the 32-bit CUC time code of every packet runs out (2094-02-07)."""
 
 T = TypeVar("T")
 
@@ -128,11 +140,19 @@ def load_scenario(path: str | os.PathLike[str], *, dictionary: Dictionary | None
 def parse_scenario(text: str, path: str = "<string>", *, dictionary: Dictionary | None = None) -> Scenario:
     """Check the scenario in ``text``; ``path`` is the name errors give for it."""
     text = text.removeprefix("\ufeff")
+    deep = too_deep(text, MAX_NESTING)
+    if deep is not None:
+        line, key = deep
+        raise ScenarioError(path, line, f"{key or 'a value'}: arrays and inline tables nested more than "
+                                        f"{MAX_NESTING} deep")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line, problem = _toml_error(str(error), text)
         raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer of more digits than Python converts
+        line, key = _long_number(text)
+        raise ScenarioError(path, line, f"{key or 'a value'}: not valid TOML: {error}".split(";")[0]) from None
     reader = _Reader(path, SourceMap.of(text), dictionary or default_dictionary())
     return reader.scenario(data)
 
@@ -144,6 +164,22 @@ def _toml_error(message: str, text: str) -> tuple[int | None, str]:
     if message.endswith("(at end of document)"):
         return text.rstrip("\r\n").count("\n") + 1, message
     return None, message
+
+
+def _long_number(text: str) -> tuple[int, str]:
+    """The line (and key) of the longest run of digits in ``text``: where the parser gave up on a number."""
+    runs = list(re.finditer(r"[0-9_]+", text))
+    if not runs:
+        return 1, ""
+    longest = max(runs, key=lambda run: run.end() - run.start())
+    start = text.rfind("\n", 0, longest.start()) + 1
+    key = re.match(r"\s*([^=\s]+)\s*=", text[start:longest.start()])
+    return text.count("\n", 0, longest.start()) + 1, key[1] if key else ""
+
+
+def _utc_text(tai_ns: int) -> str:
+    """A mission time as UTC text ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return utc_ns_to_datetime(tai_to_utc_ns(tai_ns)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _describe(value: Any) -> str:
@@ -178,9 +214,33 @@ class _Reader:
         self.dictionary = dictionary
         self.duration_ns: int | None = None
         self.duration_text = ""
+        self.time_limit_ns = CUC_END_TAI_NS
+        """The first time since T0 a packet's time code cannot hold, once the start is known."""
+        self.limit_text = ""
+        self.settings = BenchSettings()
+        self._models: dict[str, type | None] = {}
 
     def fail(self, where: KeyPath, problem: str) -> NoReturn:
-        raise ScenarioError(self.path, self.source.line(*where), problem)
+        raise ScenarioError(self.path, self.source.line(*where) or 1, problem)
+
+    def model_class(self, device: str) -> type | None:
+        """The model class of a device, or None when there is none to check against (a broken plugin)."""
+        if device not in self._models:
+            from firmware_sim.devices import model_class
+
+            try:
+                self._models[device] = model_class(device)
+            except (ConfigurationError, ProtocolError):
+                self._models[device] = None
+        return self._models[device]
+
+    def member(self, section: _Section, key: str, name: str) -> Device:
+        """A device on this bench, or an error at ``key`` saying how to put it there."""
+        device = self.device(section, key, name)
+        if device.name not in self.members:
+            section.fail(key, f"{device.name} is not on this bench: name it in [bench.devices.{device.name}] "
+                              f"(or in [bench] members)")
+        return device
 
     def device(self, section: _Section, key: str | None, name: str) -> Device:
         """The dictionary's device ``name``, or an error at ``key``."""
@@ -210,11 +270,15 @@ class _Reader:
 
         header.only(SCENARIO_KEYS)
         name = header.text("name", required=True)
-        seed = header.integer("seed", minimum=0)
+        seed = header.integer("seed", minimum=SEED_RANGE[0], maximum=SEED_RANGE[1])
         start = header.start("start")
+        self.start_limits(start or Scenario.start_utc)
         self.duration_ns = header.time("duration")
         if self.duration_ns is not None:
             self.duration_text = f"duration = {header.shown('duration')}, line {header.line('duration')}"
+            self.within_time_code(header, "duration", self.duration_ns)
+        self.settings = self.bench(bench) if bench is not None else BenchSettings()
+        self.members = self.settings.member_names(self.dictionary.names, default_members(self.dictionary))
         return Scenario(
             name=name,
             path=self.path,
@@ -222,16 +286,29 @@ class _Reader:
             start_utc=Scenario.start_utc if start is None else start,
             duration_ns=self.duration_ns,
             description=header.text("description", empty=True) or "",
-            bench=self.bench(bench) if bench is not None else BenchSettings(),
+            bench=self.settings,
             timeline=self.timeline(steps),
             faults=tuple(self.fault(section) for section in faults),
             expectations=self.expectations(expectations),
         )
 
+    def start_limits(self, start_utc: str) -> None:
+        """How far after T0 the packets' time codes reach, for a start the header has already checked."""
+        epoch = utc_to_tai_ns(datetime_to_utc_ns(datetime.fromisoformat(start_utc.replace("Z", "+00:00"))))
+        self.time_limit_ns = CUC_END_TAI_NS - epoch
+        self.limit_text = (f"the 32-bit CUC time code of every packet ends at {_utc_text(CUC_END_TAI_NS)}, "
+                           f"T+{format_duration(self.time_limit_ns)} after start = {start_utc!r}")
+
+    def within_time_code(self, section: _Section, key: str, at_ns: int) -> None:
+        """Refuse a time the packets' time codes cannot hold."""
+        if at_ns >= self.time_limit_ns:
+            section.fail(key, f"{key} = {section.shown(key)} is beyond what the bench can run to: {self.limit_text}")
+
     def within_run(self, section: _Section, key: str, at_ns: int) -> None:
-        """Refuse a time after the scenario's duration."""
+        """Refuse a time after the scenario's duration, or beyond the time codes."""
         if self.duration_ns is not None and at_ns > self.duration_ns:
             section.fail(key, f"{key} = {section.shown(key)} is after the end of the run ({self.duration_text})")
+        self.within_time_code(section, key, at_ns)
 
     # bench -----------------------------------------------------------------------------------------------------
     def bench(self, section: _Section) -> BenchSettings:
@@ -252,13 +329,35 @@ class _Reader:
         devices: dict[str, dict[str, Any]] = {}
         for name, options in section.tables("devices", "[bench.devices.{}]"):
             device = self.device(options, None, name)
+            self.model_options(options, device.name)
             devices[device.name] = dict(options.data)
         clock_hz = BenchSettings.clock_hz if clock_hz is None else clock_hz
         nodes = self.urls(section, "nodes", NODE_ROLES)
         expose = self.urls(section, "expose", ())
         shadow = self.urls(section, "shadow", ())
-        return BenchSettings(clock_hz=clock_hz, links=links, devices=devices, nodes=nodes, expose=expose,
-                             shadow=shadow)
+        members = None
+        if "members" in section.data:
+            listed = section.data["members"]
+            if not isinstance(listed, list) or not listed or not all(isinstance(n, str) for n in listed):
+                section.fail("members", "members is a list of device names, e.g. members = [\"sampler\"]")
+            members = tuple(self.device(section, "members", name).name for name in listed)
+        settings = BenchSettings(clock_hz=clock_hz, links=links, devices=devices, nodes=nodes, expose=expose,
+                                 shadow=shadow, members=members)
+        if members is not None:
+            strays = sorted(settings.named_devices() - set(members))
+            if strays:
+                section.fail("members", f"{strays[0]} is configured in [bench] but not in members = {list(members)}")
+        return settings
+
+    def model_options(self, options: _Section, device: str) -> None:
+        """A device's model options: keys its model declares, each of the right type and in range."""
+        model = self.model_class(device)
+        if model is None:
+            return
+        try:
+            check_options(device, model, options.data)
+        except ParameterError as error:
+            options.fail(error.key or None, error.problem)
 
     def urls(self, bench: _Section, key: str, roles: tuple[str, ...]) -> dict[str, str]:
         """A ``[bench.<key>]`` table of node → ``"model"`` or transport URL (checked when the bench opens it)."""
@@ -277,8 +376,12 @@ class _Reader:
     def timeline(self, sections: list[_Section]) -> tuple[Step, ...]:
         steps: list[Step] = []
         last: tuple[int, _Section] | None = None
+        earliest = 0
         for section in sections:
             step = self.step(section)
+            earliest = step.at_ns if step.at_ns is not None else earliest + (step.after_ns or 0)
+            if step.at_ns is None and step.after_ns:
+                self.within_time_code(section, "after", earliest)
             if step.at_ns is not None:
                 if last is not None and step.at_ns < last[0]:
                     before, line = last[1], last[1].line("at")
@@ -302,6 +405,8 @@ class _Reader:
         at_ns = section.time("at")
         after_ns = section.delay("after")
         when = section.condition("when")
+        if when is not None:
+            self.member(section, "when", when.device)
         timeout_ns = section.delay("timeout")
         if timeout_ns == 0:
             section.fail("timeout", "timeout must be longer than 0s")
@@ -330,7 +435,7 @@ class _Reader:
 
     def check_command(self, section: _Section, device_name: str, command_name: str, args: Mapping[str, Any]) -> None:
         """The device must have the command and the command must accept the arguments."""
-        device = self.device(section, "device", device_name)
+        device = self.member(section, "device", device_name)
         try:
             device.command(command_name)
         except DictionaryError:
@@ -354,10 +459,34 @@ class _Reader:
             choices = [*self.dictionary.names, *(LINK_PREFIX + n for n in self.dictionary.names)]
             section.fail("target", f"target {target!r} is neither a device nor a device's link; "
                                    f"targets: {_known(choices)}")
+        self.member(section, "target", device_name)
         fault = section.text("fault", required=True)
         params = section.table("params")
         self.within_run(section, "at", at_ns)
+        self.check_fault(section, target, fault, params or {})
         return FaultSpec(line=section.line(), at_ns=at_ns, target=target, fault=fault, params=dict(params or {}))
+
+    def check_fault(self, section: _Section, target: str, fault: str, params: Mapping[str, Any]) -> None:
+        """The fault must exist for its target and its parameters must be known, typed and in range."""
+        try:
+            if target.startswith(LINK_PREFIX):
+                method = fault_method(Link, fault)
+                if method is None:
+                    section.fail("fault", f"no link fault {fault!r}; link faults: {_known(fault_names(Link))}")
+                check_fault(f"link fault {fault}", method, params)
+                return
+            if self.settings.node(target) != MODEL:
+                return  # a real board or a recording: the run reports that it takes no device faults
+            model = self.model_class(target)
+            if model is None:
+                return
+            method = fault_method(model, fault)
+            if method is None:
+                section.fail("fault", f"{target} has no fault {fault!r}; faults: {_known(fault_names(model))}")
+            check_fault(f"{target} fault {fault}", method, params)
+        except ParameterError as error:
+            key = ("params", *error.key) if error.key else "params" if "params" in section.data else "fault"
+            section.fail(key, f"{fault}: {error.problem}")
 
     # expectations ----------------------------------------------------------------------------------------------
     def expectations(self, sections: list[_Section]) -> tuple[Expectation, ...]:
@@ -366,6 +495,7 @@ class _Reader:
         for section in sections:
             section.only(EXPECT_KEYS)
             condition = section.condition("condition", required=True)
+            self.member(section, "condition", condition.device)
             name = section.text("name") or condition.text
             if name in seen:
                 first = f" (first at line {seen[name]})" if seen[name] else ""
@@ -529,7 +659,15 @@ class _Section:
                 self.fail(key, f"{key} = {value!r} is not an ISO-8601 date-time like '2024-06-01T22:23:00Z'")
         if moment.tzinfo is None or moment.utcoffset() is None:
             self.fail(key, f"{key} = {value!r} has no time zone: end it with Z for UTC (e.g. '2024-06-01T22:23:00Z')")
-        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        try:
+            utc = moment.astimezone(UTC)
+        except OverflowError:  # a zone offset that takes year 1 or 9999 out of range
+            utc = None
+        if utc is None or utc < EARLIEST_START or utc_to_tai_ns(datetime_to_utc_ns(utc)) >= CUC_END_TAI_NS:
+            self.fail(key, f"{key} = {self.shown(key)} is outside the dates the bench can run at: "
+                           f"{EARLIEST_START:%Y-%m-%d} (leap seconds are tabulated from then on) to "
+                           f"{_utc_text(CUC_END_TAI_NS)} (the 32-bit CUC time code ends)")
+        return utc.isoformat().replace("+00:00", "Z")
 
     def condition(self, key: str, *, required: bool = False) -> Any:
         """A telemetry or event condition, or None when absent."""

@@ -198,3 +198,55 @@ class _Scanner:
                 raise _StopError
             self.advance(2 if quote == '"' and self.peek() == "\\" else 1)
         self.advance()
+
+
+_TOKEN = re.compile(r'"""|\'\'\'|["\'#\[\]{}\n\\]')
+_KEY_BEFORE = re.compile(r"\s*(.*?)\s*=\s*$")
+
+
+def too_deep(text: str, limit: int) -> tuple[int, str] | None:
+    """The line where arrays and inline tables first nest deeper than ``limit``, with the key they belong to.
+
+    A cheap scan of brackets outside strings and comments, made before the TOML parser, whose recursion such a
+    text would exhaust.
+    """
+    depth, line, key = 0, 1, ""
+    quote: str | None = None
+    comment = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token == "\n":
+            line += 1
+            comment = False
+            if quote in ('"', "'"):
+                quote = None  # an unclosed one-line string: the parser reports it
+        elif comment:
+            continue
+        elif quote is not None:
+            if token == "\\" and quote in ('"', '"""'):
+                continue  # an escape: the next token may be a quote it escapes, handled below
+            if token == quote and not (quote[0] == '"' and _escaped(text, match.start())):
+                quote = None
+        elif token in ('"', "'", '"""', "'''"):
+            quote = token
+        elif token == "#":
+            comment = True
+        elif token in "[{":
+            if depth == 0:
+                start = text.rfind("\n", 0, match.start()) + 1
+                found = _KEY_BEFORE.fullmatch(text, start, match.start())
+                key = found[1] if found else ""
+            depth += 1
+            if depth > limit:
+                return line, key
+        elif token in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
+def _escaped(text: str, position: int) -> bool:
+    """True when the character at ``position`` follows an odd number of backslashes."""
+    count = 0
+    while position > count and text[position - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1

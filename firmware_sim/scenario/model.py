@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ class LinkSettings:
     framing: str = "asm"
 
 
+NODE_ROLES = ("fsw", "ground")
+"""Nodes that are not devices: the flight computer and the ground system."""
 MODEL = "model"
 """A node played by farside's own model (the alternative is a transport URL: a real thing)."""
 RECORDING_SCHEME = "replay://"
@@ -59,6 +62,18 @@ class BenchSettings:
     nodes: dict[str, str] = field(default_factory=dict)
     expose: dict[str, str] = field(default_factory=dict)
     shadow: dict[str, str] = field(default_factory=dict)
+    members: tuple[str, ...] | None = None
+    """The devices on the bench; None: every default member (farside's own) and every device these settings name."""
+
+    def named_devices(self) -> set[str]:
+        """Every device these settings name (options, links, nodes, exposure, shadow)."""
+        nodes = (name for name in self.nodes if name not in NODE_ROLES)
+        return {*self.devices, *self.links, *nodes, *self.expose, *self.shadow}
+
+    def member_names(self, known: Sequence[str], default_members: Iterable[str]) -> tuple[str, ...]:
+        """The devices on the bench, in ``known`` (dictionary) order."""
+        wanted = set(self.members) if self.members is not None else {*default_members, *self.named_devices()}
+        return tuple(name for name in known if name in wanted)
 
     def node(self, name: str) -> str:
         """``"model"`` or the transport URL of one node."""

@@ -21,6 +21,9 @@ NS_PER_UNIT: dict[str, int] = {
 """Nanoseconds in one of each unit a duration may use, largest first."""
 
 UNITS_TEXT = "d, h, m, s, ms, us, ns"
+MAX_DAYS = 36_500
+MAX_NS = MAX_DAYS * NS_PER_UNIT["d"]
+"""The longest time or delay a scenario may give (100 years): more is a typo, and runs never get that far."""
 _ORDER = {unit: rank for rank, unit in enumerate(("d", "h", "m", "s", "ms", "us", "ns"))} | {"µs": 5}
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _PART = re.compile(rf"\s*({_NUMBER})\s*(ms|us|µs|ns|d|h|m|s)(?![A-Za-z])")
@@ -28,6 +31,8 @@ _PLAIN = re.compile(rf"\s*{_NUMBER}\s*")
 _T_PREFIX = re.compile(r"\s*[Tt](?:\s*[+-]|0\s*$)")
 
 Duration = str | int | float
+MAX_TEXT = 100
+"""The longest text a time or duration may be (its numbers are read exactly, so their digits are bounded)."""
 
 
 def parse_duration(value: Duration, *, path: str = "<string>", line: int | None = None,
@@ -69,6 +74,8 @@ def _nanoseconds(value: Duration, path: str, line: int | None, what: str, shown:
             raise ScenarioError(path, line, f"{what} {value!r} is negative; times and delays must be ≥ 0")
         return _whole_ns(Fraction(repr(value)) * NS_PER_UNIT["s"], shown, path, line, what)
     text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise ScenarioError(path, line, f"{what} {text[:20]!r}… is {len(text)} characters long, too long for a time")
     if text.startswith("-"):
         raise ScenarioError(path, line, f"{what} {shown!r} is negative; times and delays must be ≥ 0")
     if _PLAIN.fullmatch(text):
@@ -99,6 +106,9 @@ def _nanoseconds(value: Duration, path: str, line: int | None, what: str, shown:
 def _whole_ns(total: Fraction, shown: Duration, path: str, line: int | None, what: str) -> int:
     if total.denominator != 1:
         raise ScenarioError(path, line, f"{what} {shown!r} is not a whole number of nanoseconds")
+    if total > MAX_NS:
+        raise ScenarioError(path, line, f"{what} {shown!r} is longer than {MAX_DAYS}d (100 years), the most a "
+                                        f"scenario may give")
     return int(total)
 
 

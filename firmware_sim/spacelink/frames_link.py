@@ -138,6 +138,12 @@ class FrameLinkStats:
     """CLTUs that arrived while the radio had no lock."""
     cltus_lost: int = 0
     cltus_corrupted: int = 0
+    cltus_overflow: int = 0
+    """CLTUs refused because the ground transmitter already had ``UPLINK_PENDING_LIMIT`` waiting (a flood)."""
+
+
+UPLINK_PENDING_LIMIT = 1_000
+"""CLTUs the ground transmitter may have waiting or in flight at once; more are dropped and counted."""
 
 
 class FramesLink:
@@ -163,6 +169,7 @@ class FramesLink:
         self.cadu_length = self.codec.cadu_length
         self.data_size = self.tm.data_size
         self.stats = FrameLinkStats()
+        self._cltus_pending = 0
         self.radio: FrameRadioEnd | None = None
         self.ground: FrameGroundEnd | None = None
         self._flush_ns = round(s.flush_s * NS_PER_S)
@@ -375,8 +382,15 @@ class FramesLink:
         frame = TcFrame.bd(s.spacecraft_id, s.tc_vcid, packet).pack()
         return self.uplink_cltu(encode_cltu(frame, s.tc_randomize), sent_ns)
 
-    def uplink_cltu(self, cltu: bytes, sent_ns: int) -> int:
-        """Radiate a CLTU once the ones before it have gone; returns when its last bit reaches the radio."""
+    def uplink_cltu(self, cltu: bytes, sent_ns: int) -> int | None:
+        """Radiate a CLTU once the ones before it have gone; returns when its last bit reaches the radio.
+
+        None when ``UPLINK_PENDING_LIMIT`` CLTUs are already waiting or in flight: it is dropped and counted.
+        """
+        if self._cltus_pending >= UPLINK_PENDING_LIMIT:
+            self.stats.cltus_overflow += 1
+            return None
+        self._cltus_pending += 1
         rate = self.radio.uplink_rate_bps if self.radio is not None else 125
         start = max(sent_ns, self._tc_free_ns)
         end = start + -(-len(cltu) * 8 * NS_PER_S // max(1, rate))
@@ -390,6 +404,7 @@ class FramesLink:
 
     def _cltu_arrives(self, item: tuple[bytes, int, int]) -> None:
         cltu, airtime, arrival = item
+        self._cltus_pending -= 1
         radio, stats = self.radio, self.stats
         if radio is None or not radio.link_up:
             stats.cltus_no_lock += 1

@@ -65,6 +65,13 @@ class CltuStream:
         del buf[:pos]
         return out
 
+    def expire(self) -> None:
+        """The sender went away: a CLTU still waiting for its tail is dropped (counted as skipped)."""
+        self._skipping = False
+        self._skip(len(self._buf))
+        self._skipping = False
+        self._buf.clear()
+
     def _tail_end(self, at: int) -> int | None:
         buf = self._buf
         pos = at + len(START_SEQUENCE)
@@ -90,6 +97,13 @@ class TcFrameStream:
         self._buf = bytearray()
         self.ranges_skipped = 0
         self.octets_skipped = 0
+
+    def expire(self) -> None:
+        """The sender went away: a frame still waiting for its octets is dropped (counted as skipped)."""
+        if self._buf:
+            self.ranges_skipped += 1
+            self.octets_skipped += len(self._buf)
+            self._buf.clear()
 
     def feed(self, data: bytes) -> list[bytes]:
         """Take the next octets; return every whole frame they complete."""
@@ -172,7 +186,15 @@ class FrameGroundGateway(GroundStation):
             units = [encode_cltu(frame, self.settings.tc_randomize) for frame in self.tc_frames.feed(octets)]
         for cltu in units:
             self.external.packets_from_outside += 1
-            self._radiate(cltu)
+            try:
+                self._radiate(cltu)
+            except Exception as exc:  # nothing from outside may stop the bench
+                self.external.note_error(exc)
+
+    def expire(self) -> None:
+        """The ground system went away mid-CLTU: drop what it left half-sent."""
+        self.cltus.expire()
+        self.tc_frames.expire()
 
     def uplink(self, packet: bytes) -> bool:
         """A TC from inside the bench: sent expedited in a type-BD frame (the outside system owns COP-1)."""
@@ -209,7 +231,7 @@ class FrameGroundGateway(GroundStation):
     def errors(self) -> int:
         """Skipped input ranges, units that could not be written out, held CLTUs dropped for room."""
         return (self.cltus.ranges_skipped + self.tc_frames.ranges_skipped + self.external.frames_dropped
-                + self.cltus_dropped)
+                + self.cltus_dropped + self.external.input_errors)
 
     def describe(self) -> dict[str, Any]:
         """What a ground system needs to talk to this endpoint (for an endpoints file)."""

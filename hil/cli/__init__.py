@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from hil.cli.decode_cmd import decode_command
@@ -15,6 +20,7 @@ from hil.cli.run_cmd import run_command
 from hil.cli.serve_cmd import serve_command
 from hil.cli.tc_cmd import tc_command
 from hil.errors import HilError
+from protocols.dictionary import PluginWarning
 from protocols.errors import ProtocolError
 
 
@@ -35,8 +41,23 @@ cli.add_command(inspect_command)
 cli.add_command(dict_command)
 
 
+def _show_warning(fallback: Callable[..., None], message: Warning | str, category: type[Warning],
+                  *args: Any, **kwargs: Any) -> None:
+    """A device plugin left out is one line on stderr; other warnings print as Python prints them."""
+    if issubclass(category, PluginWarning):
+        click.echo(f"farside: warning: {message}", err=True)
+    else:
+        fallback(message, category, *args, **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; protocol and input errors become one line on stderr and exit code 2."""
+    with warnings.catch_warnings():
+        warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="farside", standalone_mode=False)
     except click.exceptions.Exit as done:

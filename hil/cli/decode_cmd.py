@@ -15,6 +15,7 @@ from hil.cli.output import console, fail
 from hil.decode.bulk import DecodeResult, decode_buffer
 from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
 from hil.decode.split import read_buffer
+from hil.errors import HilError
 from hil.replay.progress import progress_for
 from protocols.dictionary import default_dictionary
 from protocols.dictionary.registry import Dictionary
@@ -64,7 +65,7 @@ def _parameters(dictionary: Dictionary, names: tuple[str, ...], devices: tuple[s
     return pairs
 
 
-def _summary(result: DecodeResult, problems: list[str]) -> None:
+def _summary(result: DecodeResult, path: Path, damage: str) -> None:
     hk = result.decoded
     sets = len(result.blocks)
     other = sum(result.other_kinds.values())
@@ -74,8 +75,8 @@ def _summary(result: DecodeResult, problems: list[str]) -> None:
                err=True)
     for reason, count in sorted(result.rejected.items()):
         click.echo(f"farside: warning: {count:,} packet(s) skipped: {reason}", err=True)
-    for problem in problems:
-        click.echo(f"farside: warning: {problem}", err=True)
+    if damage:
+        click.echo(f"farside: warning: {path}: {damage}", err=True)
 
 
 @click.command("decode")
@@ -115,10 +116,12 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         t_to = parse_time(stop) if stop is not None else None
     except ProtocolError as exc:
         raise click.BadParameter(str(exc)) from None
-    buffer = read_buffer(path)
+    try:
+        buffer = read_buffer(path)
+    except HilError as exc:
+        return fail(str(exc))
     if not len(buffer):
-        reason = buffer.problems[-1] if buffer.problems else "the file is empty"
-        return fail(f"{path}: no packets ({reason})")
+        return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
     result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
     with ExitStack() as stack:
         out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
@@ -131,7 +134,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
             write_jsonl(result, buffer, dictionary, out, include_other=pairs is None, progress=shown.update)
         else:
             write_table(result, console() if output is None else _file_console(out), limit)
-    _summary(result, buffer.problems)
+    _summary(result, path, buffer.summary())
     if not result.decoded and not len(result.other):
         return fail("no packet decoded")
     return 0

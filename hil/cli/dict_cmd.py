@@ -8,14 +8,15 @@ import click
 from rich.table import Table
 
 from hil.cli.output import console
-from protocols.dictionary import Device, default_dictionary
+from protocols.dictionary import Device, device_registry
 from protocols.dictionary.export import dictionary_json, dictionary_markdown
 
 
-def _print_text(devices: list[Device]) -> None:
+def _print_text(devices: list[Device], sources: dict[str, str]) -> None:
     out = console()
     for device in devices:
-        out.print(f"[bold]{device.name}[/bold]  APID 0x{device.apid:03X}  — {device.description}")
+        source = f"  (from {sources[device.name]})" if device.name in sources else ""
+        out.print(f"[bold]{device.name}[/bold]  APID 0x{device.apid:03X}{source}  — {device.description}")
         commands = Table("command", "TC", "arguments", title=f"{device.name} commands", title_justify="left")
         for c in device.commands:
             args = ", ".join(f"{a.name}=<{a.range_text()}>" for a in c.args) or "—"
@@ -36,13 +37,15 @@ def _print_text(devices: list[Device]) -> None:
 @click.argument("device", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 def dict_command(device: str | None, fmt: str) -> int:
-    """List the dictionary: every device's commands, parameters, housekeeping sets and events."""
-    dictionary = default_dictionary()
+    """List the dictionary: every installed device's commands, parameters, housekeeping sets and events."""
+    registry = device_registry()
+    dictionary = registry.dictionary
     devices = [dictionary.device(device)] if device else list(dictionary.devices)
     if fmt == "json":
         click.echo(json.dumps(dictionary_json(devices), indent=2))
     elif fmt == "markdown":
         click.echo(dictionary_markdown(devices), nl=False)
     else:
-        _print_text(devices)
+        plugins = {d.name: registry.distribution(d.name) for d in devices if d.name not in registry.default_members}
+        _print_text(devices, plugins)
     return 0

@@ -28,8 +28,9 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], link: str | Non
         packets = read_packet_file(file)
     except HilError as exc:
         return fail(str(exc))
-    for problem in packets.problems:
-        click.echo(f"farside: warning: {file}: {problem}", err=True)
+    summary = packets.summary()
+    if summary:
+        click.echo(f"farside: warning: {file}: {summary}", err=True)
     counts: dict[int, int] = {}
     chosen = []
     with progress_for("export", len(packets)) as shown:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,52 +9,35 @@ from typing import Any
 import click
 
 from hil.cli.output import fail
-from hil.errors import InputFileError
+from hil.jsontext import json_text
+from hil.packetfile import AUTO, PacketFile, PacketRecord, read_packet_file
+from hil.streamfile import read_stream
 from protocols.describe import PacketView, describe
 from protocols.dictionary import default_dictionary
 from protocols.errors import ProtocolError
-from protocols.framing import ASM, make_framing
-from protocols.packetstream import StreamPacket, iter_concatenated
+from protocols.framing import ASM
 from protocols.timecode import tai_to_utc_ns
 
 _EPOCH_1958 = datetime(1958, 1, 1, tzinfo=UTC)
 
 
-def _read_input(hex_words: tuple[str, ...], path: Path | None) -> bytes:
+def _read_input(hex_words: tuple[str, ...], path: Path | None, framing: str) -> PacketFile:
+    """The packets of ``--file`` (through the one file reader) or of the hex words (a stream, framing as told)."""
     if path is not None and hex_words:
         raise click.UsageError("give HEX or --file, not both")
     if path is not None:
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
+        return read_packet_file(path, framing)
     if not hex_words:
         raise click.UsageError("give the packet as HEX, or --file PATH")
     text = "".join(hex_words).replace(":", "").replace("_", "")
     text = text[2:] if text.lower().startswith("0x") else text
     try:
-        return bytes.fromhex(text)
+        data = bytes.fromhex(text)
     except ValueError:
         raise ProtocolError(f"hex={text[:32]!r}: not hexadecimal octets", field="hex", value=text[:32]) from None
-
-
-def _packets(data: bytes, framing: str, problems: list[str]) -> Iterator[tuple[int, bytes]]:
-    if framing == "auto":
-        framing = "asm" if data.startswith(ASM) else "raw"
-    if framing == "raw":
-        for item in iter_concatenated(data):
-            if isinstance(item, StreamPacket):
-                yield item
-            else:
-                problems.append(f"offset {item.offset}: {item.size} octets undecodable ({item.reason})")
-        return
-    _, deframer = make_framing(framing)
-    result = deframer.feed(data)
-    for skipped in result.skipped:
-        problems.append(f"offsets {skipped.start}..{skipped.stop}: skipped ({skipped.reason})")
-    if deframer.buffered:
-        problems.append(f"{deframer.buffered} octets at the end hold no whole frame")
-    yield from ((-1, p) for p in result.packets)
+    if framing == AUTO:
+        framing = "asm" if data.startswith(ASM) else "packets"
+    return read_stream(Path("<hex>"), data, framing)
 
 
 def _utc_text(seconds: float) -> str:
@@ -73,13 +54,16 @@ def _value_text(value: Any, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _print_view(index: int, offset: int, view: PacketView) -> None:
+def _print_view(index: int, record: PacketRecord, view: PacketView) -> None:
     kind = f"{view.service},{view.subtype}" if view.service is not None else "no PUS header"
     crc = {True: "ok", False: "BAD", None: "n/a"}[view.crc_ok]
-    where = f" @{offset}" if offset >= 0 else ""
+    where = f" @{record.offset}" if record.offset is not None else ""
     head = (f"#{index}{where} {view.type} {view.device or '?'} apid=0x{view.apid:03X} seq={view.seq_count} "
             f"[{kind}] {view.name or ''}  crc={crc} ({view.size} octets)")
     click.echo(head)
+    if record.link is not None:
+        direction = f" {record.direction}" if record.direction else ""
+        click.echo(f"    link = {record.link}{direction} at {(record.time_ns or 0) / 1e9:.6f} s since T0")
     if view.time is not None:
         click.echo(f"    time = {view.time:.6f} s since 1958 TAI ({_utc_text(view.time)})")
     for key, value in view.header.items():
@@ -90,35 +74,47 @@ def _print_view(index: int, offset: int, view: PacketView) -> None:
         click.echo(f"    error: {view.error}")
 
 
+def _json_view(record: PacketRecord, view: PacketView) -> dict[str, Any]:
+    """The JSON object of a packet; a recording's packets also say their link, direction and time since T0."""
+    data = view.to_json()
+    if record.link is not None:
+        data.update(link=record.link, direction=record.direction, record_time_ns=record.time_ns)
+    return data
+
+
 @click.command("inspect")
 @click.argument("hex_words", nargs=-1, metavar="[HEX]...")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
-              help="read a stream of packets from this file instead")
+              help="read the packets of this file instead: a recording, a CADU file or a stream of packets")
 @click.option("--framing", type=click.Choice(["auto", "raw", "asm", "cobs"]), default="auto", show_default=True,
-              help="how packets are delimited: raw concatenation, ASM or COBS device-link frames")
-@click.option("--json", "as_json", is_flag=True, help="one JSON object per packet")
+              help="how packets are delimited: worked out from the content, raw concatenation, ASM or COBS frames")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per packet (NaN and infinities as null)")
 def inspect_command(hex_words: tuple[str, ...], path: Path | None, framing: str, as_json: bool) -> int:
     """Decode packets: headers, PUS fields, named and calibrated values, and the CRC verdict.
 
     Exit code 0 when every octet decoded into packets, 2 when any could not.
     """
-    data = _read_input(hex_words, path)
-    if not data:
+    read = _read_input(hex_words, path, "packets" if framing == "raw" else framing)
+    if not read.size:
         return fail("no octets to decode")
     dictionary = default_dictionary()
     problems: list[str] = []
     count = 0
-    for offset, packet in _packets(data, framing, problems):
+    for record in read.records:
         try:
-            view = describe(packet, dictionary)
+            view = describe(record.packet, dictionary)
         except ProtocolError as exc:
-            problems.append(f"packet {count}{f' at offset {offset}' if offset >= 0 else ''}: {exc}")
+            where = f" at offset {record.offset}" if record.offset is not None else ""
+            problems.append(f"packet {count}{where}: {exc}")
             continue
         if as_json:
-            click.echo(json.dumps(view.to_json()))
+            click.echo(json_text(_json_view(record, view)))
         else:
-            _print_view(count, offset, view)
+            _print_view(count, record, view)
         count += 1
+    summary = read.summary()
+    if summary:
+        problems.append(f"{path}: {summary}" if path is not None else summary)
     if problems:
         for problem in problems[:-1]:
             click.echo(f"farside: warning: {problem}", err=True)

@@ -1,10 +1,12 @@
-"""Shared CLI output helpers: one-line errors and the console."""
+"""Shared CLI output helpers: exit codes, one-line errors and the console."""
 
 from __future__ import annotations
 
 import click
 from rich.console import Console
 
+EXIT_PASSED, EXIT_FAILED = 0, 1
+"""A run whose expectations all passed; one where any failed (or that was interrupted)."""
 USAGE_ERROR = 2
 
 

@@ -70,8 +70,9 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
         for key in by_device[device.name]:
             if key[1] in names:
                 series[key].add(record.time_ns - origin, report.values[names.index(key[1])])
-    for problem in packet_file.problems:
-        click.echo(f"farside: warning: {problem}", err=True)
+    summary = packet_file.summary()
+    if summary:
+        click.echo(f"farside: warning: {file}: {summary}", err=True)
     if skipped:
         click.echo(f"farside: warning: {skipped} housekeeping packets could not be decoded", err=True)
     panels = [(f"{d}.{n}", dictionary.device(d).parameter(n).unit, series[(d, n)]) for d, n in wanted]

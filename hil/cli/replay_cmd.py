@@ -80,8 +80,9 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
         transport = open_transport(url, framing)
     except (HilError, ProtocolError) as exc:
         return fail(str(exc))
-    for problem in packets.problems:
-        click.echo(f"farside: warning: {path}: {problem}", err=True)
+    summary = packets.summary()
+    if summary:
+        click.echo(f"farside: warning: {path}: {summary}", err=True)
     total = len(schedule) * loops if loops else None
     try:
         with progress_for("replay", total, enabled=not no_progress) as progress:

@@ -10,27 +10,17 @@ from typing import TYPE_CHECKING
 import click
 
 from firmware_sim.errors import SimError
-from firmware_sim.missions import REFERENCE, builtin_names, builtin_path
-from hil.cli.output import fail
+from firmware_sim.missions import builtin_names, scenario_path
+from firmware_sim.seeds import SEED_RANGE
+from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
 
 if TYPE_CHECKING:
     from firmware_sim.scenario.model import Scenario
 
-EXIT_PASSED, EXIT_FAILED = 0, 1
-
-
-def _scenario_path(scenario: str | None) -> Path:
-    if scenario is None:
-        return builtin_path(REFERENCE)
-    path = Path(scenario)
-    if not path.exists() and scenario in builtin_names():
-        return builtin_path(scenario)
-    return path
-
 
 @click.command("run")
 @click.argument("scenario", required=False, metavar="[SCENARIO]")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="override the scenario's seed")
+@click.option("--seed", type=click.IntRange(*SEED_RANGE), help="override the scenario's seed")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="write summary.json and plots (PNG) into this directory")
 @click.option("--until", "until", metavar="T", help="stop at this virtual time, e.g. T+6h")
@@ -56,7 +46,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from hil.report.text import summary_lines
     from hil.report.writer import watched_parameters, write_report
 
-    path = _scenario_path(scenario)
+    path = scenario_path(scenario)
     if not path.exists():
         return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
     try:
@@ -100,13 +90,15 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                    record_path: Path | None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end."""
     from firmware_sim.summary import build_summary
-    from hil.cli.serve_cmd import serve_scenario
+    from hil.errors import HilError
     from hil.report.text import summary_lines
+    from hil.serve.console import serve_scenario
 
-    session = serve_scenario(scenario, path, seed=seed, duration=None if until_ns is None else until_ns / 1e9,
-                             record_path=record_path, quiet=quiet, endpoints_to_stderr=True)
-    if isinstance(session, int):
-        return session
+    try:
+        session = serve_scenario(scenario, path, seed=seed, duration=None if until_ns is None else until_ns / 1e9,
+                                 record_path=record_path, quiet=quiet, endpoints_to_stderr=True)
+    except (HilError, SimError) as exc:
+        return fail(str(exc))
     result = session.run.run(until_ns=session.bench.scheduler.now_ns)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))

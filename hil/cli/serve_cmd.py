@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import signal
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from hil.cli.output import fail
-from hil.cli.run_cmd import EXIT_FAILED, EXIT_PASSED
-
-if TYPE_CHECKING:
-    from firmware_sim.scenario.model import Scenario
-    from hil.serve.session import ServeSession
-
-SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+from firmware_sim.seeds import SEED_RANGE
+from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
 
 
 @click.command("serve")
 @click.argument("bench", required=False, metavar="[BENCH]")
 @click.option("--endpoints", "endpoints_path", type=click.Path(dir_okay=False, path_type=Path),
               help="write the endpoints (pty paths, bound ports) as JSON into this file once they are open")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="override the bench's seed")
+@click.option("--seed", type=click.IntRange(*SEED_RANGE), help="override the bench's seed")
 @click.option("--speed", type=click.FloatRange(0.01, 1000.0), default=1.0, show_default=True,
               help="virtual seconds per wall-clock second")
 @click.option("--duration", type=click.FloatRange(min=0.001), metavar="SECONDS",
@@ -46,20 +37,19 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     failed), 2 when the bench is bad or a port cannot be opened.
     """
     from firmware_sim.errors import SimError
+    from firmware_sim.missions import scenario_path
     from firmware_sim.scenario import load_scenario
-    from hil.cli.run_cmd import _scenario_path
     from hil.errors import HilError
+    from hil.serve.console import serve_scenario
     from hil.serve.session import default_scenario, with_overrides
 
     try:
-        scenario = load_scenario(_scenario_path(bench)) if bench else default_scenario(ground_url)
+        scenario = load_scenario(scenario_path(bench)) if bench else default_scenario(ground_url)
+        scenario = with_overrides(scenario, ground_url, relay_visibility)
+        session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
+                                 endpoints_path=endpoints_path, quiet=quiet)
     except (HilError, SimError) as exc:
         return fail(str(exc))
-    scenario = with_overrides(scenario, ground_url, relay_visibility)
-    session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
-                             endpoints_path=endpoints_path, quiet=quiet)
-    if isinstance(session, int):
-        return session
     from firmware_sim.spacelink.report import link_summary
     from hil.report.text import space_link_lines
 
@@ -70,54 +60,3 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
         result = session.run.run(until_ns=session.bench.scheduler.now_ns)
         return EXIT_PASSED if result.passed else EXIT_FAILED
     return EXIT_PASSED
-
-
-def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: int | None = None, speed: float = 1.0,
-                   duration: float | None = None, record_path: Path | None = None,
-                   endpoints_path: Path | None = None, quiet: bool = False,
-                   endpoints_to_stderr: bool = False) -> ServeSession | int:
-    """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
-
-    Returns the closed session, or the exit code when the bench is bad or a port cannot be opened.
-    """
-    from firmware_sim.errors import SimError
-    from hil.errors import HilError
-    from hil.serve.session import ServeSession
-    from hil.serve.status import StatusLine
-
-    try:
-        session = ServeSession(scenario, seed=seed, speed=speed)
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
-    status = StatusLine(sys.stderr, session)
-    session.notify = status.event
-    try:
-        endpoints = session.open()
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
-    try:
-        for name, endpoint in endpoints.items():
-            click.echo(f"{name:<16} {endpoint}", err=endpoints_to_stderr)
-        sys.stdout.flush()
-        if endpoints_path is not None:
-            session.write_endpoints(endpoints_path)
-        if record_path is not None:
-            from hil.recording.header import serve_header
-
-            session.record(record_path, serve_header(scenario, bench_file and str(bench_file), session.bench.seed,
-                                                     speed))
-        previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
-                    for number in SIGNAL_REASONS}
-        session.pacing.take_signals()
-        try:
-            session.serve(duration, tick=None if quiet else status.tick)
-        finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
-    finally:
-        session.close()
-    if not quiet:
-        status.close()
-    return session

@@ -43,7 +43,7 @@ def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
               help="write the bytes to this file instead of printing hex")
 def tc_command(device: str, command: str, assignments: tuple[str, ...], seq_count: int, source_id: int, ack: int,
                framing: str, out_path: Path | None) -> int:
-    """Encode COMMAND for DEVICE (sampler, ascender, relay) and print the packet as hex.
+    """Encode COMMAND for DEVICE (any installed device: `farside dict` lists them) and print the packet as hex.
 
     Arguments are NAME=VALUE in engineering units or enum labels, e.g.
     `farside tc sampler drill-start target_depth=1.5 rotation_rate=120 percussion=high feed_rate=50`.

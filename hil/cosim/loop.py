@@ -33,7 +33,7 @@ Signal = Any
 class RtlLink:
     """The receive path of one bench port through an RTL block: the block stands in for the port's deframer.
 
-    It answers the deframer calls the port makes (``feed``, ``flush``, ``reset``, ``stats``, ``buffered``):
+    It answers the deframer calls the port makes (``feed``, ``flush``, ``expire``, ``reset``, ``stats``, ``buffered``):
     ``feed`` hands the octets to ``outlet`` (the loop's byte driver) and returns no packets; the loop calls
     ``deliver`` with each packet the block outputs, at the bench cycle it is complete, and ``deliver`` passes
     it to the port's handler as the Python deframer would have. ``stats`` counts octets in and packets
@@ -86,6 +86,10 @@ class RtlLink:
 
     def flush(self) -> DeframeResult:
         """No end of stream in hardware: nothing to give up."""
+        return DeframeResult([], [])
+
+    def expire(self) -> DeframeResult:
+        """The block keeps its own timeouts (none): nothing to give up here."""
         return DeframeResult([], [])
 
     def reset(self) -> None:

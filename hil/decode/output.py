@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -14,6 +13,7 @@ from rich.table import Table
 
 from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.split import PacketBuffer
+from hil.jsontext import json_text
 from protocols.describe import describe
 from protocols.dictionary.registry import Dictionary
 from protocols.errors import ProtocolError
@@ -131,7 +131,7 @@ def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
                     "device": block.device.name, "name": f"hk:{block.hk.name}", "time": seconds,
                     "header": {"msg_counter": counter, "dest_id": 0, "time_ref": 0},
                     "fields": {n: v[j] for n, v in zip(names, values, strict=True)}, "units": units, "error": None}
-            yield index, json.dumps(view)
+            yield index, json_text(view)
 
     order: list[str | None] = [None] * result.total
     for block in result.blocks:
@@ -152,9 +152,9 @@ def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
 
 def _described(packet: bytes, dictionary: Dictionary) -> str:
     try:
-        return json.dumps(describe(packet, dictionary).to_json())
+        return json_text(describe(packet, dictionary).to_json())
     except ProtocolError as exc:
-        return json.dumps({"type": None, "size": len(packet), "error": str(exc)})
+        return json_text({"type": None, "size": len(packet), "error": str(exc)})
 
 
 def write_table(result: DecodeResult, console: Console, limit: int) -> int:

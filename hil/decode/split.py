@@ -11,8 +11,10 @@ import numpy as np
 
 from hil.decode.chain import chain_starts
 from hil.errors import InputFileError
-from hil.packetfile import read_packet_file
-from hil.recording.reader import is_recording
+from hil.filekind import STREAM, sniff
+from hil.packetfile import AUTO, read_packet_bytes
+from hil.records import Damage, summarise
+from hil.streamfile import MAX_SKIPPED_SHARE, PLAIN, verified
 
 FRONT = 1
 """Octets of zero padding before the first packet (so odd-length rows can be read one octet early)."""
@@ -22,6 +24,10 @@ VECTOR_FROM = 1 << 20
 """Streams from this size on are split by vectorised chunked walks; smaller ones by a plain loop."""
 SAMPLE = 1 << 16
 """Octets walked plainly first to size the vectorised walk's entry window."""
+SNIFF = 1 << 15
+"""Octets the format sniffer looks at."""
+CRC_TRIES = 64
+"""PUS packets tried, from the start, for one whose CRC checks before a plain split is believed."""
 
 
 @dataclass
@@ -31,8 +37,18 @@ class PacketBuffer:
     data: np.ndarray
     offsets: np.ndarray
     sizes: np.ndarray
-    problems: list[str] = field(default_factory=list)
+    damage: list[Damage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     kind: str = "packets"
+
+    @property
+    def problems(self) -> list[str]:
+        """Every damaged range and note as text."""
+        return [str(d) for d in self.damage] + self.notes
+
+    def summary(self) -> str:
+        """One line on what was skipped or noticed, or ""."""
+        return summarise(self.damage, self.notes)
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -80,10 +96,10 @@ def _split(buf: np.ndarray, total: int) -> PacketBuffer:
         window = int(min(max(sample.max(initial=0) + 8, 16), 4096))
         offsets, end = chain_starts(buf, FRONT, total, chunk=max(16384, 64 * window), window=window)
     sizes = np.diff(np.append(offsets, end))
-    problems = []
+    damage = []
     if end < total:
-        problems.append(f"offset {end}: {total - end} octets at the end hold no whole packet")
-    return PacketBuffer(buf, offsets + FRONT, sizes, problems)
+        damage.append(Damage(end, total - end, "they hold no whole packet", torn=True))
+    return PacketBuffer(buf, offsets + FRONT, sizes, damage)
 
 
 def _read_padded(path: Path) -> tuple[np.ndarray, int]:
@@ -95,30 +111,37 @@ def _read_padded(path: Path) -> tuple[np.ndarray, int]:
     return buf, got or 0
 
 
-def buffer_from_packets(packets: Sequence[bytes], problems: Sequence[str] = (), kind: str = "packets") -> PacketBuffer:
+def buffer_from_packets(packets: Sequence[bytes], damage: Sequence[Damage] = (), notes: Sequence[str] = (),
+                        kind: str = "packets") -> PacketBuffer:
     """Lay separate packets end to end."""
     sizes = np.fromiter(map(len, packets), dtype=np.int64, count=len(packets))
     offsets = np.cumsum(sizes) - sizes + FRONT
-    return PacketBuffer(_padded(b"".join(packets)), offsets, sizes, list(problems), kind)
+    return PacketBuffer(_padded(b"".join(packets)), offsets, sizes, list(damage), list(notes), kind)
 
 
-def _looks_plain(buffer: PacketBuffer) -> bool:
-    """Every packet header says version 0: a plain stream (perhaps with a torn tail), not a recording."""
-    if not len(buffer):
+def _clean_plain(buffer: PacketBuffer, total: int) -> bool:
+    """Whether a plain split is what the one reader would make of the file: every header version 0, a PUS
+    packet whose CRC checks among the first ones, and at most a torn tail of no more than half the file."""
+    if not len(buffer) or np.any(buffer.data[buffer.offsets] & 0xE0):
         return False
-    return not np.any(buffer.data[buffer.offsets] & 0xE0)
+    if sum(d.size for d in buffer.damage) > total * MAX_SKIPPED_SHARE:
+        return False
+    pus = np.flatnonzero(buffer.data[buffer.offsets] & 0x08)[:CRC_TRIES]
+    return any(verified(buffer.packet(int(i))) for i in pus)
 
 
-def read_buffer(path: str | Path) -> PacketBuffer:
-    """Read a packet file; plain streams are split straight into numpy, anything else goes through read_packet_file."""
+def read_buffer(path: str | Path, framing: str = AUTO) -> PacketBuffer:
+    """Read a packet file into one buffer: a clean plain stream is split straight into numpy, anything else
+    (recordings, CADU files, framed or damaged streams) goes through the one reader, ``read_packet_bytes``."""
     path = Path(path)
     try:
         buf, total = _read_padded(path)
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
-    if not is_recording(bytes(buf[:4])):
+    data = buf[FRONT:FRONT + total]
+    if framing in (AUTO, PLAIN) and sniff(data[:SNIFF].tobytes()) == STREAM:
         buffer = _split(buf, total)
-        if _looks_plain(buffer):
+        if _clean_plain(buffer, total):
             return buffer
-    packets = read_packet_file(path)
-    return buffer_from_packets([r.packet for r in packets.records], packets.problems, packets.kind)
+    read = read_packet_bytes(path, data.tobytes(), framing)
+    return buffer_from_packets([r.packet for r in read.records], read.damage, read.notes, read.kind)

@@ -9,6 +9,7 @@ from firmware_sim.scenario.model import BenchSettings, Scenario
 from hil.emu.socketpair_port import SocketPairPort
 from hil.errors import TransportError
 from hil.serve.session import ServeSession
+from protocols.dictionary import device_registry
 
 EMU_URL = "emu://"
 STOP_TIMEOUT_S = 5.0
@@ -20,7 +21,9 @@ class EmulatedBench:
     def __init__(self, seed: int = 0, speed: float = 1.0) -> None:
         self.seed = seed
         self.speed = speed
-        scenario = Scenario(name="emu", path="<emu>", seed=seed, bench=BenchSettings(nodes={"fsw": EMU_URL}))
+        named = {name: {} for name in _plugin_devices()}
+        scenario = Scenario(name="emu", path="<emu>", seed=seed, bench=BenchSettings(nodes={"fsw": EMU_URL},
+                                                                                   devices=named))
         self.session = ServeSession(scenario, speed=speed)
         self.session.open(opener=SocketPairPort)
         self.clients = 0
@@ -53,6 +56,12 @@ class EmulatedBench:
         self.session.stop("last emu:// port closed")
         self._thread.join(STOP_TIMEOUT_S)
         self.session.close()
+
+
+def _plugin_devices() -> list[str]:
+    """Installed devices that are not on every bench: the emulated bench names them, so it models them too."""
+    registry = device_registry()
+    return [name for name in registry.dictionary.names if name not in registry.default_members]
 
 
 _lock = threading.Lock()

@@ -14,7 +14,7 @@ from serial import PortNotOpenError, SerialBase, SerialException, SerialTimeoutE
 
 from hil.errors import HilError
 
-EXPECTED = "emu://DEVICE[?seed=N&speed=X] with DEVICE one of sampler, ascender, relay"
+EXPECTED = "emu://DEVICE[?seed=N&speed=X] with DEVICE an installed device (`farside dict` lists them)"
 OPTIONS = ("seed", "speed")
 
 

@@ -1,13 +1,15 @@
 """Duplex, non-blocking, self-reconnecting byte ports by URL, for a ``selectors`` loop: ``open_port(url, name)``.
 
 Kinds: ``pty://`` (a pseudo-terminal farside creates), ``tcp://HOST:PORT?listen``, ``tcp://HOST:PORT``,
-``udp://HOST:PORT[?listen|?bind=HOST:PORT]`` and serial (a device path or any pyserial URL).
+``udp://HOST:PORT[?listen|?bind=HOST:PORT][&any_sender]`` and serial (a device path or any pyserial URL).
 
 Shared rules: every port starts down and reports each transition through ``on_change`` (coming up while being
 opened included; ``close()`` is not reported). A ``write()`` while down, or one the OS cannot take now, is dropped
 whole and counted; on a stream a partial OS write keeps its tail and sends it before anything newer, so the
-stream never loses octets mid-write. A pty is down until a reader opens its slave; a TCP listener turns a second
-client away; pyserial ports without a usable fd get one from a two-thread Pump.
+stream never loses octets mid-write (a tail the peer never takes is counted in ``octets_discarded``). A pty is
+down until a reader opens its slave; a TCP listener turns a second client away; a UDP port takes datagrams from
+its peer's host only; pyserial ports without a usable fd get one from a two-thread Pump with a bounded queue.
+Nothing binds beyond loopback unless the URL names a host; ``exposure`` then says how other machines reach it.
 """
 
 from __future__ import annotations

@@ -23,11 +23,16 @@ class PortCounters:
     octets_in: int = 0
     octets_out: int = 0
     writes_dropped: int = 0
-    """Octets dropped because the port was down or the OS buffer was full."""
+    """Octets dropped because the port was down or the OS buffer was full (``octets_discarded`` included)."""
+    octets_discarded: int = 0
+    """Octets a ``write()`` had taken but the peer left before they went out (a partial write's tail, a queue)."""
+    overflows: int = 0
+    """Datagrams the OS dropped because the receive buffer was full (udp on Linux; learnt with the next datagram)."""
     disconnects: int = 0
     connects: int = 0
     refused: int = 0
-    """Clients turned away because one was already connected (tcp-listen only)."""
+    """Clients turned away because one was already connected (tcp-listen), datagrams from a host other than the
+    peer's (udp)."""
 
 
 @runtime_checkable
@@ -75,6 +80,8 @@ class PortBase:
         self.reason = "not opened yet"
         """Why the port is in its current state (the latest transition or failed attempt)."""
         self.stats = PortCounters()
+        self.exposure = ""
+        """How other machines can reach this port (``listens on 0.0.0.0:4000``); "" when only this one can."""
         self.closed = False
         self._on_change = on_change
         self._retry_at = 0.0
@@ -146,6 +153,11 @@ class PortBase:
         self.stats.writes_dropped += count
         return False
 
+    def _discard(self, count: int) -> None:
+        """Octets a ``write()`` had taken that will never leave: count them as dropped."""
+        self.stats.octets_discarded += count
+        self._drop(count)
+
     def _lose(self, reason: str) -> None:
         """The peer is gone: release it and go down."""
         self._release()
@@ -162,7 +174,7 @@ class PortBase:
         self.reason = reason
         self._retry_at = time.monotonic() + self.retry_s
         if self._tail:
-            self._drop(len(self._tail))
+            self._discard(len(self._tail))
             self._tail = b""
         if self.up:
             self.up = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 
 from hil.errors import TransportError
@@ -27,6 +28,43 @@ def format_address(address: Address) -> str:
     """``127.0.0.1:5000`` or ``[::1]:5000``."""
     host, port = address[0], address[1]
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def host_of(address: Address) -> str:
+    """The host part of ``address``, an IPv4-mapped IPv6 address as plain IPv4, without a zone."""
+    host = str(address[0]).split("%")[0]
+    try:
+        parsed = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return str(mapped or parsed)
+
+
+def is_loopback(address: Address) -> bool:
+    """Only this machine can reach ``address`` (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(host_of(address)).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure(verb: str, address: Address) -> str:
+    """``listens on 0.0.0.0:4000`` when other machines can reach ``address``, else "" (loopback)."""
+    return "" if is_loopback(address) else f"{verb} {format_address(address)}"
+
+
+def route_source(family: socket.AddressFamily, destination: Address, url: str) -> Address:
+    """The local address the OS sends from to reach ``destination`` (port 0: any free one); TransportError if none."""
+    probe = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        probe.connect(destination)
+        local = probe.getsockname()
+    except OSError as exc:
+        raise TransportError(f"{url}: no route to {format_address(destination)}: {describe(exc)}") from None
+    finally:
+        probe.close()
+    return (local[0], 0, *local[2:])
 
 
 def bound_socket(family: socket.AddressFamily, kind: socket.SocketKind, address: Address, url: str) -> socket.socket:

@@ -215,7 +215,7 @@ class SerialPort(PortBase):
         if detached[1] is not None:
             unsent = detached[1].stop()
             self.stats.octets_out -= unsent
-            self.stats.writes_dropped += unsent
+            self._discard(unsent)
         return detached
 
 

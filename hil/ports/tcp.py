@@ -10,7 +10,7 @@ import time
 
 from hil.errors import TransportError
 from hil.ports.base import OnChange, PortBase, describe, drain
-from hil.ports.net import bound_socket, format_address, resolve, send_flags, tune_stream
+from hil.ports.net import bound_socket, exposure, format_address, resolve, send_flags, tune_stream
 from hil.ports.url import PortSpec
 
 BACKLOG = 4
@@ -44,6 +44,7 @@ class TcpListenPort(PortBase):
             self._listener.close()
             raise TransportError(f"{url}: cannot listen: {describe(exc)}") from None
         self.endpoint = format_address(self._listener.getsockname())
+        self.exposure = exposure("listens on", self._listener.getsockname())
         self._client: socket.socket | None = None
         self.peer = ""
         self.reason = f"listening on {self.endpoint}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from hil.errors import TransportError
 
 EXPECTED = ("pty:// (or pty://?link=PATH), tcp://HOST:PORT?listen (or tcp://:PORT?listen), tcp://HOST:PORT, "
-            "udp://HOST:PORT (or udp://HOST:PORT?bind=HOST:PORT), udp://HOST:PORT?listen, "
+            "udp://HOST:PORT (or udp://HOST:PORT?bind=HOST:PORT), udp://HOST:PORT?listen (either with ?any_sender), "
             "a serial device path (/dev/ttyUSB0?baudrate=115200&bytesize=8&parity=N&stopbits=1&rtscts=0&xonxoff=0, "
             "COM3) or a pyserial URL (socket://HOST:PORT, rfc2217://HOST:PORT, loop://, spy://PATH)")
 """The accepted forms, named in every bad-URL error."""
@@ -38,6 +39,8 @@ class PortSpec:
     bind: tuple[str, int] | None = None
     path: str = ""
     device: bool = False
+    any_sender: bool = False
+    """udp only: take datagrams from any host, not just the peer's."""
     options: dict[str, object] = field(default_factory=dict)
 
 
@@ -81,12 +84,20 @@ def _address(url: str, text: str) -> tuple[str, int]:
     return host or LISTEN_HOST, port
 
 
-def _flag(url: str, items: dict[str, str]) -> bool:
-    if "listen" not in items:
+def _flag(url: str, items: dict[str, str], name: str = "listen") -> bool:
+    if name not in items:
         return False
-    if items.pop("listen").lower() not in ("", *_TRUE):
-        raise bad_url(url, "listen takes no value")
+    if items.pop(name).lower() not in ("", *_TRUE):
+        raise bad_url(url, f"{name} takes no value")
     return True
+
+
+def is_unspecified(host: str) -> bool:
+    """``0.0.0.0`` or ``::``: every interface when bound, no machine when sent to."""
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_unspecified
+    except ValueError:
+        return False
 
 
 def _pty(url: str, parts: SplitResult) -> PortSpec:
@@ -111,13 +122,17 @@ def _tcp(url: str, parts: SplitResult) -> PortSpec:
 def _udp(url: str, parts: SplitResult) -> PortSpec:
     items = _query(url, parts)
     listen = _flag(url, items)
+    any_sender = _flag(url, items, "any_sender")
     bind = _address(url, items.pop("bind")) if "bind" in items else None
     if items:
-        raise bad_url(url, f"udp:// takes only ?listen or ?bind=HOST:PORT, not {', '.join(items)}")
+        raise bad_url(url, f"udp:// takes only ?listen or ?bind=HOST:PORT, and ?any_sender, not {', '.join(items)}")
     if listen and bind is not None:
         raise bad_url(url, "a listening udp:// port binds HOST:PORT itself and takes no ?bind")
     host, port = _host_port(url, parts, listen)
-    return PortSpec("udp", host, port, listen, bind)
+    if not listen and is_unspecified(host):
+        raise bad_url(url, f"{host} names no machine to send to; give the peer's address "
+                           f"(udp://{'[::]' if ':' in host else host}:{port}?listen listens on every interface)")
+    return PortSpec("udp", host, port, listen, bind, any_sender=any_sender)
 
 
 def _option(url: str, key: str, value: str) -> object:

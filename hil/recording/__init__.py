@@ -1,6 +1,5 @@
-"""Recordings: every packet on every link, with time and direction, in a pcapng file."""
+"""Recordings: every packet on every link, with time and direction, in a pcapng file.
 
-from hil.recording.reader import is_recording, read_recording
-from hil.recording.writer import Recorder
-
-__all__ = ["Recorder", "is_recording", "read_recording"]
+``format`` holds the block constants, ``writer`` the Recorder, ``reader`` the resynchronising reader and
+``header`` what a recording says about the run that made it. Import them by module; this package imports none.
+"""

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 from firmware_sim.devices.recorded import RecordedDevice, RecordedPacket
 from firmware_sim.scenario.model import RECORDING_SCHEME, BenchSettings
 from hil.errors import InputFileError
-from hil.packetfile import read_packet_file, tm_time_ns
+from hil.packetfile import read_packet_file
+from hil.records import tm_time_ns
 from hil.replay.selection import device_apids
 
 EXPECTED = "replay://FILE[?link=DEVICE&loop=1] (FILE: a farside recording or a file of concatenated packets)"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hil.errors import InputFileError
-from hil.packetfile import PacketRecord
+from hil.records import PacketRecord
 from hil.replay.selection import Selection
 
 NS_PER_S = 1_000_000_000

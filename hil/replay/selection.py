@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hil.errors import InputFileError
-from hil.packetfile import PacketRecord
+from hil.records import PacketRecord
 from protocols.dictionary import default_dictionary
 
 

@@ -43,6 +43,26 @@ def space_link_lines(link: dict[str, Any] | None) -> list[str]:
     return [head, down, up]
 
 
+_LINK_PROBLEMS = (("frames_over_capacity", "frames over capacity dropped"),
+                  ("ranges_skipped", "bad input ranges skipped"),
+                  ("partial_frames_expired", "partial frames expired"),
+                  ("handler_errors", "handler errors"))
+
+
+def bad_input_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per link or device that met bad input or overload (none when all was clean)."""
+    lines = []
+    for name, link in summary.get("links", {}).items():
+        found = [f"{link[key]:,} {label}" for key, label in _LINK_PROBLEMS if link.get(key)]
+        if found:
+            lines.append(f"  link {name}: {', '.join(found)}")
+    for name, counters in summary.get("devices", {}).items():
+        if counters.get("internal_errors"):
+            lines.append(f"  {name}: {counters['internal_errors']} commands hit a model error "
+                         f"(last: {counters['last_internal_error']})")
+    return ["bad input and overload:", *lines] if lines else []
+
+
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     """Phases, key figures, packets per APID, faults, expectations, digest and speed."""
     lines = [f"scenario {summary['scenario']}  seed {summary['seed']}  T0 {summary['start_utc']}"]
@@ -58,6 +78,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     packets = ", ".join(f"{k} {v:,}" for k, v in summary["packets"].items())
     lines.append(f"packets: {packets} (all links: {summary['packets_total']:,})")
     lines += space_link_lines(summary.get("space_link"))
+    lines += bad_input_lines(summary)
     if summary["faults"]:
         lines.append("faults injected:")
         for fault in summary["faults"]:

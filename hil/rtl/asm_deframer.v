@@ -9,7 +9,13 @@
 //   * body fault:   secondary header flag set, not an idle packet (APID 0x7FF), and the
 //                   CRC-16/CCITT-FALSE over the whole packet (its last two octets included)
 //                   is not zero                                               -> reject
-//     Packets without a secondary header, and idle packets, are taken on their header alone.
+//   * length check: a packet with no CRC to check (no secondary header, or idle), and a packet
+//                   whose body holds the marker, is believed only when the 4 octets after it
+//                   are the marker                                            -> else reject
+//                   a packet with a good CRC whose last 1..3 octets are the start of the
+//                   marker and whose next octets are the rest of it (cut short: the next
+//                   marker completed its CRC)                                 -> reject
+//     (the model's trust_read_end=False: a stream of single octets has no end of a read)
 //   * on a reject, the first marker octet is skipped and the hunt resumes at the octet after it:
 //     the buffered octets of the rejected candidate are scanned again (a real marker inside a
 //     false candidate is found).
@@ -34,7 +40,8 @@
 //   m_first             out  with m_valid: this byte is the first of a packet (primary header octet 0)
 //   m_last              out  with m_valid: this byte is the last of the packet (no marker is output)
 //   good_packets[31:0]  out  packets delivered: counted when their last byte is taken on m_*
-//   bad_packets[31:0]   out  candidates rejected for a bad header (version, oversize) or a bad CRC
+//   bad_packets[31:0]   out  candidates rejected: bad header (version, oversize), bad CRC, length not
+//                            confirmed by the next marker, cut short
 //   skipped_bytes[31:0] out  octets judged bad: hunted over, plus one marker octet per reject
 //   buffered[31:0]      out  octets held and not yet judged (a waiting candidate, or the last <= 3
 //                            octets of a hunt); counters wrap modulo 2**32
@@ -44,7 +51,8 @@
 // candidate is rejected, a packet's last byte is taken), a few clocks after the octets that decide it
 // were taken. Whenever idle is high and m_valid low they equal the Python model's figures for the same
 // octets (DeframerStats, before flush()): good_packets = packets, bad_packets = header_errors +
-// oversize + crc_errors, skipped_bytes = octets_skipped, buffered = AsmDeframer.buffered.
+// oversize + crc_errors + length_errors + truncated, skipped_bytes = octets_skipped, buffered =
+// AsmDeframer.buffered.
 //
 // Throughput: one octet per clock while hunting or checking a candidate, one per clock while
 // delivering (a believed packet crosses the buffer's single read port twice). Input keeps flowing into
@@ -76,15 +84,16 @@ module asm_deframer #(
     localparam [31:0] ASM  = 32'h1ACF_FC1D;
     localparam [15:0] POLY = 16'h1021;
     localparam [15:0] INIT = 16'hFFFF;
-    localparam integer AW    = $clog2(MAX_PACKET + 4);  // buffer address bits
+    localparam integer AW    = $clog2(MAX_PACKET + 8);  // buffer address bits: marker, packet, next marker
     localparam integer PW    = AW + 1;                  // pointer bits: one more, to tell full from empty
     localparam integer DEPTH = 1 << AW;
     localparam [16:0] MAX_SIZE = MAX_PACKET;
 
-    localparam [1:0] S_HUNT = 2'd0;  // looking for the marker
-    localparam [1:0] S_HEAD = 2'd1;  // taking the 6 primary header octets
-    localparam [1:0] S_BODY = 2'd2;  // taking the rest of the packet
-    localparam [1:0] S_EMIT = 2'd3;  // delivering a believed packet from the buffer
+    localparam [2:0] S_HUNT = 3'd0;  // looking for the marker
+    localparam [2:0] S_HEAD = 3'd1;  // taking the 6 primary header octets
+    localparam [2:0] S_BODY = 3'd2;  // taking the rest of the packet
+    localparam [2:0] S_EMIT = 3'd3;  // delivering a believed packet from the buffer
+    localparam [2:0] S_NEXT = 3'd4;  // comparing the octets after the packet with (the rest of) the marker
 
     generate
         if (MAX_PACKET < 7 || MAX_PACKET > 65542) begin : g_bad_parameter
@@ -115,24 +124,31 @@ module asm_deframer #(
     reg [7:0]    q;
     reg          q_ok;
 
-    reg [1:0]    state;
+    reg [2:0]    state;
     reg [1:0]    held;      // S_HUNT: octets held in win (base == rd - held)
     reg [23:0]   win;       // S_HUNT: the last octets scanned, newest in the low byte
     reg [16:0]   count;     // S_HEAD/S_BODY: packet octets scanned
     reg [16:0]   size;      // S_BODY: packet size from the header
     reg [15:0]   crc;       // S_HEAD/S_BODY: CRC of the packet octets scanned
     reg [7:0]    head0, head1, head4;  // primary header octets 0, 1 and 4
+    reg [23:0]   pwin;      // S_HEAD/S_BODY: the last packet octets scanned, newest in the low byte
+    reg          has_asm;   // S_HEAD/S_BODY: the packet octets scanned hold the marker
+    reg [1:0]    nidx;      // S_NEXT: the marker octet to compare next
+    reg          wants_asm; // S_NEXT: the marker confirms the packet (else: the marker says it was cut short)
     reg [PW-1:0] last;      // S_EMIT: pointer of the packet's last octet
 
     // Next state, decided from the registers, q and the handshakes.
-    reg [1:0]    state_nx;
+    reg [2:0]    state_nx;
     reg [PW-1:0] rd_nx, base_nx, last_nx;
     reg [1:0]    held_nx;
     reg [23:0]   win_nx;
     reg [16:0]   count_nx, size_nx;
     reg [15:0]   crc_nx;
     reg [7:0]    head0_nx, head1_nx, head4_nx;
-    reg          first_nx, good, bad, skip, reject;
+    reg [23:0]   pwin_nx;
+    reg          has_asm_nx, wants_asm_nx;
+    reg [1:0]    nidx_nx;
+    reg          first_nx, good, bad, skip, reject, emit;
 
     wire          take      = s_valid && s_ready;
     wire [PW-1:0] wr_nx     = wr + {{(PW - 1){1'b0}}, take};
@@ -143,6 +159,8 @@ module asm_deframer #(
     wire          needs_crc = head0[3] && !(head0[2:0] == 3'b111 && head1 == 8'hFF);
     wire [31:0]   size_q32  = {15'd0, size_q};
     wire [PW-1:0] size_ptr  = size_q32[PW-1:0];          // believed sizes are < DEPTH
+    wire          has_asm_q = has_asm || {pwin, q} == ASM;  // the marker ends at q, inside the packet
+    wire [7:0]    asm_byte  = ASM[8 * (3 - nidx) +: 8];     // S_NEXT: the marker octet q must equal
 
     always @* begin
         state_nx = state;
@@ -157,11 +175,16 @@ module asm_deframer #(
         head0_nx = head0;
         head1_nx = head1;
         head4_nx = head4;
+        pwin_nx  = pwin;
+        has_asm_nx  = has_asm;
+        wants_asm_nx = wants_asm;
+        nidx_nx  = nidx;
         first_nx = m_first;
         good     = 1'b0;
         bad      = 1'b0;
         skip     = 1'b0;
         reject   = 1'b0;
+        emit     = 1'b0;
         case (state)
             S_HUNT: if (q_ok) begin
                 rd_nx  = rd + 1'b1;
@@ -172,6 +195,8 @@ module asm_deframer #(
                     state_nx = S_HEAD;  // base is the marker's first octet
                     count_nx = 17'd0;
                     crc_nx   = INIT;
+                    pwin_nx  = 24'd0;
+                    has_asm_nx = 1'b0;
                 end else begin
                     base_nx = base + 1'b1;  // the oldest held octet cannot start a marker
                     skip    = 1'b1;
@@ -181,6 +206,8 @@ module asm_deframer #(
                 rd_nx    = rd + 1'b1;
                 count_nx = count_inc;
                 crc_nx   = crc_q;
+                pwin_nx  = {pwin[15:0], q};
+                has_asm_nx = has_asm_q;
                 case (count[2:0])
                     3'd0: head0_nx = q;
                     3'd1: head1_nx = q;
@@ -201,14 +228,35 @@ module asm_deframer #(
                 rd_nx    = rd + 1'b1;
                 count_nx = count_inc;
                 crc_nx   = crc_q;
+                pwin_nx  = {pwin[15:0], q};
+                has_asm_nx = has_asm_q;
                 if (count_inc == size) begin
+                    state_nx   = S_NEXT;
+                    wants_asm_nx = 1'b1;
+                    nidx_nx    = 2'd0;
                     if (needs_crc && crc_q != 16'h0000) begin
                         reject = 1'b1;
-                    end else begin
-                        state_nx = S_EMIT;
-                        rd_nx    = base + 3'd4;  // the packet's first octet, after the marker
-                        first_nx = 1'b1;
+                    end else if (needs_crc && !has_asm_q) begin
+                        wants_asm_nx = 1'b0;  // the rest of a marker begun by the packet's last octets: cut short
+                        if (q == ASM[31:24])
+                            nidx_nx = 2'd1;
+                        else if ({pwin[7:0], q} == ASM[31:16])
+                            nidx_nx = 2'd2;
+                        else if ({pwin[15:0], q} == ASM[31:8])
+                            nidx_nx = 2'd3;
+                        else
+                            emit = 1'b1;
                     end
+                end
+            end
+            S_NEXT: if (q_ok) begin
+                rd_nx = rd + 1'b1;
+                if (q != asm_byte) begin
+                    if (wants_asm) reject = 1'b1; else emit = 1'b1;
+                end else if (nidx == 2'd3) begin
+                    if (wants_asm) emit = 1'b1; else reject = 1'b1;
+                end else begin
+                    nidx_nx = nidx + 1'b1;
                 end
             end
             default: if (m_ready) begin  // S_EMIT: m_valid is high throughout
@@ -222,6 +270,11 @@ module asm_deframer #(
                 end
             end
         endcase
+        if (emit) begin  // deliver the packet from the buffer
+            state_nx = S_EMIT;
+            rd_nx    = base + 3'd4;  // the packet's first octet, after the marker
+            first_nx = 1'b1;
+        end
         if (reject) begin  // skip the marker's first octet, hunt again from the octet after it
             state_nx = S_HUNT;
             base_nx  = base + 1'b1;
@@ -286,6 +339,10 @@ module asm_deframer #(
         head0 <= head0_nx;
         head1 <= head1_nx;
         head4 <= head4_nx;
+        pwin  <= pwin_nx;
+        has_asm  <= has_asm_nx;
+        wants_asm <= wants_asm_nx;
+        nidx  <= nidx_nx;
         last  <= last_nx;
     end
 

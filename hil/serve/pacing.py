@@ -16,17 +16,26 @@ from typing import Any
 from firmware_sim.engine.pacing import RealTime
 
 Receive = Callable[[bytes], None]
+Gone = Callable[[], None]
 PR_SET_TIMERSLACK = 29
 
 
 @dataclass
 class Watched:
-    """A port the pacing services: where its octets go, and the fd it is registered under."""
+    """A port the pacing services: where its octets go, who hears that its peer left, and its registered fd."""
 
     port: Any
     receive: Receive
+    gone: Gone | None = None
     fd: int | None = None
     octets_in: int = 0
+    disconnects: int = 0
+    """The port's disconnect count when last looked at."""
+
+
+def disconnects_of(port: Any) -> int:
+    """How often ``port`` has lost its peer (0 for a port without counters)."""
+    return getattr(getattr(port, "stats", None), "disconnects", 0)
 
 
 @dataclass
@@ -85,9 +94,13 @@ class WallClockIo(RealTime):
         self._previous_wakeup_fd: int | None = None
 
     # ports ---------------------------------------------------------------------------------------------------
-    def watch(self, port: Any, receive: Receive) -> None:
-        """Service ``port`` (a hil.ports DuplexPort) and hand what it reads to ``receive``."""
-        watched = Watched(port, receive)
+    def watch(self, port: Any, receive: Receive, gone: Gone | None = None) -> None:
+        """Service ``port`` (a hil.ports DuplexPort) and hand what it reads to ``receive``.
+
+        ``gone()`` is called each time the port's peer goes away, after the last octets it sent, so the bench can
+        drop a frame it left half-sent (default: ``expire`` of the boundary ``receive`` belongs to, if it has one).
+        """
+        watched = Watched(port, receive, gone, disconnects=disconnects_of(port))
         self.watched.append(watched)
         self._register(watched)
 
@@ -102,11 +115,21 @@ class WallClockIo(RealTime):
             self.selector.register(fd, selectors.EVENT_READ, watched)
 
     def _service(self, watched: Watched) -> None:
+        self._notice_departure(watched)  # a peer lost while writing: before anything its successor sends
         octets = watched.port.service()
         self._register(watched)
         if octets:
             watched.octets_in += len(octets)
             watched.receive(octets)
+        self._notice_departure(watched)  # a peer lost while reading: after the last octets it sent
+
+    @staticmethod
+    def _notice_departure(watched: Watched) -> None:
+        disconnects = disconnects_of(watched.port)
+        if disconnects != watched.disconnects:
+            watched.disconnects = disconnects
+            if watched.gone is not None:
+                watched.gone()
 
     def wake(self) -> None:
         """Cut the current wait short (safe from a signal handler or another thread)."""

@@ -60,8 +60,10 @@ def check_real_nodes(scenario: Scenario) -> None:
 
 def _bench_urls(settings: BenchSettings) -> list[str]:
     from protocols.dictionary import default_dictionary
+    from protocols.dictionary.registry import default_members
 
-    names = default_dictionary().names
+    dictionary = default_dictionary()
+    names = settings.member_names(dictionary.names, default_members(dictionary))
     urls = [settings.node(name) for name in names if settings.is_real(name)]
     if settings.is_real("fsw"):
         urls += [settings.expose.get(name, settings.node("fsw")) for name in names]
@@ -108,7 +110,7 @@ class ServeSession:
             for name, end in self.bench.external.items():
                 port = self._open(open_port, name, end.url)
                 end.boundary.outlet = port.write
-                self.pacing.watch(port, end.boundary.inject)
+                self.pacing.watch(port, end.boundary.inject, end.boundary.expire)
             for device, url in self.scenario.bench.shadow.items():
                 self._open_shadow(open_port, device, url)
         except Exception:
@@ -133,7 +135,7 @@ class ServeSession:
         port = self._open(open_port, f"{device}.shadow", url)
         shadow.outlet = port.write
         shadow.follow(link)
-        self.pacing.watch(port, shadow.inject)
+        self.pacing.watch(port, shadow.inject, shadow.expire)
         self.shadows[device] = shadow
 
     def endpoints(self) -> dict[str, Any]:

@@ -83,7 +83,7 @@ class Shadow:
     outlet: Callable[[bytes], bool] | None = None
 
     def __post_init__(self) -> None:
-        self._framer, self._deframer = make_framing(self.framing)
+        self._framer, self._deframer = make_framing(self.framing, require_crc=True)
         self._model: dict[ReplyKey, deque[tuple[int, bytes]]] = {}
         self._board: dict[ReplyKey, deque[tuple[int, bytes]]] = {}
 
@@ -104,6 +104,12 @@ class Shadow:
     def inject(self, octets: bytes) -> None:
         """Octets from the board: deframe and pair every reply with the model's."""
         for packet in self._deframer.feed(octets).packets:
+            self.counters.board_replies += 1
+            self._arrive(self._board, self._model, self.scheduler.now_ns, packet, "board")
+
+    def expire(self) -> None:
+        """The board went away mid-frame: drop its partial frame and pair whatever followed it."""
+        for packet in self._deframer.expire().packets:
             self.counters.board_replies += 1
             self._arrive(self._board, self._model, self.scheduler.now_ns, packet, "board")
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 import time
 from typing import Any, TextIO
 
+from firmware_sim.devices.base import DeviceModel
 from hil.report.text import clock
 
 PLAIN_EVERY_S = 10.0
 REDRAW_EVERY_S = 0.25
 
 
+PORT_FIGURES = (("refused", "refused"), ("lost", "octets_discarded"), ("overflow", "overflows"))
+"""Port counters shown after a port's summary once they are not zero: (label, ``PortCounters`` field)."""
+
+
+def port_figures(port: Any) -> str:
+    """`` refused 3 lost 120 overflow 7``: strangers turned away, octets taken for writing but lost with the peer,
+    datagrams the OS dropped unread ("" when all are zero)."""
+    stats = getattr(port, "stats", None)
+    values = [(label, getattr(stats, field, 0)) for label, field in PORT_FIGURES]
+    return "".join(f" {label} {value}" for label, value in values if value)
+
+
 def port_summary(name: str, port: Any, boundary: Any) -> str:
-    """``sampler up in 12 out 30 drop 0 err 0``: packets from and to the outside, frames not delivered, bad input."""
+    """``sampler up in 12 out 30 drop 0 err 0``: packets from and to the outside, frames not delivered, bad input;
+    then port figures that are not zero (``refused``, ``lost``, ``overflow``)."""
     state = "up" if port.up else "DOWN"
     external = getattr(boundary, "external", None)
     if external is not None:
@@ -21,7 +35,20 @@ def port_summary(name: str, port: Any, boundary: Any) -> str:
     else:
         counters = boundary.counters
         traffic = f"cmds {counters.commands} replies {counters.board_replies} diffs {boundary.errors}"
-    return f"{name} {state} {traffic} err {boundary.errors}"
+    return f"{name} {state} {traffic} err {boundary.errors}{port_figures(port)}"
+
+
+def bench_problems(bench: Any) -> str:
+    """``links over-capacity 12 expired 1 handler-errors 0 model-errors 0`` when any is not zero, else ""."""
+    ports = [port for link in bench.links.values() for port in (link.a, link.b)]
+    figures = (("over-capacity", sum(link.overflow.frames for link in bench.links.values())),
+               ("expired", sum(port.stats.partial_frames_expired for port in ports)),
+               ("handler-errors", sum(port.stats.handler_errors for port in ports)),
+               ("model-errors", sum(device.counters.internal_errors for device in bench.devices.values()
+                                    if isinstance(device, DeviceModel))))
+    if not any(value for _, value in figures):
+        return ""
+    return "links " + " ".join(f"{label} {value}" for label, value in figures)
 
 
 def status_line(session: Any) -> str:
@@ -33,6 +60,9 @@ def status_line(session: Any) -> str:
     telemetry = getattr(relay, "telemetry", None)
     if telemetry is not None:
         parts.append(f"space link {telemetry.get('link_state', '?')}")
+    problems = bench_problems(session.bench)
+    if problems:
+        parts.append(problems)
     boundaries = {name: end.boundary for name, end in session.bench.external.items()}
     boundaries.update({f"{device}.shadow": shadow for device, shadow in session.shadows.items()})
     parts += [port_summary(name, port, boundaries[name]) for name, port in session.ports.items()]

@@ -7,6 +7,7 @@ import construct as cs
 from protocols.dictionary.calibration import Linear
 from protocols.dictionary.fields import Field
 from protocols.dictionary.model import Device, Event, Function, HousekeepingSet, Parameter
+from protocols.dictionary.plugins import DevicePlugin
 from protocols.dictionary.shapes import (
     adc_channel,
     choice,
@@ -300,3 +301,6 @@ ASCENDER = Device(
     events=EVENTS,
 )
 """The ascender's dictionary."""
+
+PLUGIN = DevicePlugin(device=ASCENDER, model="firmware_sim.devices.ascender:AscenderModel", default_member=True)
+"""The ascender's registration in the ``farside.devices`` entry-point group (farside's pyproject.toml)."""

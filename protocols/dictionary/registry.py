@@ -1,11 +1,20 @@
-"""A set of devices looked up by name or APID; the built-in one holds the sampler, ascender and relay."""
+"""Devices looked up by name or APID, and the registry of every installed device plugin they come from."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from functools import cache
+from importlib.metadata import EntryPoint
 
 from protocols.dictionary.model import Device
+from protocols.dictionary.plugins import (
+    DevicePlugin,
+    PluginWarning,
+    RegisteredDevice,
+    installed_entry_points,
+    load_plugins,
+)
 from protocols.errors import DictionaryError, UnknownApidError, UnknownDeviceError, field_error
 
 
@@ -50,11 +59,65 @@ class Dictionary:
         return self._by_apid.get(apid)
 
 
-@cache
-def default_dictionary() -> Dictionary:
-    """farside's built-in devices: sampler, ascender and relay radio."""
-    from protocols.dictionary.ascender import ASCENDER
-    from protocols.dictionary.relay import RELAY
-    from protocols.dictionary.sampler import SAMPLER
+class DeviceRegistry:
+    """The registered devices: each one's plugin and distribution, and the Dictionary of them all, in order."""
 
-    return Dictionary((SAMPLER, ASCENDER, RELAY))
+    def __init__(self, registered: Iterable[RegisteredDevice]) -> None:
+        self.registered = tuple(registered)
+        by_name: dict[str, RegisteredDevice] = {}
+        by_apid: dict[int, RegisteredDevice] = {}
+        for entry in self.registered:
+            device = entry.plugin.device
+            if device.name in by_name:
+                first = by_name[device.name]
+                raise DictionaryError(f"device name {device.name!r} is declared by {first.distribution} "
+                                      f"and by {entry.distribution}")
+            if device.apid in by_apid:
+                first = by_apid[device.apid]
+                raise DictionaryError(f"APID 0x{device.apid:03X} is declared by {first.distribution} "
+                                      f"({first.plugin.name}) and by {entry.distribution} ({device.name})")
+            by_name[device.name] = by_apid[device.apid] = entry
+        self._by_name = by_name
+        self.dictionary = Dictionary(entry.plugin.device for entry in self.registered)
+        for entry in self.registered:
+            if entry.plugin.default_member and not entry.builtin:
+                warnings.warn(f"device plugin {entry.plugin.name!r} from {entry.distribution} asks to join every "
+                              f"bench; only farside's own devices do, so it joins a bench when a scenario names it",
+                              PluginWarning, stacklevel=2)
+
+    @classmethod
+    def from_entry_points(cls, found: Iterable[EntryPoint]) -> DeviceRegistry:
+        """Load these ``farside.devices`` entry points (PluginWarning for each that fails) and register them."""
+        return cls(load_plugins(found))
+
+    @property
+    def default_members(self) -> tuple[str, ...]:
+        """The devices every bench has, in dictionary order: farside's own (a plugin cannot ask to be one)."""
+        return tuple(entry.plugin.name for entry in self.registered if entry.plugin.default_member and entry.builtin)
+
+    def plugin(self, name: str) -> DevicePlugin:
+        """The plugin of the device of that name (UnknownDeviceError listing the devices)."""
+        self.dictionary.device(name)
+        return self._by_name[name].plugin
+
+    def distribution(self, name: str) -> str:
+        """The distribution that registered the device of that name (UnknownDeviceError listing the devices)."""
+        self.dictionary.device(name)
+        return self._by_name[name].distribution
+
+
+@cache
+def device_registry() -> DeviceRegistry:
+    """Every installed device: farside's sampler, ascender and relay, then plugin devices by name (loaded once)."""
+    return DeviceRegistry.from_entry_points(installed_entry_points())
+
+
+def default_dictionary() -> Dictionary:
+    """The dictionary of every installed device (farside's own, then plugins); DictionaryError on a clash."""
+    return device_registry().dictionary
+
+
+def default_members(dictionary: Dictionary) -> tuple[str, ...]:
+    """The devices every bench on ``dictionary`` has: farside's own for the installed one, all of one made by hand."""
+    registry = device_registry()
+    return registry.default_members if dictionary is registry.dictionary else dictionary.names

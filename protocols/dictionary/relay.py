@@ -5,6 +5,7 @@ from __future__ import annotations
 import construct as cs
 
 from protocols.dictionary.model import Device, Event, Function, HousekeepingSet, Parameter
+from protocols.dictionary.plugins import DevicePlugin
 from protocols.dictionary.shapes import (
     adc_channel,
     choice,
@@ -147,3 +148,6 @@ RELAY = Device(
     events=EVENTS,
 )
 """The relay radio's dictionary."""
+
+PLUGIN = DevicePlugin(device=RELAY, model="firmware_sim.devices.relay:RelayRadioModel", default_member=True)
+"""The relay's registration in the ``farside.devices`` entry-point group (farside's pyproject.toml)."""

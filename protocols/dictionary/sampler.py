@@ -7,6 +7,7 @@ import construct as cs
 from protocols.dictionary.calibration import Linear
 from protocols.dictionary.fields import Field
 from protocols.dictionary.model import Device, Event, Function, HousekeepingSet, Parameter
+from protocols.dictionary.plugins import DevicePlugin
 from protocols.dictionary.shapes import (
     adc_channel,
     choice,
@@ -279,3 +280,6 @@ SAMPLER = Device(
     events=EVENTS,
 )
 """The sampler's dictionary."""
+
+PLUGIN = DevicePlugin(device=SAMPLER, model="firmware_sim.devices.sampler:SamplerModel", default_member=True)
+"""The sampler's registration in the ``farside.devices`` entry-point group (farside's pyproject.toml)."""

@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import construct as cs
 
+from protocols.dictionary.elements import Command, DeviceTables
 from protocols.dictionary.fields import Field
-from protocols.dictionary.model import Command
 from protocols.errors import ArgumentError, field_error
 from protocols.services import housekeeping, parameters, test
-
-if TYPE_CHECKING:
-    from protocols.dictionary.model import Device
 
 MAX_INTERVAL_MS = 86_400_000
 
 
-def _sid_field(device: Device) -> Field:
+def _sid_field(device: DeviceTables) -> Field:
     return Field(name="sid", raw=cs.Int16ub, enum={s.name: s.sid for s in device.housekeeping},
                  description="housekeeping set, by name or SID")
 
 
-def _param_field(device: Device, writable_only: bool) -> Field:
+def _param_field(device: DeviceTables, writable_only: bool) -> Field:
     chosen = [p for p in device.parameters if p.writable or not writable_only]
     return Field(name="param", raw=cs.Int16ub, enum={p.name: p.id for p in chosen},
                  description="parameter, by name or ID")
@@ -50,12 +47,12 @@ def _one_or_list(items: list[Any]) -> Any:
 class Ping(Command):
     """TC[17,1]: are you alive? Answered by TM[17,2]."""
 
-    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+    def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """No app data."""
         _check_args(self, values)
         return b""
 
-    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+    def decode(self, device: DeviceTables, app_data: bytes) -> dict[str, Any]:
         """No arguments; extra octets are an error."""
         if app_data:
             raise field_error(ArgumentError, "app_data", len(app_data), "TC[17,1] carries no data")
@@ -66,12 +63,12 @@ class Ping(Command):
 class SidCommand(Command):
     """TC[3,5], TC[3,6] or TC[3,27]: one housekeeping set by name or SID."""
 
-    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+    def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """N=1 and the SID."""
         _check_args(self, values)
         return housekeeping.encode_sids([self.args[0].to_raw(values["sid"])])
 
-    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+    def decode(self, device: DeviceTables, app_data: bytes) -> dict[str, Any]:
         """The set name(s)."""
         return {"sid": _one_or_list([self.args[0].to_engineering(s) for s in housekeeping.decode_sids(app_data)])}
 
@@ -80,13 +77,13 @@ class SidCommand(Command):
 class IntervalCommand(Command):
     """TC[3,31]: a housekeeping set's new collection interval in milliseconds."""
 
-    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+    def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """N=1, the SID and the interval."""
         _check_args(self, values)
         sid_arg, interval_arg = self.args
         return housekeeping.encode_intervals([(sid_arg.to_raw(values["sid"]), interval_arg.to_raw(values["interval"]))])
 
-    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+    def decode(self, device: DeviceTables, app_data: bytes) -> dict[str, Any]:
         """The set name(s) and interval(s)."""
         pairs = housekeeping.decode_intervals(app_data)
         return {"sid": _one_or_list([self.args[0].to_engineering(s) for s, _ in pairs]),
@@ -97,12 +94,12 @@ class IntervalCommand(Command):
 class ParamGet(Command):
     """TC[20,1]: report one parameter's value (answered by TM[20,2])."""
 
-    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+    def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """N=1 and the parameter ID."""
         _check_args(self, values)
         return parameters.encode_ids([self.args[0].to_raw(values["param"])])
 
-    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+    def decode(self, device: DeviceTables, app_data: bytes) -> dict[str, Any]:
         """The parameter name(s)."""
         return {"param": _one_or_list([self.args[0].to_engineering(p) for p in parameters.decode_ids(app_data)])}
 
@@ -111,7 +108,7 @@ class ParamGet(Command):
 class ParamSet(Command):
     """TC[20,3]: set one writable parameter; the value is typed by the parameter's declaration."""
 
-    def encode(self, device: Device, values: Mapping[str, Any]) -> bytes:
+    def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """N=1, the parameter ID and its raw value."""
         _check_args(self, values)
         param = device.parameter(self.args[0].to_raw(values["param"]))
@@ -120,14 +117,14 @@ class ParamSet(Command):
             value = param.from_text(value)
         return parameters.encode_values([(param.id, param.to_raw(value))], lambda pid: device.parameter(pid).raw)
 
-    def decode(self, device: Device, app_data: bytes) -> dict[str, Any]:
+    def decode(self, device: DeviceTables, app_data: bytes) -> dict[str, Any]:
         """Parameter name(s) and engineering value(s)."""
         pairs = parameters.decode_values(app_data, lambda pid: device.parameter(pid).raw)
         return {"param": _one_or_list([device.parameter(p).name for p, _ in pairs]),
                 "value": _one_or_list([device.parameter(p).to_engineering(v) for p, v in pairs])}
 
 
-def standard_commands(device: Device) -> tuple[Command, ...]:
+def standard_commands(device: DeviceTables) -> tuple[Command, ...]:
     """The standard commands, with argument enums drawn from this device's sets and parameters."""
     sid = _sid_field(device)
     interval = Field(name="interval", raw=cs.Int32ub, unit="ms", minimum=1, maximum=MAX_INTERVAL_MS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect import signature
 from typing import Any
 
 from protocols.errors import FramingError, field_error
@@ -26,16 +27,20 @@ FRAMINGS: dict[str, tuple[type[Framer], type[Deframer]]] = {
 
 
 def make_framing(name: str, **options: Any) -> tuple[Framer, Deframer]:
-    """A framer and a deframer for the framing called ``name``, both built with ``options``."""
+    """A framer and a deframer for the framing called ``name``: the deframer gets ``options``, the framer its size.
+
+    Both take ``max_packet_size``; the deframers also take ``require_crc`` and the ASM one ``trust_read_end``.
+    """
     classes = FRAMINGS.get(name)
     if classes is None:
         raise field_error(FramingError, "framing", name, f"allowed framings: {', '.join(sorted(FRAMINGS))}")
     framer_class, deframer_class = classes
-    try:
-        return framer_class(**options), deframer_class(**options)
-    except TypeError as exc:
-        raise field_error(FramingError, "options", sorted(options),
-                          f"framing {name!r} takes only max_packet_size") from exc
+    taken = tuple(signature(deframer_class).parameters)
+    unknown = sorted(set(options) - set(taken))
+    if unknown:
+        raise field_error(FramingError, "options", unknown, f"framing {name!r} takes only {', '.join(taken)}")
+    framer_options = {key: value for key, value in options.items() if key == "max_packet_size"}
+    return framer_class(**framer_options), deframer_class(**options)
 
 
 __all__ = [

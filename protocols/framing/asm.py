@@ -1,9 +1,21 @@
-"""The default device-link framing: attached sync marker 1ACFFC1D, then one space packet, trusted by its CRC."""
+"""The default device-link framing: marker 1ACFFC1D, then one space packet, trusted by its CRC or the next marker."""
 
 from __future__ import annotations
 
-from protocols.framing.base import TRUNCATED, DeframeResult, DeframerStats, SkippedRange
-from protocols.framing.packets import body_fault, check_max_packet_size, header_fault, require_packet
+from binascii import crc_hqx
+
+from protocols.crc import CRC16_INIT
+from protocols.framing.base import (
+    BAD_CRC,
+    BAD_HEADER,
+    BAD_LENGTH,
+    OVERSIZE,
+    TRUNCATED,
+    DeframeResult,
+    DeframerStats,
+    SkippedRange,
+)
+from protocols.framing.packets import carries_crc, check_max_packet_size, header_fault, is_idle, require_packet
 from protocols.framing.skiplog import SkipLog
 from protocols.spacepacket import MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE
 
@@ -26,16 +38,26 @@ class AsmFramer:
 class AsmDeframer:
     """Hunts for the ASM, checks the header and CRC, and on any doubt resumes at the octet after the marker.
 
-    Never raises on any octets. Holds at most ``max_packet_size + 3`` octets between calls. A skipped
-    range is reported once it ends (the next marker is seen), in pieces of at most ``SKIP_SPAN`` octets.
+    Never raises on any octets. A packet with no CRC to check (no secondary header, or idle) is believed
+    only when its length is confirmed: the next 4 octets are the marker, or (``trust_read_end``, for packets
+    that are delivered) the octets fed so far end exactly at its end. With ``require_crc`` every packet must
+    carry a CRC: one without is a bad header, and idle packets are consumed as filler (good octets, not
+    delivered) unless their body holds a marker (truncated: a cut idle packet never swallows frames).
+    Holds at most ``max_packet_size + 7`` octets between calls. A skipped range is reported once it ends
+    (the next marker is seen), in pieces of at most ``SKIP_SPAN`` octets; a rejected candidate's range
+    carries its primary header when it could be read and is not an idle packet's.
     """
 
-    def __init__(self, max_packet_size: int = MAX_PACKET_SIZE) -> None:
+    def __init__(self, max_packet_size: int = MAX_PACKET_SIZE, require_crc: bool = False,
+                 trust_read_end: bool = True) -> None:
         self.max_packet_size = check_max_packet_size(max_packet_size)
+        self.require_crc = bool(require_crc)
+        self.trust_read_end = bool(trust_read_end)
         self.stats = DeframerStats()
         self._buf = bytearray()
         self._base = 0  # stream offset of _buf[0]
         self._log = SkipLog(self.stats)
+        self._filler_head = self._filler_clear = -1  # an idle candidate's stream offset, and how far it was searched
 
     @property
     def buffered(self) -> int:
@@ -47,11 +69,12 @@ class AsmDeframer:
         stats = self.stats
         stats.octets_in += len(data)
         if not self._buf and data[:_ASM_SIZE] == ASM and len(data) > _ASM_SIZE + PRIMARY_HEADER_SIZE:
-            # fast path for the common case, exactly one whole frame: the same outcome as the scan below
+            # fast path for the common case, exactly one whole frame with a good CRC: the scan's outcome
             size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
-            if len(data) == _ASM_SIZE + size and not data[4] & 0xE0 and size <= self.max_packet_size:
+            if len(data) == _ASM_SIZE + size and not data[4] & 0xE0 and size <= self.max_packet_size \
+                    and carries_crc(data, _ASM_SIZE) and self.trust_read_end:
                 packet = data[_ASM_SIZE:]
-                if body_fault(packet) is None:
+                if not crc_hqx(packet, CRC16_INIT):
                     log = self._log
                     skipped: list[SkippedRange] = []
                     if log.open:
@@ -64,16 +87,27 @@ class AsmDeframer:
         self._buf += data
         return DeframeResult(self._scan(final=False), self._log.take())
 
-    def flush(self) -> DeframeResult:
-        """End of stream: give up on a packet still waiting for octets and report everything held."""
+    def expire(self) -> DeframeResult:
+        """The line went quiet or its reader went away: settle what is held and report it.
+
+        The frame still waiting for octets is dropped (truncated; bad length for a packet with no CRC
+        whose next octets are only the start of a marker), the octets after its marker are scanned
+        again (a frame found whole there is delivered), and octets held as a possible marker start are
+        skipped. The deframer then takes new octets as if the stream went on.
+        """
         packets = self._scan(final=True)
         self._log.close()
         return DeframeResult(packets, self._log.take())
+
+    def flush(self) -> DeframeResult:
+        """End of stream: the same as ``expire``."""
+        return self.expire()
 
     def reset(self) -> None:
         """Forget everything: as if newly built (empty buffer, counters and offsets from zero)."""
         self._buf.clear()
         self._base = 0
+        self._filler_head = self._filler_clear = -1
         self.stats.clear()
         self._log = SkipLog(self.stats)
 
@@ -95,33 +129,98 @@ class AsmDeframer:
                     log.skip(base + pos, base + at)
                 log.close()
                 pos = at
-                size, reason = self._judge(view, at + _ASM_SIZE, end)
-                if size:
-                    packets.append(bytes(view[at + _ASM_SIZE:at + _ASM_SIZE + size]))
-                    stats.packets += 1
-                    stats.octets_good += _ASM_SIZE + size
-                    pos = at + _ASM_SIZE + size
+                head = at + _ASM_SIZE
+                verdict, size, reason = self._judge(view, head, end, final)
+                if verdict == _WAIT:
+                    break
+                if verdict == _REJECT:
+                    stats.count(reason)
+                    told = reason in _WITH_HEADER and end - head >= PRIMARY_HEADER_SIZE and not is_idle(view, head)
+                    header = bytes(view[head:head + PRIMARY_HEADER_SIZE]) if told else b""
+                    log.reject(base + at, base + at + 1, reason, header)
+                    pos = at + 1
                     continue
-                if reason is None:
-                    if not final:
-                        break
-                    reason = TRUNCATED
-                stats.count(reason)
-                log.reject(base + at, base + at + 1, reason)
-                pos = at + 1
+                if verdict == _DELIVER:
+                    packets.append(bytes(view[head:head + size]))
+                    stats.packets += 1
+                stats.octets_good += _ASM_SIZE + size
+                pos = head + size
         del buf[:pos]
         self._base = base + pos
         return packets
 
-    def _judge(self, view: memoryview, head: int, end: int) -> tuple[int, str | None]:
-        """(size, None) for a good packet at ``head``; (0, reason) to reject; (0, None) to wait for more."""
-        if end - head < PRIMARY_HEADER_SIZE:
-            return 0, None
+    def _judge(self, view: memoryview, head: int, end: int, final: bool) -> tuple[int, int, str]:
+        """What to do with the candidate packet at ``head``: (verdict, its size, the reason to reject it)."""
+        held = end - head
+        if held < PRIMARY_HEADER_SIZE:
+            return (_REJECT, 0, TRUNCATED) if final else _WAITING
         reason = header_fault(view, head, self.max_packet_size)
         if reason is not None:
-            return 0, reason
+            return _REJECT, 0, reason
         size = ((view[head + 4] << 8) | view[head + 5]) + 1 + PRIMARY_HEADER_SIZE
-        if end - head < size:
-            return 0, None
-        reason = body_fault(view[head:head + size])
-        return (0, reason) if reason else (size, None)
+        checked = carries_crc(view, head)
+        filler = not checked and self.require_crc
+        if filler:
+            if not is_idle(view, head):
+                return _REJECT, 0, BAD_HEADER
+            if self._marker_in_filler(head, min(head + size, end)):
+                return _REJECT, 0, TRUNCATED
+        if held < size:
+            return (_REJECT, 0, TRUNCATED) if final else _WAITING
+        stop = head + size
+        trust = self.trust_read_end and not filler
+        if checked:
+            inside = self._buf.find(ASM, head, stop) >= 0
+            if crc_hqx(view[head:stop], CRC16_INIT):  # the next frame's marker inside or at its end: cut short
+                return _REJECT, 0, TRUNCATED if inside or _marker_part(view, stop) else BAD_CRC
+            if not inside:
+                # a good CRC whose last octets start a marker: cut short, if the rest of that marker follows
+                part = _marker_part(view, stop)
+                after = _after(view, stop, end, ASM[part:], final, trust) if part else _MISMATCH
+                if after == _WAIT:
+                    return _WAITING
+                return (_REJECT, 0, TRUNCATED) if after == _MATCH else (_DELIVER, size, "")
+        # no CRC, or a marker inside: only the next marker (or the end of what was fed) confirms the length
+        after = _after(view, stop, end, ASM, final, trust)
+        if after == _WAIT:
+            return _WAITING
+        if after == _MISMATCH:
+            return _REJECT, 0, BAD_LENGTH
+        return (_FILLER if filler else _DELIVER), size, ""
+
+    def _marker_in_filler(self, head: int, stop: int) -> bool:
+        """True when ``_buf[head:stop]``, the held part of an idle packet's body, holds a marker (searched once)."""
+        at = self._base + head
+        start = head if self._filler_head != at else max(head, self._filler_clear - self._base - _KEEP)
+        self._filler_head, self._filler_clear = at, self._base + stop
+        return self._buf.find(ASM, start, stop) >= 0
+
+
+def _after(view: memoryview, stop: int, end: int, rest: bytes, final: bool, trust_end: bool) -> int:
+    """Whether the octets from ``stop`` are ``rest``: _MATCH, _MISMATCH, _AT_END (none, and that counts) or _WAIT."""
+    held = end - stop
+    want = len(rest)
+    if held >= want:
+        return _MATCH if view[stop:stop + want] == rest else _MISMATCH
+    if not held:
+        return _AT_END if final or trust_end else _WAIT
+    return _MISMATCH if final or view[stop:end] != rest[:held] else _WAIT
+
+
+def _marker_part(view: memoryview, stop: int) -> int:
+    """How many octets before ``stop`` (0..3; a packet has at least 7) are the start of a marker."""
+    last = view[stop - 1]
+    if last == 0x1A:
+        return 1
+    if last == 0xCF:
+        return 2 if view[stop - 2] == 0x1A else 0
+    if last == 0xFC:
+        return 3 if view[stop - 2] == 0xCF and view[stop - 3] == 0x1A else 0
+    return 0
+
+
+_DELIVER, _FILLER, _REJECT, _WAIT = range(4)
+_MATCH, _MISMATCH, _AT_END = range(4, 7)
+_WAITING = (_WAIT, 0, "")
+_WITH_HEADER = frozenset((BAD_CRC, BAD_LENGTH, TRUNCATED, OVERSIZE))
+"""Reasons whose rejected candidate had a readable primary header (its sender can be told)."""

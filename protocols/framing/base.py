@@ -17,11 +17,16 @@ REASONS = (NO_SYNC, BAD_HEADER, BAD_CRC, BAD_LENGTH, BAD_COBS, OVERSIZE, TRUNCAT
 
 
 class SkippedRange(NamedTuple):
-    """Octets a deframer dropped: absolute stream offsets ``[start, stop)`` and why."""
+    """Octets a deframer dropped: absolute stream offsets ``[start, stop)``, why, and the candidate's header.
+
+    ``header`` holds the 6-octet primary header of a rejected candidate packet whose header could be read
+    (reasons bad crc, bad length, truncated and oversize), so that its sender can be told; else it is empty.
+    """
 
     start: int
     stop: int
     reason: str
+    header: bytes = b""
 
     @property
     def size(self) -> int:
@@ -51,9 +56,9 @@ class DeframerStats:
     ranges_skipped: int = 0
     """Skipped ranges reported."""
     header_errors: int = 0
-    """Candidates rejected for a bad primary header (version)."""
+    """Candidates rejected for a bad primary header (version; no CRC where the deframer requires one)."""
     length_errors: int = 0
-    """Frames whose length field disagrees with the octets they hold."""
+    """Frames whose length field disagrees with the octets they hold (with no CRC: with the next marker)."""
     crc_errors: int = 0
     """Packets rejected because their CRC-16 did not check."""
     cobs_errors: int = 0
@@ -61,7 +66,7 @@ class DeframerStats:
     oversize: int = 0
     """Frames longer than the deframer's maximum packet size allows."""
     truncated: int = 0
-    """Frames cut short by the end of the stream (``flush``)."""
+    """Frames cut short: still waiting at ``expire``/``flush``, or failing their CRC with the next marker inside."""
 
     def count(self, reason: str) -> None:
         """Add one to the error counter that matches ``reason``."""
@@ -111,6 +116,10 @@ class Deframer(Protocol):
 
     def flush(self) -> DeframeResult:
         """End of stream: settle everything held (a frame still waiting is reported as truncated)."""
+        ...
+
+    def expire(self) -> DeframeResult:
+        """The line went quiet or its reader went away: drop the frame still waiting (truncated), rescan the rest."""
         ...
 
     def reset(self) -> None:

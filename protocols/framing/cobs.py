@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from protocols.errors import FramingError
-from protocols.framing.base import BAD_COBS, OVERSIZE, TRUNCATED, DeframeResult, DeframerStats
+from protocols.framing.base import (
+    BAD_COBS,
+    BAD_CRC,
+    BAD_LENGTH,
+    OVERSIZE,
+    TRUNCATED,
+    DeframeResult,
+    DeframerStats,
+)
 from protocols.framing.cobs_codec import cobs_decode, cobs_encode, cobs_max_encoded_size
-from protocols.framing.cobs_salvage import salvage
-from protocols.framing.packets import check_max_packet_size, packet_fault, require_packet
+from protocols.framing.cobs_salvage import decoded_head, salvage
+from protocols.framing.packets import check_max_packet_size, header_fault, is_idle, packet_fault, require_packet
 from protocols.framing.skiplog import SkipLog
-from protocols.spacepacket import MAX_PACKET_SIZE
+from protocols.spacepacket import MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE
 
 DELIMITER = b"\x00"
 
@@ -31,10 +39,13 @@ class CobsDeframer:
     arrives; empty frames (repeated delimiters) are idle filler. A bad frame whose tail is the encoding
     of a CRC-checked packet (garbage or a cut frame glued to a good one) still yields that packet. Of a
     frame longer than any good one only the last ``max_frame_size`` octets are held, so memory stays bounded.
+    With ``require_crc`` every packet must carry a CRC: one without is a bad header, and idle packets are
+    consumed as filler (good octets, not delivered).
     """
 
-    def __init__(self, max_packet_size: int = MAX_PACKET_SIZE) -> None:
+    def __init__(self, max_packet_size: int = MAX_PACKET_SIZE, require_crc: bool = False) -> None:
         self.max_packet_size = check_max_packet_size(max_packet_size)
+        self.require_crc = bool(require_crc)
         self.max_frame_size = cobs_max_encoded_size(self.max_packet_size)
         self.stats = DeframerStats()
         self._log = SkipLog(self.stats)
@@ -65,19 +76,28 @@ class CobsDeframer:
             start = zero + 1
         return DeframeResult(packets, self._log.take())
 
-    def flush(self) -> DeframeResult:
-        """End of stream: report an unfinished frame (it has no delimiter) as truncated."""
+    def expire(self) -> DeframeResult:
+        """The line went quiet or its reader went away: drop the unfinished frame (truncated) and report it.
+
+        The next octet fed starts a new frame.
+        """
         if self._pending:
             if self._oversize:
                 self._log.skip(self._pending_start, self._offset)
             else:
                 self.stats.count(TRUNCATED)
-                self._log.reject(self._pending_start, self._offset, TRUNCATED)
+                head = decoded_head(bytes(self._pending), 0)
+                header = b"" if head is None or header_fault(head, 0, self.max_packet_size) else head
+                self._log.reject(self._pending_start, self._offset, TRUNCATED, header)
         self._log.close()
         self._pending.clear()
         self._pending_start = self._offset
         self._oversize = False
         return DeframeResult([], self._log.take())
+
+    def flush(self) -> DeframeResult:
+        """End of stream: the same as ``expire``."""
+        return self.expire()
 
     def reset(self) -> None:
         """Forget everything: as if newly built (empty buffer, counters and offsets from zero)."""
@@ -130,10 +150,11 @@ class CobsDeframer:
         if not frame:
             self.stats.octets_good += 1
             return
-        packet, reason = (b"", OVERSIZE) if oversize else _judge(frame, self.max_packet_size)
+        packet, reason = (b"", OVERSIZE) if oversize else _judge(frame, self.max_packet_size, self.require_crc)
         if reason is None:
-            packets.append(packet)
-            self.stats.packets += 1
+            if not (self.require_crc and is_idle(packet, 0)):
+                packets.append(packet)
+                self.stats.packets += 1
             self.stats.octets_good += stop - start
             return
         found = salvage(frame, self.max_packet_size)
@@ -142,7 +163,8 @@ class CobsDeframer:
             self._log.skip(start, bad_stop)
         else:
             self.stats.count(reason)
-            self._log.reject(start, bad_stop, reason)
+            told = reason in _WITH_HEADER and len(packet) >= PRIMARY_HEADER_SIZE
+            self._log.reject(start, bad_stop, reason, packet[:PRIMARY_HEADER_SIZE] if told else b"")
         self._log.close()
         if found is not None:
             packets.append(found[1])
@@ -150,10 +172,14 @@ class CobsDeframer:
             self.stats.octets_good += stop - bad_stop
 
 
-def _judge(frame: bytes, max_packet_size: int) -> tuple[bytes, str | None]:
+_WITH_HEADER = frozenset((BAD_CRC, BAD_LENGTH, OVERSIZE))
+"""Reasons whose rejected frame decoded to a readable primary header (its sender can be told)."""
+
+
+def _judge(frame: bytes, max_packet_size: int, require_crc: bool) -> tuple[bytes, str | None]:
     """The packet ``frame`` encodes and None, or why it is not the encoding of one good packet."""
     try:
         packet = cobs_decode(frame)
     except FramingError:
         return b"", BAD_COBS
-    return packet, packet_fault(packet, max_packet_size)
+    return packet, packet_fault(packet, max_packet_size, require_crc)

@@ -41,7 +41,7 @@ def salvage(frame: bytes, max_packet_size: int) -> tuple[int, bytes] | None:
     # a packet with a secondary header starts with a non-zero octet: version 0, flag set
     starts = starts[(codes[starts] >= 2) & ((codes[starts + 1] & _FIRST_OCTET_MASK) == _SEC_HEADER_BIT)]
     for start in starts.tolist():
-        head = _decoded_head(frame, start)
+        head = decoded_head(frame, start)
         if head is None or ((head[0] & 7) << 8 | head[1]) == IDLE_APID \
                 or header_fault(head, 0, max_packet_size) is not None:
             continue
@@ -57,7 +57,7 @@ def salvage(frame: bytes, max_packet_size: int) -> tuple[int, bytes] | None:
     return None
 
 
-def _decoded_head(frame: bytes, start: int) -> bytes | None:
+def decoded_head(frame: bytes, start: int) -> bytes | None:
     """The first 6 octets that decoding from ``start`` yields, or None if it yields fewer."""
     out = bytearray()
     size = len(frame)

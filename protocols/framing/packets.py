@@ -55,21 +55,32 @@ def header_fault(buf: Octets, at: int, max_packet_size: int) -> str | None:
     return None
 
 
+def is_idle(buf: Octets, at: int) -> bool:
+    """True when the primary header at ``buf[at:]`` is an idle packet's (APID 0x7FF)."""
+    return (buf[at] & 0x07) == _IDLE_HIGH and buf[at + 1] == _IDLE_LOW
+
+
+def carries_crc(buf: Octets, at: int) -> bool:
+    """True when the packet at ``buf[at:]`` ends in a PUS CRC-16 to check: secondary header flag set, not idle."""
+    return bool(buf[at] & _SEC_HEADER_BIT) and not is_idle(buf, at)
+
+
 def body_fault(packet: Octets) -> str | None:
     """Why a whole packet (header already checked) is not believed, or None when it is.
 
     Packets with a secondary header carry a PUS CRC-16 that must check; idle packets and packets
-    without a secondary header are taken on their header alone.
+    without a secondary header have no CRC: the framing must confirm their length.
     """
-    first = packet[0]
-    if first & _SEC_HEADER_BIT and not ((first & 0x07) == _IDLE_HIGH and packet[1] == _IDLE_LOW) \
-            and crc_hqx(packet, CRC16_INIT):
+    if carries_crc(packet, 0) and crc_hqx(packet, CRC16_INIT):
         return BAD_CRC
     return None
 
 
-def packet_fault(packet: Octets, max_packet_size: int) -> str | None:
-    """Why ``packet`` is not exactly one believable space packet, or None when it is."""
+def packet_fault(packet: Octets, max_packet_size: int, require_crc: bool = False) -> str | None:
+    """Why ``packet`` is not exactly one believable space packet, or None when it is.
+
+    With ``require_crc`` a packet other than an idle one must carry a CRC (bad header otherwise).
+    """
     size = len(packet)
     if size < MIN_PACKET_SIZE:
         return BAD_LENGTH
@@ -78,4 +89,6 @@ def packet_fault(packet: Octets, max_packet_size: int) -> str | None:
         return reason
     if ((packet[4] << 8) | packet[5]) + 1 + PRIMARY_HEADER_SIZE != size:
         return BAD_LENGTH
+    if require_crc and not carries_crc(packet, 0) and not is_idle(packet, 0):
+        return BAD_HEADER
     return body_fault(packet)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from protocols.errors import LengthError, field_error
+
 INFO_SIZE = 7
 CODEBLOCK_SIZE = 8
 FILL = 0x55
@@ -71,6 +73,8 @@ class Decoded(NamedTuple):
 
 def decode_codeblock(block: bytes | bytearray | memoryview) -> Decoded:
     """Check one 8-octet codeblock; correct a single bit error, reject anything worse (filler bit ignored)."""
+    if len(block) != CODEBLOCK_SIZE:
+        raise field_error(LengthError, "codeblock", len(block), f"a codeblock is {CODEBLOCK_SIZE} octets")
     info = bytes(block[:INFO_SIZE])
     syndrome = remainder(info) ^ ((block[INFO_SIZE] >> 1) ^ 0x7F)
     if not syndrome:

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from protocols.spacelink.bch import CODEBLOCK_SIZE, FILL, INFO_SIZE, decode_codeblock, parity_octet
 from protocols.spacelink.randomizer import tc_randomize
+from protocols.spacelink.tc_frame import MAX_FRAME_SIZE
 
 START_SEQUENCE = bytes.fromhex("EB90")
 TAIL_SEQUENCE = bytes.fromhex("C5C5C5C5C5C5C579")
@@ -14,6 +15,9 @@ TAIL_SEQUENCE = bytes.fromhex("C5C5C5C5C5C5C579")
 TAIL = "tail"
 REJECTED = "rejected"
 TRUNCATED = "truncated"
+TOO_LONG = "too long"
+MAX_CODEBLOCKS = -(-MAX_FRAME_SIZE // INFO_SIZE)
+"""Codeblocks of the longest CLTU a TC frame needs (147 for 1024 octets); a longer run is cut off there."""
 
 
 def encode_cltu(frame: bytes | bytearray | memoryview, randomize: bool = False) -> bytes:
@@ -35,7 +39,9 @@ class CltuResult(NamedTuple):
     """One CLTU found in the stream: its information octets (fill included), how it ended, its error count.
 
     ``ended_by`` is "tail", "rejected" (a codeblock with two or more errors; the tail sequence with a bit error
-    ends a CLTU this way too) or "truncated" (the stream ended first, on ``flush``). ``start`` is the stream
+    ends a CLTU this way too), "too long" (more codeblocks than any TC frame needs: the CLTU is cut off there and
+    the hunt for a start sequence resumes at the next codeblock) or "truncated" (the stream ended first, on
+    ``flush``). ``start`` is the stream
     offset of its start sequence.
     """
 
@@ -58,6 +64,8 @@ class CltuStats:
     """Single-bit errors corrected."""
     rejected_codeblocks: int = 0
     """Codeblocks that ended a CLTU because they could not be corrected (the tail excluded)."""
+    too_long: int = 0
+    """CLTUs cut off after ``max_codeblocks`` codeblocks with no tail (memory stays bounded)."""
     tails: int = 0
     octets_skipped: int = 0
     """Octets searched through without finding a start sequence."""
@@ -71,8 +79,9 @@ class CltuStats:
 class CltuDecoder:
     """Hunts for start sequences and decodes codeblocks until the tail or a rejected codeblock ends the CLTU."""
 
-    def __init__(self, randomized: bool = False) -> None:
+    def __init__(self, randomized: bool = False, max_codeblocks: int = MAX_CODEBLOCKS) -> None:
         self.randomized = randomized
+        self.max_codeblocks = max_codeblocks
         self.stats = CltuStats()
         self._buf = bytearray()
         self._base = 0  # stream offset of _buf[0]
@@ -133,6 +142,10 @@ class CltuDecoder:
                 results.append(self._end(TAIL))
                 pos += CODEBLOCK_SIZE
                 continue
+            if len(self._info) >= self.max_codeblocks:
+                stats.too_long += 1
+                results.append(self._end(TOO_LONG))
+                continue  # search again from this codeblock's first octet
             info, corrected = decode_codeblock(block)
             if info is None:
                 stats.rejected_codeblocks += 1

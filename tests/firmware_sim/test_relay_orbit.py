@@ -190,3 +190,13 @@ def test_generic_schedules() -> None:
     both = AllOf(square, Always(True))
     assert both.windows(0, 400 * NS_PER_S)[1].start_ns == 180 * NS_PER_S
     assert Always(False).next_transition(0) is None and AllOf(Always(False)).next_transition(0) is None
+
+
+@pytest.mark.parametrize("origin_ns", [10**20, -(10**20), 250 * 365 * 86_400 * NS_PER_S])
+def test_geometry_times_centuries_away_are_configuration_errors_not_overflows(origin_ns: int) -> None:
+    with pytest.raises(ConfigurationError, match="within 200 years of the landing"):
+        RelayGeometry(origin_ns=origin_ns)
+    with pytest.raises(ConfigurationError, match="within 200 years of the landing"):
+        SignalSchedule(RelayGeometry().relay_visible_many, origin_ns=origin_ns)
+    with pytest.raises(SimError, match="within 200 years"):
+        RelayGeometry().schedule.relay.state_at(origin_ns if origin_ns > 0 else 10**20)

@@ -103,3 +103,53 @@ def test_truncated_tail_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["inspect", "--file", str(stream), "--json"]) == 2
     captured = capsys.readouterr()
     assert len(_json_lines(captured.out)) == 1 and "announces" in captured.err
+
+
+def _recorded(path: Path, packets: list[bytes]) -> Path:
+    from hil.recording.writer import Recorder
+
+    with Recorder().open(path, {"seed": 3}) as recorder:
+        for index, packet in enumerate(packets):
+            recorder.tap(index * NS_PER_S, "sampler" if index % 2 else "relay", "b>a", packet)
+    return path
+
+
+def test_file_that_is_a_recording_shows_its_packets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    packets = [_hk_packet(i) for i in range(6)]
+    assert main(["inspect", "--file", str(_recorded(tmp_path / "run.pcapng", packets)), "--json"]) == 0
+    views = _json_lines(capsys.readouterr().out)
+    assert [v["seq_count"] for v in views] == list(range(6)) and {v["device"] for v in views} == {"sampler"}
+    assert [v["link"] for v in views[:2]] == ["relay", "sampler"] and views[3]["record_time_ns"] == 3 * NS_PER_S
+    assert main(["inspect", "--file", str(tmp_path / "run.pcapng")]) == 0
+    assert "link = relay b>a at 0.000000 s since T0" in capsys.readouterr().out
+
+
+def test_file_that_is_a_damaged_recording_shows_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _recorded(tmp_path / "run.pcapng", [_hk_packet(i) for i in range(6)])
+    data = bytearray(path.read_bytes())
+    third = data.index(_hk_packet(2)) - 28  # the packet block holding packet 2
+    data[third + 4] ^= 0x04
+    path.write_bytes(bytes(data))
+    assert main(["inspect", "--file", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert [v["seq_count"] for v in _json_lines(captured.out)] == [0, 1, 3, 4, 5]
+    assert f"offset {third}" in captured.err and "1 damaged range" in captured.err
+
+
+def _nan_packet() -> bytes:
+    arm = SAMPLER.hk_set("arm")
+    values = [next(iter(SAMPLER.parameter(p).enum)) if SAMPLER.parameter(p).enum else 0 for p in arm.parameters]
+    values[arm.parameters.index("arm_reach")] = float("nan")
+    return SAMPLER.hk_codec("arm").encode(values, 1, 1, 2_100_000_000 * NS_PER_S)
+
+
+def _strict(line: str) -> dict:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"bare {constant} is not JSON")
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_json_never_writes_a_bare_nan(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", _nan_packet().hex(), "--json"]) == 0
+    view = _strict(capsys.readouterr().out)
+    assert view["fields"]["arm_reach"] is None and view["device"] == "sampler"

@@ -2,8 +2,9 @@
 
 The golden model is protocols.framing.asm.AsmDeframer fed the bytes the DUT took. Packets are compared in
 order; the counters are compared whenever the DUT has settled (idle, nothing on its output):
-good_packets = packets, bad_packets = header_errors + oversize + crc_errors, skipped_bytes = octets_skipped,
-buffered = AsmDeframer.buffered (the model's stats before flush(): the RTL has no end of stream).
+good_packets = packets, bad_packets = header_errors + oversize + crc_errors + length_errors + truncated,
+skipped_bytes = octets_skipped, buffered = AsmDeframer.buffered (the model's stats before flush(): the RTL has
+no end of stream, and no end of a read either: the model runs with trust_read_end=False).
 """
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ def packet(rng: np.random.Generator, size: int, *, apid: int | None = None, sec_
     return raw[:-2] + crc16(raw[:-2]).to_bytes(2, "big") if crc else raw
 
 
+def ending_in_marker_start(rng: np.random.Generator, size: int) -> bytes:
+    """ASM + a good packet of ``size`` octets whose CRC ends in 1A, the marker's first octet."""
+    while True:
+        frame = ASM + packet(rng, size)
+        if frame[-1] == ASM[0]:
+            return frame
+
+
 def header(version: int, sec_header: bool, apid: int, size: int, rng: np.random.Generator) -> bytes:
     """Six primary-header octets announcing ``size`` octets (any version, any size up to 65542)."""
     first = (version << 5) | (int(rng.integers(2)) << 4) | (sec_header << 3) | (apid >> 8)
@@ -72,9 +81,10 @@ class Traffic(SegmentTraffic):
 
     KINDS: ClassVar[dict[str, float]] = {
         "good": 48,  # ASM + packet with a secondary header and its CRC
-        "plain": 4,  # no secondary header: believed on its header alone
-        "idle": 3,  # idle packet (APID 0x7FF), secondary header flag set, CRC not checked
-        "asm_inside": 5,  # good packet whose payload holds the marker
+        "plain": 4,  # no secondary header: believed when the next marker confirms its length
+        "idle": 3,  # idle packet (APID 0x7FF), secondary header flag set, CRC not checked: the same
+        "asm_inside": 5,  # good packet whose payload holds the marker: the next marker must confirm it
+        "cut_by_marker": 1,  # a frame whose CRC ends in 1A, cut by one octet: the next marker completes its CRC
         "bit_error": 10,  # good frame with 1..3 bits flipped (marker, header or body)
         "truncated": 5,  # good frame cut short: the next frames are read as its body
         "false_marker": 9,  # marker + a made-up header (bad version, oversize, bad CRC or a phantom packet)
@@ -131,6 +141,8 @@ class Traffic(SegmentTraffic):
             return junk
         if kind == "max_size":
             return ASM + packet(rng, self.max_packet)
+        if kind == "cut_by_marker":
+            return ending_in_marker_start(rng, self.size(8))[:-1]
         if kind == "near_marker":
             wrong = bytearray(ASM)
             wrong[int(rng.integers(len(ASM)))] ^= int(rng.integers(1, 256))
@@ -174,7 +186,8 @@ def model_counters(model: AsmDeframer) -> dict[str, int]:
     stats = model.stats
     return {
         "good_packets": stats.packets & COUNT_MASK,
-        "bad_packets": (stats.header_errors + stats.oversize + stats.crc_errors) & COUNT_MASK,
+        "bad_packets": (stats.header_errors + stats.oversize + stats.crc_errors + stats.length_errors
+                        + stats.truncated) & COUNT_MASK,
         "skipped_bytes": stats.octets_skipped & COUNT_MASK,
         "buffered": model.buffered,
     }
@@ -184,7 +197,7 @@ class Scoreboard(ModelScoreboard):
     """Golden model and checker: AsmDeframer fed the bytes the DUT took; packets in order, counters when settled."""
 
     def __init__(self, max_packet: int, log: Logger) -> None:
-        super().__init__(AsmDeframer(max_packet), COUNTERS[:-1], log)
+        super().__init__(AsmDeframer(max_packet, trust_read_end=False), COUNTERS[:-1], log)
 
     def packet(self, data: bytes, _end: int | None = None) -> None:
         """Monitor callback: one whole packet left the DUT."""
@@ -205,7 +218,8 @@ class Scoreboard(ModelScoreboard):
         stats = self.model.stats
         return {
             "octets": stats.octets_in, "packets": stats.packets, "header_errors": stats.header_errors,
-            "oversize": stats.oversize, "crc_errors": stats.crc_errors, "octets_skipped": stats.octets_skipped,
+            "oversize": stats.oversize, "crc_errors": stats.crc_errors, "length_errors": stats.length_errors,
+            "truncated": stats.truncated, "octets_skipped": stats.octets_skipped,
         }
 
 
@@ -239,7 +253,8 @@ class DeframerTestbench(StreamTestbench):
             "%s: %d octets in, %d packets out (%d checked), %d bad, %d skipped, %d checkpoints, %d cut by reset, "
             "%d input stalls, %d output stalls; traffic %s",
             self.name, figures["octets"], mon.packets, sb.checked,
-            figures["header_errors"] + figures["oversize"] + figures["crc_errors"], figures["octets_skipped"],
+            sum(figures[key] for key in ("header_errors", "oversize", "crc_errors", "length_errors", "truncated")),
+            figures["octets_skipped"],
             sb.checkpoints, mon.cut_packets, self.source.stalls, mon.stalls, dict(self.traffic.kinds),
         )
 
@@ -261,6 +276,10 @@ async def known_frames(dut: Dut) -> None:
     junk = bytes(range(0x20, 0x2A))  # no marker can start in these
     idle_bad_crc = packet(rng, 9, apid=IDLE_APID, crc=False)
     idle_bad_crc = idle_bad_crc[:-2] + (crc16(idle_bad_crc[:-2]) ^ 0x0101).to_bytes(2, "big")
+    plain = packet(rng, 7, sec_header=False, crc=False)
+    with_marker = packet(rng, 24, payload=bytes(6) + ASM + bytes(8))
+    cut_whole = ending_in_marker_start(rng, 16)
+    cut = cut_whole[:-1]
     cases: list[tuple[str, bytes, tuple[int, int, int, int]]] = [
         # name, octets, (good_packets, bad_packets, skipped_bytes, buffered) the case adds
         ("one good frame", good, (1, 0, 0, 0)),
@@ -268,8 +287,18 @@ async def known_frames(dut: Dut) -> None:
         ("...then its packet", good[4:], (1, 0, 0, -4)),
         ("junk: all but the last 3 octets skipped", junk, (0, 0, 7, 3)),
         ("...then a frame", good, (1, 0, 3, -3)),
-        ("no secondary header: no CRC check", ASM + packet(rng, 7, sec_header=False, crc=False), (1, 0, 0, 0)),
-        ("idle packet with a wrong CRC", ASM + idle_bad_crc, (1, 0, 0, 0)),
+        ("no secondary header: waits for the next marker", ASM + plain, (0, 0, 0, 11)),
+        ("...which confirms it", good, (2, 0, 0, -11)),
+        ("idle packet with a wrong CRC: waits for the next marker", ASM + idle_bad_crc, (0, 0, 0, 13)),
+        ("...which confirms it", good, (2, 0, 0, -13)),
+        ("no secondary header, then no marker: rejected", ASM + plain + junk, (0, 1, 1 + 3 + 7 + len(junk) - 3, 3)),
+        ("...then a frame", good, (1, 0, 3, -3)),
+        ("marker inside the packet, confirmed by the next", ASM + with_marker + good, (2, 0, 0, 0)),
+        ("marker inside the packet, then junk: rejected, and so is the false packet at that marker",
+         ASM + with_marker + junk, (0, 2, 1 + 3 + len(with_marker) + len(junk) - 3, 3)),
+        ("...then a frame", good, (1, 0, 3, -3)),
+        ("cut by one octet, the next marker completes its CRC: rejected", cut + good, (1, 1, len(cut) - 1 + 1, 0)),
+        ("a CRC ending like a marker, then a frame", cut_whole + good, (2, 0, 0, 0)),
         ("bad version", ASM + header(2, True, 5, 9, rng) + junk, (0, 1, 1 + 3 + 6 + len(junk) - 3, 3)),
         ("...then a frame", good, (1, 0, 3, -3)),
         ("largest packet", ASM + packet(rng, top), (1, 0, 0, 0)),
@@ -294,7 +323,7 @@ async def random_traffic(dut: Dut) -> None:
     segments = await tb.random_traffic(120, (0.0, 1.0, 3.0, 8.0))
     figures = tb.finish()
     assert figures["packets"] >= segments // 2, f"only {figures['packets']} good packets in {segments} segments"
-    for reason in ("header_errors", "oversize", "crc_errors", "octets_skipped"):
+    for reason in ("header_errors", "oversize", "crc_errors", "length_errors", "truncated", "octets_skipped"):
         assert figures[reason] > 0 or (reason == "oversize" and tb.max_packet == MAX_PACKET_SIZE), \
             f"the traffic never exercised {reason}"
 

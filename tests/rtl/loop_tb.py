@@ -45,7 +45,7 @@ class Shadow:
     """The golden model beside the RTL: an AsmDeframer fed exactly the octets the loop hands the block."""
 
     def __init__(self, link: RtlLink) -> None:
-        self.model = AsmDeframer()
+        self.model = AsmDeframer(trust_read_end=False)  # hardware sees no end of a read
         self.packets: list[bytes] = []
         """What the model made of the octets."""
         self.delivered: list[bytes] = []
@@ -66,7 +66,8 @@ class Shadow:
     def counters(self) -> dict[str, int]:
         """The model's figures under the RTL's names."""
         stats = self.model.stats
-        return {"good_packets": stats.packets, "bad_packets": stats.header_errors + stats.oversize + stats.crc_errors,
+        bad = stats.header_errors + stats.oversize + stats.crc_errors + stats.length_errors + stats.truncated
+        return {"good_packets": stats.packets, "bad_packets": bad,
                 "skipped_bytes": stats.octets_skipped, "buffered": self.model.buffered}
 
 

@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from firmware_sim.errors import ScenarioError
-from firmware_sim.scenario.timespec import NS_PER_UNIT, format_duration, format_time, parse_duration, parse_time
+from firmware_sim.scenario.timespec import (
+    MAX_NS,
+    NS_PER_UNIT,
+    format_duration,
+    format_time,
+    parse_duration,
+    parse_time,
+)
 
 S = 1_000_000_000
 H = 3600 * S
@@ -95,7 +102,7 @@ def test_format_refuses_negative() -> None:
         format_duration(-1)
 
 
-@given(st.integers(min_value=0, max_value=10**20))
+@given(st.integers(min_value=0, max_value=MAX_NS))
 def test_format_then_parse_round_trips(ns: int) -> None:
     assert parse_duration(format_duration(ns)) == ns
     assert parse_time(format_time(ns)) == ns
@@ -110,7 +117,20 @@ _UNITS = ("d", "h", "m", "s", "ms", "us", "ns")
 def test_any_ordered_unit_text_parses_to_its_sum(counts: list[int], used: list[bool], gap: str) -> None:
     parts = [(count, unit) for count, unit, keep in zip(counts, _UNITS, used, strict=True) if keep]
     text = gap.join(f"{count}{unit}" for count, unit in parts)
-    assert parse_time(f"T+{text}") == sum(count * NS_PER_UNIT[unit] for count, unit in parts)
+    total = sum(count * NS_PER_UNIT[unit] for count, unit in parts)
+    if total > MAX_NS:
+        with pytest.raises(ScenarioError, match="longer than 36500d"):
+            parse_time(f"T+{text}")
+    else:
+        assert parse_time(f"T+{text}") == total
+
+
+@pytest.mark.parametrize("value", ["T+36501d", "36500d1ns", 10**30, 1e300, "1" * 5000 + "s", "9" * 5000])
+def test_times_beyond_100_years_and_absurdly_long_numbers_are_refused(value: str | int | float) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_time(value, path="plan.toml", line=4, what="at")
+    assert str(caught.value).startswith("plan.toml:4: at ")
+    assert parse_time("T+36500d") == MAX_NS
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=999))

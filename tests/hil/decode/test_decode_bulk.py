@@ -113,7 +113,7 @@ def test_split_stream_reports_a_torn_tail() -> None:
     packet = PusTm(0x110, 17, 2).pack()
     buffer = split_stream(packet * 3 + packet[:5])
     assert len(buffer) == 3 and buffer.packet(2) == packet
-    assert buffer.problems and "hold no whole packet" in buffer.problems[0]
+    assert buffer.problems and "hold no whole packet" in buffer.problems[0] and buffer.damage[0].torn
 
 
 @settings(max_examples=150, deadline=None)

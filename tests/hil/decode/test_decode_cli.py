@@ -123,8 +123,8 @@ def test_truncated_file_decodes_what_is_whole(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(decode_command, [str(tmp_path / "nope.bin")], standalone_mode=False)
-    assert "cannot read" in str(result.exception)
+    code, _, err = _run(str(tmp_path / "nope.bin"))
+    assert code == 2 and "farside: error: cannot read" in err
 
 
 @pytest.mark.parametrize("fmt", ["csv", "long", "jsonl"])
@@ -144,3 +144,39 @@ def test_long_output_reports_its_progress(tmp_path: Path, fmt: str) -> None:
     else:
         (write_csv if fmt == "csv" else write_csv_long)(result, out, progress=seen.append)
     assert seen == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]
+
+
+def test_a_recording_is_never_read_as_a_plain_stream(tmp_path: Path) -> None:
+    from hil.recording.writer import Recorder
+
+    packets = [_hk(SAMPLER, 1, i, i) for i in range(50)]
+    path = tmp_path / "run.pcapng"
+    with Recorder().open(path, {"pad": "x" * 198}) as recorder:  # a header whose octets also chain as packets
+        for index, packet in enumerate(packets):
+            recorder.tap(index * NS_PER_S, "sampler", "b>a", packet)
+    code, out, _ = _run(str(path), "--format", "csv")
+    assert code == 0 and [int(r["seq_count"]) for r in csv.DictReader(io.StringIO(out))] == list(range(50))
+
+
+def test_jsonl_never_writes_a_bare_nan(tmp_path: Path) -> None:
+    arm = SAMPLER.hk_set("arm")
+    values = [next(iter(SAMPLER.parameter(p).enum)) if SAMPLER.parameter(p).enum else 0 for p in arm.parameters]
+    values[arm.parameters.index("arm_reach")] = float("nan")
+    path = tmp_path / "nan.bin"
+    path.write_bytes(SAMPLER.hk_codec("arm").encode(values, 1, 1, T0 * NS_PER_S) + _hk(SAMPLER, 1, 2, 2))
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"bare {constant} is not JSON")
+
+    code, out, _ = _run(str(path), "--format", "jsonl")
+    lines = [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
+    assert code == 0 and lines[0]["fields"]["arm_reach"] is None and len(lines) == 2
+
+
+def test_a_random_megabyte_is_an_error_not_packets(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "random.bin"
+    path.write_bytes(np.random.default_rng(1).bytes(1 << 20))
+    code, out, err = _run(str(path), "--format", "csv")
+    assert code == 2 and out == "" and "farside: error:" in err and "nothing recognised" in err

@@ -15,7 +15,7 @@ from hil.cli import main
 from hil.cli.export_cmd import export_command
 from hil.errors import HilError
 from hil.packetfile import read_packet_file
-from hil.recording import read_recording
+from hil.recording.reader import read_recording
 
 SHORT = """
 [scenario]

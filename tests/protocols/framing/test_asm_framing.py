@@ -67,9 +67,10 @@ class Builder:
         self.good.append(packet)
         self.data += FRAMER.frame(packet)
 
-    def damage(self, octets: bytes, reason: str) -> None:
-        """Append octets that must come back as one skipped range."""
-        self.bad.append(SkippedRange(len(self.data), len(self.data) + len(octets), reason))
+    def damage(self, octets: bytes, reason: str, header: bool = False) -> None:
+        """Append octets that must come back as one skipped range (carrying their primary header when ``header``)."""
+        told = octets[len(ASM):len(ASM) + 6] if header else b""
+        self.bad.append(SkippedRange(len(self.data), len(self.data) + len(octets), reason, told))
         self.data += octets
 
 
@@ -80,24 +81,24 @@ def hostile_stream() -> tuple[bytes, list[bytes], list[SkippedRange]]:
     b.packet(tm(0))
     b.damage(noise(rng, 100), "no sync")
     b.packet(tm(1))
-    b.damage(FRAMER.frame(tm(2))[:30], "bad crc")  # cut short in the data field
+    b.damage(FRAMER.frame(tm(2))[:30], "truncated", True)  # cut short in the data field: the next marker inside
     b.packet(tm(3))
     b.damage(flip(FRAMER.frame(tm(4)), 4, 0x20), "bad header")  # version bit
     b.packet(idle_packet(40, seq_count=5))
-    b.damage(flip(FRAMER.frame(tm(6)), 30, 0x01), "bad crc")  # a data bit
+    b.damage(flip(FRAMER.frame(tm(6)), 30, 0x01), "bad crc", True)  # a data bit
     b.packet(PusTc(apid=0x22, service=17, subtype=1, seq_count=7).pack())
     b.damage(flip(FRAMER.frame(tm(8)), 1, 0x10), "no sync")  # a sync marker bit
     b.packet(tm(9))
-    b.damage(flip(FRAMER.frame(tm(10)), 9, 0x40), "bad crc")  # length field 64 too long
+    b.damage(flip(FRAMER.frame(tm(10)), 9, 0x40), "truncated", True)  # length field 64 too long: next marker inside
     b.packet(tm(11))
-    b.damage(flip(FRAMER.frame(tm(12)), 9, 0x02), "bad crc")  # length field 2 too short
+    b.damage(flip(FRAMER.frame(tm(12)), 9, 0x02), "bad crc", True)  # length field 2 too short
     b.packet(tm(13))
-    b.damage(flip(FRAMER.frame(tm(14)), 44, 0x80), "bad crc")  # a CRC bit
+    b.damage(flip(FRAMER.frame(tm(14)), 44, 0x80), "bad crc", True)  # a CRC bit
     b.packet(tm(15))
     # garbage hiding a false marker whose header announces a 3000-octet PUS packet
     b.damage(noise(rng, 50), "no sync")
     false_header = PusTm(apid=0x40, service=3, subtype=25, app_data=bytes(2979)).pack()[:6]
-    b.damage(ASM + false_header + noise(rng, 40), "bad crc")
+    b.damage(ASM + false_header + noise(rng, 40), "truncated", True)  # its "body" holds the frames that follow
     for seq in range(16, 24):
         b.packet(tm(seq, 400))
     b.packet(tm(24))
@@ -132,7 +133,7 @@ def test_counters_account_for_every_octet() -> None:
     assert stats.octets_skipped == sum(r.size for r in result.skipped)
     assert stats.octets_good + stats.octets_skipped == stats.octets_in
     assert stats.ranges_skipped == len(BAD)
-    assert (stats.crc_errors, stats.header_errors) == (6, 1)
+    assert (stats.crc_errors, stats.truncated, stats.header_errors) == (3, 3, 1)
 
 
 def test_byte_at_a_time_matches_one_feed() -> None:
@@ -161,7 +162,8 @@ def test_garbage_between_packets_is_reported_exactly(segments: list[tuple[bytes,
     assert run(AsmDeframer(), bytes(stream), chunks) == (good, ranges)
 
 
-def test_header_cut_short_stalls_but_flush_recovers_what_follows() -> None:
+@pytest.mark.parametrize("settle", ["expire", "flush"])
+def test_header_cut_short_stalls_until_expire_recovers_what_follows(settle: str) -> None:
     cut = FRAMER.frame(tm(1))[:7]  # its length field is read from the next marker: 0xCFFC octets
     tail = b"".join(FRAMER.frame(tm(seq)) for seq in range(2, 5))
     deframer = AsmDeframer()
@@ -169,8 +171,11 @@ def test_header_cut_short_stalls_but_flush_recovers_what_follows() -> None:
     assert first.packets == [tm(0)]
     assert deframer.buffered == len(cut) + len(tail)
     start = len(FRAMER.frame(tm(0)))
-    assert deframer.flush() == ([tm(2), tm(3), tm(4)], [SkippedRange(start, start + len(cut), "truncated")])
+    told = (cut + tail)[4:10]  # three octets of its own header, three of the next marker
+    assert getattr(deframer, settle)() == ([tm(2), tm(3), tm(4)],
+                                           [SkippedRange(start, start + len(cut), "truncated", told)])
     assert deframer.stats.truncated == 1
+    assert deframer.buffered == 0
 
 
 def test_megabyte_of_noise_stays_bounded_and_is_all_accounted_for() -> None:
@@ -201,7 +206,7 @@ def test_small_maximum_bounds_the_buffer_and_rejects_longer_packets() -> None:
     big = FRAMER.frame(tm(1, 600))
     result = deframer.feed(big + FRAMER.frame(tm(2)))
     assert result.packets == [tm(2)]
-    assert result.skipped == [SkippedRange(0, len(big), "oversize")]
+    assert result.skipped == [SkippedRange(0, len(big), "oversize", tm(1, 600)[:6])]
     assert deframer.stats.oversize == 1
     deframer.feed(ASM + tm(3, 480)[:6])
     for _ in range(100):

@@ -10,8 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocols.spacelink.bch import decode_codeblock, encode_codeblock, parity_octet
-from protocols.spacelink.cltu import REJECTED, START_SEQUENCE, TAIL, TAIL_SEQUENCE, TRUNCATED, CltuDecoder, encode_cltu
+from protocols.errors import LengthError
+from protocols.spacelink.bch import CODEBLOCK_SIZE, decode_codeblock, encode_codeblock, parity_octet
+from protocols.spacelink.cltu import (
+    MAX_CODEBLOCKS,
+    REJECTED,
+    START_SEQUENCE,
+    TAIL,
+    TAIL_SEQUENCE,
+    TOO_LONG,
+    TRUNCATED,
+    CltuDecoder,
+    encode_cltu,
+)
 from protocols.spacelink.randomizer import TC_SEQUENCE
 from protocols.spacelink.tc_frame import TcFrame
 
@@ -111,3 +122,27 @@ def test_truncated_cltu_is_delivered_on_flush_and_randomizer_is_applied() -> Non
     assert result.ended_by == TRUNCATED and result.data == bytes(14)
     decoder.reset()
     assert decoder.stats.cltus == 0 and decoder.buffered == 0
+
+
+def test_a_codeblock_of_the_wrong_size_is_a_typed_error() -> None:
+    with pytest.raises(LengthError, match="codeblock"):
+        decode_codeblock(b"\x00")
+
+
+def test_endless_codeblocks_without_a_tail_are_cut_off_and_memory_stays_bounded() -> None:
+    decoder = CltuDecoder()
+    block = encode_codeblock(bytes(7))
+    results = decoder.feed(START_SEQUENCE)
+    for _ in range(200):
+        results += decoder.feed(block * 100)
+        assert decoder.buffered < CODEBLOCK_SIZE
+    assert [r.ended_by for r in results] == [TOO_LONG]
+    assert results[0].codeblocks == MAX_CODEBLOCKS == 147
+    assert decoder.stats.too_long == 1
+
+
+def test_the_longest_tc_frame_still_fits_in_one_cltu() -> None:
+    frame = bytes(range(256)) * 4
+    results = CltuDecoder().feed(encode_cltu(frame))
+    assert [r.ended_by for r in results] == [TAIL]
+    assert results[0].data[:1024] == frame

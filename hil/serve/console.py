@@ -1,0 +1,63 @@
+"""A real-time session at the terminal: endpoints printed, status line, signals stop it, ports closed at the end."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from firmware_sim.scenario.model import Scenario
+from hil.serve.session import ServeSession
+from hil.serve.status import StatusLine
+
+SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+
+
+def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: int | None = None, speed: float = 1.0,
+                   duration: float | None = None, record_path: Path | None = None,
+                   endpoints_path: Path | None = None, quiet: bool = False,
+                   endpoints_to_stderr: bool = False) -> ServeSession:
+    """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
+
+    Returns the closed session; a bad bench or a port that cannot open raises (SimError, HilError).
+    """
+    session = ServeSession(scenario, seed=seed, speed=speed)
+    status = StatusLine(sys.stderr, session)
+    session.notify = status.event
+    endpoints = session.open()
+    try:
+        for name, endpoint in endpoints.items():
+            click.echo(f"{name:<16} {endpoint}", err=endpoints_to_stderr)
+        sys.stdout.flush()
+        warn_exposed(session.ports)
+        if endpoints_path is not None:
+            session.write_endpoints(endpoints_path)
+        if record_path is not None:
+            from hil.recording.header import serve_header
+
+            session.record(record_path, serve_header(scenario, bench_file and str(bench_file), session.bench.seed,
+                                                     speed))
+        previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
+                    for number in SIGNAL_REASONS}
+        session.pacing.take_signals()
+        try:
+            session.serve(duration, tick=None if quiet else status.tick)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+    finally:
+        session.close()
+    if not quiet:
+        status.close()
+    return session
+
+
+def warn_exposed(ports: dict[str, Any]) -> None:
+    """One warning line per port other machines can reach (bound to anything but loopback)."""
+    for name, port in ports.items():
+        reach = getattr(port, "exposure", "")
+        if reach:
+            click.echo(f"farside: warning: {name} {reach}, reachable from other machines", err=True)

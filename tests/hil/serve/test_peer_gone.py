@@ -1,0 +1,100 @@
+"""A reader that leaves mid-frame: the half frame it left is dropped, so the next reader's first command is answered."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from serial_fsw import ASM, SerialFlightSoftware
+
+from protocols.dictionary import default_dictionary
+from protocols.pus import PusTc
+
+SAMPLER = default_dictionary().device("sampler")
+HANDED_OVER_S = 0.5
+"""How long the half frame stays on the line before its writer leaves: farside serve, another process, reads it."""
+
+
+def half_frame() -> bytes:
+    """ASM and the first 40 octets of a 230-octet sampler TC: the bench waits for 190 octets that never come."""
+    packet = PusTc(SAMPLER.apid, 8, 1, bytes(200), 0, 1, 0xF).pack()
+    return ASM + packet[:40]
+
+
+def test_next_reader_gets_an_answer_after_a_reader_left_mid_frame(serve, commands) -> None:
+    served = serve("--speed", "5", "--quiet")
+    path = served.endpoints["sampler"]
+    leaving = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    try:
+        os.write(leaving, half_frame())
+        time.sleep(HANDED_OVER_S)  # another process reads the pty: there is no virtual time to wait on here
+    finally:
+        os.close(leaving)
+    served.wait_for_stderr("sampler down")
+    fsw = SerialFlightSoftware({"sampler": path})
+    try:
+        ping = commands("sampler", "ping")
+        fsw.send("sampler", ping)
+        fsw.wait_for("sampler", (17, 2), timeout=5.0)
+    finally:
+        fsw.close()
+    code, _, err = served.terminate()
+    assert code == 0, err
+
+
+class Boundary:
+    """A bench boundary with an ASM deframer that drops a half frame when told its peer is gone."""
+
+    def __init__(self) -> None:
+        from protocols.framing import make_framing
+
+        self.deframer = make_framing("asm")[1]
+        self.packets: list[bytes] = []
+        self.log: list[str] = []
+
+    def inject(self, octets: bytes) -> None:
+        """Octets from the port: deframe them."""
+        self.log.append("octets")
+        self.packets += self.deframer.feed(octets).packets
+
+    def expire(self) -> None:
+        """The reader left: give up the frame it was sending."""
+        self.log.append("gone")
+        self.packets += self.deframer.expire().packets
+
+
+def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(commands) -> None:
+    from hil.ports import open_port
+    from hil.serve.pacing import WallClockIo
+
+    pacing = WallClockIo(retry_s=0.02)
+    port = open_port("pty://", "sampler")
+    boundary = Boundary()
+    pacing.watch(port, boundary.inject, boundary.expire)
+    pacing.start(0)
+
+    def run_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, f"gave up waiting; boundary saw {boundary.log}"
+            if pacing.wait_until(pacing.virtual_now() + 20_000_000) is not None:
+                pacing.dispatch()
+
+    try:
+        leaving = os.open(port.endpoint, os.O_RDWR | os.O_NOCTTY)
+        os.write(leaving, half_frame())
+        run_until(lambda: "octets" in boundary.log)
+        os.close(leaving)
+        run_until(lambda: "gone" in boundary.log)
+        assert boundary.log[-1] == "gone" and set(boundary.log[:-1]) == {"octets"} and not port.up
+        coming = os.open(port.endpoint, os.O_RDWR | os.O_NOCTTY)
+        try:
+            ping = commands("sampler", "ping")
+            os.write(coming, ASM + ping)
+            run_until(lambda: boundary.packets == [ping])
+        finally:
+            os.close(coming)
+    finally:
+        port.close()
+        pacing.close()
