@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from firmware_sim.devices.base import DeviceModel
+from firmware_sim.devices.relay import RelayRadioModel
 from firmware_sim.engine.clock import Clock
 from firmware_sim.engine.external import ExternalEnd, ExternalPort
 from firmware_sim.engine.link import Link, Port
@@ -19,8 +20,13 @@ from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.standin import FlightSoftware
 from firmware_sim.fsw.telemetry import TelemetryStore
-from firmware_sim.ground_gateway import GroundGateway
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
+from firmware_sim.spacelink.frames_link import FramesLink
+from firmware_sim.spacelink.gateway import FrameGroundGateway
+from firmware_sim.spacelink.ground import GroundStation
+from firmware_sim.spacelink.ground_node import FrameGroundNode
+from firmware_sim.spacelink.packet_gateway import GroundGateway
+from firmware_sim.spacelink.propagation import PropagationLink, SpaceLink
 from protocols.dictionary import Dictionary, default_dictionary
 from protocols.dictionary.registry import default_members
 from protocols.errors import ProtocolError
@@ -49,6 +55,8 @@ class PacketDigest:
         """
         self._hash.update(packet)
         self.total += 1
+        if len(packet) < 2:
+            return  # not a packet (a test's raw octets): hashed, owned by no APID
         apid = ((packet[0] & 0x07) << 8) | packet[1]
         if self._owner.get(apid) == link and (direction == "a>b") == bool(packet[0] & 0x10):
             self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
@@ -95,6 +103,12 @@ class Bench:
         self.links: dict[str, Link] = {}
         self.external: dict[str, ExternalEnd] = {}
         """The ends that meet the outside world, by endpoint name, each with the URL of its transport."""
+        self.radio: RelayRadioModel | None = None
+        """The relay radio's model, at the lander's end of the space link."""
+        self.space_link: SpaceLink | None = None
+        """The link between the relay radio and the ground (None when the radio is not a modelled member)."""
+        self.ground: GroundStation | None = None
+        """The ground end of the space link: the built-in ground node, or the gateway to a real ground system."""
         unknown = (self.settings.named_devices() | set(self.settings.members or ())) - set(self.dictionary.names)
         if unknown:
             raise ConfigurationError(f"bench: unknown device {sorted(unknown)[0]!r}; "
@@ -122,12 +136,14 @@ class Bench:
             if board is None:
                 model = model_class(self.scheduler, self.rng(name), epoch_ns=self.epoch_ns,
                                     options=self.settings.devices.get(name, {}))
+                if isinstance(model, RelayRadioModel):
+                    self._wire_space_link(model)
                 model.attach(device_port)
                 if isinstance(fsw_port, ExternalPort):
                     fsw_port.on_rejected = model.on_rejected  # a real flight computer's refused TCs get TM[1,2]
                 self.devices[name] = model
-        if self.settings.is_real("ground"):
-            self._attach_real_ground()
+        if self.settings.is_real("ground") and self.ground is None:
+            raise ConfigurationError("bench.nodes.ground: a real ground system needs the relay radio's model")
 
     def _exposure(self, device: str) -> str:
         return self.settings.expose.get(device, self.settings.node("fsw"))
@@ -139,22 +155,26 @@ class Bench:
         self.external[endpoint] = ExternalEnd(endpoint, url, port)
         return port
 
-    def _attach_real_ground(self) -> None:
-        """The ground system outside takes the built-in ground node's place: at frame level (CADUs out, CLTUs in)
-        on the CCSDS frame link, at packet level on the packet link."""
-        from firmware_sim.spacelink import FrameGroundGateway, FramesLink
-
-        relay = self.devices.get("relay")
-        if relay is None or not hasattr(relay, "connect_ground"):
-            raise ConfigurationError("bench.nodes.ground: a real ground system needs the relay radio's model")
-        link = getattr(relay, "space_link", None)
-        gateway: GroundGateway | FrameGroundGateway
-        if isinstance(link, FramesLink):
-            gateway = FrameGroundGateway(self.scheduler, link.settings)
+    def _wire_space_link(self, radio: RelayRadioModel) -> None:
+        """Build the space link the radio's settings ask for, and the ground at its far end: the built-in ground
+        node, or (``bench.nodes.ground`` a URL) the gateway to a real ground system, at frame level (CADUs out,
+        CLTUs in) on the CCSDS frame link and at packet level on the packet link."""
+        s = radio.settings
+        link: SpaceLink
+        ground: GroundStation
+        real = self.settings.is_real("ground")
+        if s.space_link == "frames":
+            link = FramesLink(self.scheduler, radio.light_time_ns, s.frames, radio.rng.spawn(1)[0])
+            ground = FrameGroundGateway(self.scheduler, s.frames) if real else FrameGroundNode(self.scheduler)
         else:
-            gateway = GroundGateway(self.scheduler)
-        relay.connect_ground(gateway)
-        self.external["ground"] = ExternalEnd("ground", self.settings.node("ground"), gateway)
+            link = PropagationLink(self.scheduler, radio.light_time_ns, s.overhead_octets)
+            ground = GroundGateway(self.scheduler) if real else GroundStation(self.scheduler)
+        link.connect(radio, ground)
+        ground.attach(link)
+        radio.use_space_link(link)
+        self.radio, self.space_link, self.ground = radio, link, ground
+        if isinstance(ground, GroundGateway | FrameGroundGateway):
+            self.external["ground"] = ExternalEnd("ground", self.settings.node("ground"), ground)
 
     def rng(self, name: str) -> np.random.Generator:
         """The random generator of one node: derived from the bench seed and the node's name only."""

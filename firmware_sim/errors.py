@@ -1,9 +1,11 @@
-"""The emulator's exception tree: everything ``firmware_sim`` raises is a SimError."""
+"""The emulator's exception tree: everything ``firmware_sim`` raises is a SimError (a FarsideError)."""
 
 from __future__ import annotations
 
+from protocols.errors import FarsideError
 
-class SimError(RuntimeError):
+
+class SimError(FarsideError, RuntimeError):
     """Base of errors raised by ``firmware_sim``."""
 
 

@@ -91,7 +91,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "steps": {"total": len(steps), "completed": sum(s["outcome"] == "completed" for s in steps),
                   "problems": [s for s in steps if s["outcome"] not in ("completed", "sent")]},
         "links": _links(result),
-        "space_link": link_summary(bench.devices.get("relay")),
+        "space_link": link_summary(bench.radio, bench.space_link, bench.ground),
         "flight_software": vars(bench.fsw.counters).copy(),
         "devices": {name: _device_counters(model) for name, model in bench.devices.items()
                     if isinstance(model, DeviceModel)},

@@ -1,9 +1,11 @@
-"""The hil package's exception tree: everything at the edge to the outside world is a HilError."""
+"""The hil package's exception tree: everything at the edge to the outside world is a HilError (a FarsideError)."""
 
 from __future__ import annotations
 
+from protocols.errors import FarsideError
 
-class HilError(OSError):
+
+class HilError(FarsideError, OSError):
     """Base of errors raised by ``hil``."""
 
 

@@ -1,11 +1,17 @@
-"""The protocol layer's exception tree: every decoding or encoding failure is a ProtocolError."""
+"""farside's exception root, FarsideError, and the protocol layer's tree under it (every codec failure is a
+ProtocolError). Each package has its subtree (``firmware_sim.errors.SimError``, ``hil.errors.HilError``), and every
+class also keeps its stdlib base (ValueError, RuntimeError, OSError …), so ``except ValueError`` still works."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class ProtocolError(ValueError):
+class FarsideError(Exception):
+    """Base of every error farside raises on purpose: the CLI turns one into a line on stderr and exit code 2."""
+
+
+class ProtocolError(FarsideError, ValueError):
     """Base of every error raised by ``protocols``; names the field and the offending value."""
 
     def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:

@@ -14,12 +14,11 @@ from firmware_sim.devices.base import DeviceModel, Execution
 from firmware_sim.devices.relay_settings import RadioSettings
 from firmware_sim.engine.scheduler import Scheduler, Timer
 from firmware_sim.errors import CommandRefusedError, ConfigurationError
-from firmware_sim.ground import GroundStation
 from firmware_sim.params import MAX_COUNT, MAX_SECONDS, Param, dataclass_params, fault_params
 from firmware_sim.relay_orbit import LANDING_TAI_NS, QUEQIAO2, Look, OrbitElements, RelayGeometry
-from firmware_sim.space_link import PropagationLink, SpaceLink
-from firmware_sim.spacelink import FrameGroundNode, FramesLink
+from firmware_sim.spacelink import FramesLink
 from firmware_sim.spacelink.frames_link import LOSS_MODES
+from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.settings import FrameLinkSettings
 from protocols.dictionary.relay import DOWNLINK_RATES, FRAME_FAULTS, RELAY
 from protocols.errors import FramingError
@@ -116,7 +115,8 @@ class RelayRadioModel(DeviceModel):
     (``standby`` and ``store_forward`` hold the queue, ``loopback`` turns TM straight round to the port).
     Uplinked TCs arrive after the light time and the bit time at the uplink rate, only while locked.
 
-    The space link between radio and ground is CCSDS frames by default (``space_link = "frames"``): TM frames
+    The model is only the radio: the bench builds the space link between its antenna and the ground, and the
+    ground, from the radio's options. That link is CCSDS frames by default (``space_link = "frames"``): TM frames
     on virtual channels as CADUs down, CLTUs through FARM-1 up, the CLCW in every frame's OCF; then the frame
     counters and V(R) in telemetry are the real ones. ``space_link = "packets"`` keeps whole packets.
     """
@@ -139,13 +139,7 @@ class RelayRadioModel(DeviceModel):
         self.geometry = RelayGeometry(s.orbit, min_elevation_deg=s.min_elevation_deg,
                                       origin_ns=offset + scheduler.now_ns)
         self.space_link: SpaceLink
-        if s.space_link == "frames":
-            self.space_link = FramesLink(scheduler, self.light_time_ns, s.frames, rng.spawn(1)[0])
-            self.ground: GroundStation = FrameGroundNode(scheduler)
-        else:
-            self.space_link = PropagationLink(scheduler, self.light_time_ns, s.overhead_octets)
-            self.ground = GroundStation(scheduler)
-        self.connect_ground(self.ground)
+        """The link between this radio's antenna and the ground; the bench builds it and calls ``use_space_link``."""
         self.fig = RelayFigures()
         self._queue: deque[bytes] = deque()
         self._queue_octets = 0
@@ -181,16 +175,9 @@ class RelayRadioModel(DeviceModel):
         scheduler.after(0, self._start, priority=-1)
 
     # wiring -------------------------------------------------------------------------------------------------
-    def connect_ground(self, ground: GroundStation) -> None:
-        """Downlink to (and take uplink from) ``ground`` over this radio's space link."""
-        self.ground = ground
-        self.space_link.connect(self, ground)
-        ground.attach(self.space_link)
-
     def use_space_link(self, link: SpaceLink) -> None:
-        """Replace the propagation-only link (e.g. by the CCSDS frame-based one) between radio and ground."""
+        """Radiate over ``link`` (the bench builds it from this radio's settings and connects the ground to it)."""
         self.space_link = link
-        self.connect_ground(self.ground)
 
     @property
     def link_up(self) -> bool:
@@ -330,7 +317,7 @@ class RelayRadioModel(DeviceModel):
         self._queue_octets -= len(raw)
         arrival = self.space_link.downlink(raw, end_ns)
         self._count("packets_downlinked")
-        if not getattr(self.space_link, "frames", False):  # one packet, one "frame" on the packet link
+        if not self.space_link.frames:  # one packet, one "frame" on the packet link
             self._count("frames_sent")
             self.telemetry["tm_frame_count"] = (self.telemetry["tm_frame_count"] + 1) & 0xFF
         self.fig.packets_downlinked += 1
@@ -373,7 +360,7 @@ class RelayRadioModel(DeviceModel):
         if not self.link_up:
             self.fig.uplink_lost += 1
             return
-        if not getattr(self.space_link, "frames", False):  # the frame link ran FARM-1 and counted already
+        if not self.space_link.frames:  # the frame link ran FARM-1 and counted already
             if self._reject:
                 reason = self._reject.popleft()
                 self._count("frames_rejected")

@@ -14,7 +14,6 @@ from firmware_sim.fsw.telemetry import EventRecord, TelemetryStore, Verification
 from protocols.describe import describe
 from protocols.dictionary import Dictionary
 from protocols.errors import ProtocolError
-from protocols.pus import PusTc
 from protocols.services import verification
 from protocols.services.events import Severity
 from protocols.spacepacket import SequenceCounter
@@ -76,19 +75,39 @@ class FlightSoftware:
     def send(self, device: str, command: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> Verification:
         """Send a command by name (engineering-unit arguments); returns its growing verification record."""
         target = self.dictionary.device(device)
-        port = self.ports.get(device)
-        if port is None:
-            raise ConfigurationError(f"flight software has no link to {device}")
-        spec, app_data = target.encode_command(command, args or {})
-        seq = self._seq.next(target.apid)
-        raw = PusTc(target.apid, spec.service, spec.subtype, app_data, seq, self.source_id, ack).pack()
-        record = Verification(device, command, seq, self.scheduler.now_ns)
-        self.verifications[(target.apid, seq)] = record
-        if len(self.verifications) > VERIFICATIONS_KEPT:
-            del self.verifications[next(iter(self.verifications))]  # the oldest command
+        self._port(device)
+        raw = target.telecommand(command, args, self._seq.peek(target.apid), self.source_id, ack)
+        self._seq.next(target.apid)
+        return self.send_packet(device, raw, command)
+
+    def send_packet(self, device: str, raw: bytes, command: str = "raw TC") -> Verification:
+        """Send an already-built TC on a device's link as it is (malformed ones too); track its reports."""
+        port = self._port(device)
+        if len(raw) >= 4:
+            apid, seq = ((raw[0] & 0x07) << 8) | raw[1], ((raw[2] << 8) | raw[3]) & 0x3FFF
+        else:
+            apid, seq = self.dictionary.device(device).apid, -1
+        record = self._track(device, apid, seq, command)
         self.counters.tc_sent += 1
         port.send(raw)
         return record
+
+    def track(self, device: str, seq_count: int, command: str = "") -> Verification:
+        """Start collecting the verification reports about ``device``'s TC of ``seq_count`` (sent by other means)."""
+        return self._track(device, self.dictionary.device(device).apid, seq_count, command)
+
+    def _track(self, device: str, apid: int, seq_count: int, command: str) -> Verification:
+        record = Verification(device, command, seq_count, self.scheduler.now_ns)
+        self.verifications[(apid, seq_count)] = record
+        if len(self.verifications) > VERIFICATIONS_KEPT:
+            del self.verifications[next(iter(self.verifications))]  # the oldest command
+        return record
+
+    def _port(self, device: str) -> Port:
+        port = self.ports.get(device)
+        if port is None:
+            raise ConfigurationError(f"flight software has no link to {device}")
+        return port
 
     def route(self, raw: bytes) -> bool:
         """Send a TC (e.g. uplinked from the ground) to the device that owns its APID."""
@@ -141,10 +160,7 @@ class FlightSoftware:
             self.store.update(source, now, view.fields.keys(), view.fields.values())
 
     def _on_verification(self, fields: dict[str, Any], stage: str, now: int) -> None:
-        target = self.dictionary.find_apid(fields["request_apid"])
-        if target is None:
-            return
-        record = self.verifications.get((target.apid, fields["request_seq_count"]))
+        record = self.verifications.get((fields["request_apid"], fields["request_seq_count"]))
         if record is None:
             return
         record.stages.append((now, stage))

@@ -45,6 +45,11 @@ class Verification:
     failure: str | None = None
 
     @property
+    def stage_names(self) -> list[str]:
+        """The reports' names in arrival order, e.g. ["acceptance-ok", "start-ok", "completion-ok"]."""
+        return [stage for _, stage in self.stages]
+
+    @property
     def accepted(self) -> bool:
         """True once acceptance succeeded."""
         return any(s == "acceptance-ok" for _, s in self.stages)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from firmware_sim.spacelink.channel import BurstChannel, ChannelStats
-from firmware_sim.spacelink.frames_link import FrameGroundEnd, FrameLinkStats, FrameRadioEnd, FramesLink, LossPlan
+from firmware_sim.spacelink.frames_link import FrameLinkStats, FrameRadioEnd, FramesLink, LossPlan
 from firmware_sim.spacelink.gateway import CltuStream, FrameGroundGateway, TcFrameStream
 from firmware_sim.spacelink.ground_node import CopCounters, FrameGroundNode, GapRecord
 from firmware_sim.spacelink.lander import TcReceiver, TmSender, virtual_channel
@@ -25,7 +25,6 @@ __all__ = [
     "ChannelStats",
     "CltuStream",
     "CopCounters",
-    "FrameGroundEnd",
     "FrameGroundGateway",
     "FrameGroundNode",
     "FrameLinkSettings",

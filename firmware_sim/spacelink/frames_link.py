@@ -21,9 +21,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from firmware_sim.engine.scheduler import Scheduler
-from firmware_sim.space_link import GroundEnd, RadioEnd
 from firmware_sim.spacelink.channel import BurstChannel
+from firmware_sim.spacelink.ground import FrameGround
 from firmware_sim.spacelink.lander import SentFrame, TcReceiver, TmSender
+from firmware_sim.spacelink.propagation import GroundEnd, RadioEnd
 from firmware_sim.spacelink.receiver import PacketGround
 from firmware_sim.spacelink.settings import VIRTUAL_CHANNELS, FrameLinkSettings
 from protocols.errors import ProtocolError
@@ -65,14 +66,6 @@ class FrameRadioEnd(RadioEnd, Protocol):
 
     def uplink_lost(self) -> None:
         """A CLTU arrived while the receiver had no lock."""
-        ...
-
-
-class FrameGroundEnd(GroundEnd, Protocol):
-    """A ground end that takes CADUs (the built-in ground node, the gateway to a real ground system)."""
-
-    def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
-        """A CADU whose last bit left the radio at ``sent_ns`` arrives now (``arrival_ns``)."""
         ...
 
 
@@ -171,7 +164,7 @@ class FramesLink:
         self.stats = FrameLinkStats()
         self._cltus_pending = 0
         self.radio: FrameRadioEnd | None = None
-        self.ground: FrameGroundEnd | None = None
+        self.ground: FrameGround | PacketGround | None = None
         self._flush_ns = round(s.flush_s * NS_PER_S)
         self._report_ns = min(self._flush_ns, REPORT_NS)
         self._light_cache: dict[int, int] = {}
@@ -194,7 +187,7 @@ class FramesLink:
     def connect(self, radio: RadioEnd, ground: GroundEnd) -> None:
         """Join the radio and a ground end; a packet-level ground end gets a decoder in front of it."""
         self.radio = radio  # type: ignore[assignment]
-        self.ground = ground if hasattr(ground, "receive_cadu") else PacketGround(ground, self.settings)  # type: ignore[assignment]
+        self.ground = ground if isinstance(ground, FrameGround) else PacketGround(ground, self.settings)
         if self._idle_ns and not self._keepalive_started:
             self._keepalive_started = True
             self.scheduler.call_at(self._cycle(self.scheduler.now_ns + self._idle_ns), self._keepalive, None)

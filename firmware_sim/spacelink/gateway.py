@@ -13,8 +13,9 @@ from typing import Any
 from firmware_sim.engine.external import ExternalCounters, Outlet
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.ground import GroundStation
-from firmware_sim.space_link import SpaceLink
+from firmware_sim.spacelink.frames_link import FramesLink
+from firmware_sim.spacelink.ground import FrameGround
+from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
 from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings
 from protocols.spacelink.cadu import ASM
@@ -132,7 +133,7 @@ class TcFrameStream:
         return out
 
 
-class FrameGroundGateway(GroundStation):
+class FrameGroundGateway(FrameGround):
     """A ground station whose user is outside, at frame level.
 
     ``outlet`` is called with one CADU (ASM + randomized TM frame with FECF; ``format="frames"``: one bare TM
@@ -159,10 +160,9 @@ class FrameGroundGateway(GroundStation):
     def attach(self, link: SpaceLink) -> None:
         """Use ``link``; its frame settings (spacecraft, frame length, coding) become the gateway's."""
         super().attach(link)
-        settings = getattr(link, "settings", None)
-        if isinstance(settings, FrameLinkSettings) and settings is not self.settings:
-            self.settings = settings
-            self.receiver = TmReceiver(settings)
+        if isinstance(link, FramesLink) and link.settings is not self.settings:
+            self.settings = link.settings
+            self.receiver = TmReceiver(link.settings)
 
     # downlink ------------------------------------------------------------------------------------------------
     def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
@@ -204,7 +204,7 @@ class FrameGroundGateway(GroundStation):
 
     def _radiate(self, cltu: bytes) -> bool:
         link = self.link
-        if link is not None and link.link_up and hasattr(link, "uplink_cltu"):
+        if isinstance(link, FramesLink) and link.link_up:
             self._send_held_cltus()
             link.uplink_cltu(cltu, self.scheduler.now_ns)
             return True
@@ -216,8 +216,8 @@ class FrameGroundGateway(GroundStation):
 
     def _send_held_cltus(self) -> None:
         link = self.link
-        while self.held_cltus and link is not None and link.link_up:
-            link.uplink_cltu(self.held_cltus.popleft(), self.scheduler.now_ns)  # type: ignore[attr-defined]
+        while self.held_cltus and isinstance(link, FramesLink) and link.link_up:
+            link.uplink_cltu(self.held_cltus.popleft(), self.scheduler.now_ns)
 
     def link_changed(self, up: bool) -> None:
         """On lock, radiate the CLTUs held meanwhile, in order."""

@@ -20,8 +20,9 @@ from itertools import count
 from typing import Any
 
 from firmware_sim.engine.scheduler import Scheduler
-from firmware_sim.ground import GroundStation
-from firmware_sim.space_link import SpaceLink
+from firmware_sim.spacelink.frames_link import FramesLink
+from firmware_sim.spacelink.ground import FrameGround
+from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
 from firmware_sim.spacelink.settings import FrameLinkSettings
 from protocols.errors import ProtocolError
@@ -63,7 +64,7 @@ class GapRecord:
     frames_lost: int
 
 
-class FrameGroundNode(GroundStation):
+class FrameGroundNode(FrameGround):
     """The ground end of the frame link: decodes CADUs, records packets, runs FOP-1 for the uplink."""
 
     def __init__(self, scheduler: Scheduler, hold_uplink: bool = True, keep: int | None = 100_000,
@@ -92,10 +93,10 @@ class FrameGroundNode(GroundStation):
     def attach(self, link: SpaceLink) -> None:
         """Use ``link``; on a frame link, set up the TM receiver and FOP-1 from the link's settings."""
         super().attach(link)
-        settings = getattr(link, "settings", None)
-        if not isinstance(settings, FrameLinkSettings) or not hasattr(link, "uplink_cltu"):
+        if not isinstance(link, FramesLink):
             self.settings = self.receiver = self.fop = None
             return
+        settings = link.settings
         if self.settings is settings and self.fop is not None:
             return
         self.settings = settings
@@ -301,7 +302,7 @@ class FrameGroundNode(GroundStation):
         self.cop.recoveries += 1
         self._radiated.clear()
         self._last_clcw = None
-        after = getattr(link, "last_cltu_arrival_ns", self.scheduler.now_ns)
+        after = link.last_cltu_arrival_ns if isinstance(link, FramesLink) else self.scheduler.now_ns
         self._recover_after_ns = max(after, self.scheduler.now_ns) + 2 * self._period
 
     def _try_recover(self, word: int, sent_ns: int) -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from firmware_sim.devices.relay import RelayRadioModel
 from firmware_sim.spacelink.frames_link import FramesLink
+from firmware_sim.spacelink.gateway import FrameGroundGateway
+from firmware_sim.spacelink.ground import GroundStation
+from firmware_sim.spacelink.ground_node import FrameGroundNode
+from firmware_sim.spacelink.propagation import SpaceLink
 
 
-def link_summary(relay: Any) -> dict[str, Any] | None:
-    """JSON-ready figures of the relay radio's space link (None when the bench has no modelled radio)."""
-    if relay is None or not hasattr(relay, "space_link") or not hasattr(relay, "fig"):
+def link_summary(relay: RelayRadioModel | None, link: SpaceLink | None,
+                 ground: GroundStation | None) -> dict[str, Any] | None:
+    """JSON-ready figures of the space link between the relay radio and the ground (None without a modelled radio)."""
+    if relay is None or link is None:
         return None
     radio = relay.figures()
     out: dict[str, Any] = {
-        "mode": "frames" if isinstance(relay.space_link, FramesLink) else "packets",
+        "mode": "frames" if isinstance(link, FramesLink) else "packets",
         "passes": radio["passes"],
         "link_up_hours": radio["link_up_hours"],
         "packets_down": radio["packets_downlinked"],
@@ -22,12 +28,10 @@ def link_summary(relay: Any) -> dict[str, Any] | None:
         "uplink_lost": radio["uplink_lost"],
         "light_time_mean_s": radio["mean_light_time_s"],
     }
-    ground = getattr(relay, "ground", None)
     if ground is not None:
         out["ground_packets"] = ground.counters.packets_received
         out["ground_apid_gaps"] = ground.gaps
         out["ground_packets_missing"] = ground.missing
-    link = relay.space_link
     if not isinstance(link, FramesLink):
         out.update(frames_sent=None, frame_error_rate=None, frame_gaps=None, cop1_retransmissions=None,
                    latency_mean_s=radio["mean_light_time_s"], latency_max_s=None)
@@ -49,7 +53,7 @@ def link_summary(relay: Any) -> dict[str, Any] | None:
         "latency_mean_s": figures["latency_mean_s"],
         "latency_max_s": figures["latency_max_s"],
     })
-    receiver = getattr(ground, "receiver", None)
+    receiver = ground.receiver if isinstance(ground, FrameGroundNode | FrameGroundGateway) else None
     sent = figures["frames_sent"] - figures["frames_in_flight"]
     if receiver is not None:
         stats = receiver.stats
@@ -61,7 +65,7 @@ def link_summary(relay: Any) -> dict[str, Any] | None:
         out["frame_error_rate"] = round(max(0, sent - stats.frames_good) / sent, 6) if sent > 0 else 0.0
     else:
         out.update(frames_received=None, frame_errors=None, frame_gaps=None, frames_lost=None, frame_error_rate=None)
-    cop = getattr(ground, "cop", None)
+    cop = ground.cop if isinstance(ground, FrameGroundNode) else None
     out["cop1_retransmissions"] = cop.retransmissions if cop is not None else None
     out["cop1_alerts"] = cop.alerts if cop is not None else None
     out["tcs_confirmed"] = cop.tcs_confirmed if cop is not None else None

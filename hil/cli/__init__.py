@@ -19,9 +19,8 @@ from hil.cli.replay_cmd import replay_command
 from hil.cli.run_cmd import run_command
 from hil.cli.serve_cmd import serve_command
 from hil.cli.tc_cmd import tc_command
-from hil.errors import HilError
 from protocols.dictionary import PluginWarning
-from protocols.errors import ProtocolError
+from protocols.errors import FarsideError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -51,7 +50,7 @@ def _show_warning(fallback: Callable[..., None], message: Warning | str, categor
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; protocol and input errors become one line on stderr and exit code 2."""
+    """Run the CLI; every farside error becomes one line on stderr and exit code 2 (caught here, once)."""
     with warnings.catch_warnings():
         warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
         return _run(argv)
@@ -68,7 +67,7 @@ def _run(argv: list[str] | None) -> int:
     except click.Abort:
         click.echo("farside: interrupted", err=True)
         return 130
-    except (ProtocolError, HilError) as exc:
+    except FarsideError as exc:
         return fail(str(exc))
     except BrokenPipeError:
         return 0

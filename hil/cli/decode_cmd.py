@@ -15,7 +15,6 @@ from hil.cli.output import console, fail
 from hil.decode.bulk import DecodeResult, decode_buffer
 from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
 from hil.decode.split import read_buffer
-from hil.errors import HilError
 from hil.replay.progress import progress_for
 from protocols.dictionary import default_dictionary
 from protocols.dictionary.registry import Dictionary
@@ -116,10 +115,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         t_to = parse_time(stop) if stop is not None else None
     except ProtocolError as exc:
         raise click.BadParameter(str(exc)) from None
-    try:
-        buffer = read_buffer(path)
-    except HilError as exc:
-        return fail(str(exc))
+    buffer = read_buffer(path)
     if not len(buffer):
         return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
     result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)

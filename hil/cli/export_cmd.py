@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from hil.cli.output import fail
-from hil.errors import HilError
 
 PROGRESS_EVERY = 10_000
 
@@ -24,10 +23,7 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], link: str | Non
     from hil.packetfile import read_packet_file
     from hil.replay.progress import progress_for
 
-    try:
-        packets = read_packet_file(file)
-    except HilError as exc:
-        return fail(str(exc))
+    packets = read_packet_file(file)
     summary = packets.summary()
     if summary:
         click.echo(f"farside: warning: {file}: {summary}", err=True)

@@ -11,8 +11,8 @@ from hil.cli.output import fail
 from hil.errors import HilError
 from hil.packetfile import read_packet_file
 from hil.replay import Player, Selection, build_schedule, progress_for
-from hil.transports import FRAMING_NAMES, open_transport
-from protocols.errors import ProtocolError
+from hil.schemes import open_transport
+from hil.transports import FRAMING_NAMES
 
 INTERRUPTED = 130
 
@@ -34,7 +34,8 @@ def _apids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.command("replay")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "url", required=True, metavar="URL",
-              help="udp://HOST:PORT, tcp://HOST:PORT, file:PATH, a serial device or a pyserial URL")
+              help="where to send: udp://HOST:PORT, tcp://HOST:PORT, file:PATH or a path, a serial device "
+                   "(/dev/ttyUSB0?baudrate=115200), a pyserial URL or emu://DEVICE (docs/hil.md: Transport URLs)")
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
               help="play this many times faster than recorded  [default: 1]")
 @click.option("--asap", is_flag=True, help="no pacing: send everything as fast as possible")
@@ -68,18 +69,15 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
     """
     if asap and (speed is not None or rate is not None):
         return fail("--asap excludes --speed and --rate")
-    try:
-        selection = Selection.build(links, apids, devices, start_s, stop_s)
-        packets = read_packet_file(path)
-        records = packets.records
-        if packets.units and not unpack:
-            if apids or devices or links:
-                return fail("a CADU carries many packets: --apid, --device and --link need --unpack")
-            records = packets.units
-        schedule = build_schedule(records, selection, rate=rate, asap=asap)
-        transport = open_transport(url, framing)
-    except (HilError, ProtocolError) as exc:
-        return fail(str(exc))
+    selection = Selection.build(links, apids, devices, start_s, stop_s)
+    packets = read_packet_file(path)
+    records = packets.records
+    if packets.units and not unpack:
+        if apids or devices or links:
+            return fail("a CADU carries many packets: --apid, --device and --link need --unpack")
+        records = packets.units
+    schedule = build_schedule(records, selection, rate=rate, asap=asap)
+    transport = open_transport(url, framing)
     summary = packets.summary()
     if summary:
         click.echo(f"farside: warning: {path}: {summary}", err=True)
@@ -87,8 +85,6 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
     try:
         with progress_for("replay", total, enabled=not no_progress) as progress:
             report = Player(transport, schedule, speed or 1.0, loops, progress=progress).run()
-    except (HilError, ProtocolError) as exc:
-        return fail(str(exc))
     finally:
         try:
             transport.close()

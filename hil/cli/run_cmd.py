@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from firmware_sim.errors import SimError
 from firmware_sim.missions import builtin_names, scenario_path
 from firmware_sim.seeds import SEED_RANGE
 from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
@@ -40,7 +39,6 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from firmware_sim.scenario import load_scenario
     from firmware_sim.scenario.timespec import parse_time
     from firmware_sim.summary import build_summary
-    from hil.errors import HilError
     from hil.replay.node import recorded_models
     from hil.report.progress import progress_reporter
     from hil.report.text import summary_lines
@@ -49,12 +47,9 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     path = scenario_path(scenario)
     if not path.exists():
         return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
-    try:
-        loaded = load_scenario(path)
-        until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
-        run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
-    except (SimError, HilError) as exc:
-        return fail(str(exc))
+    loaded = load_scenario(path)
+    until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
+    run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
     if loaded.bench.real_time:
         return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path)
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
@@ -90,15 +85,11 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                    record_path: Path | None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end."""
     from firmware_sim.summary import build_summary
-    from hil.errors import HilError
     from hil.report.text import summary_lines
     from hil.serve.console import serve_scenario
 
-    try:
-        session = serve_scenario(scenario, path, seed=seed, duration=None if until_ns is None else until_ns / 1e9,
-                                 record_path=record_path, quiet=quiet, endpoints_to_stderr=True)
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
+    session = serve_scenario(scenario, path, seed=seed, duration=None if until_ns is None else until_ns / 1e9,
+                             record_path=record_path, quiet=quiet, endpoints_to_stderr=True)
     result = session.run.run(until_ns=session.bench.scheduler.now_ns)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from firmware_sim.seeds import SEED_RANGE
-from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
+from hil.cli.output import EXIT_FAILED, EXIT_PASSED
 
 
 @click.command("serve")
@@ -36,24 +36,19 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     stops cleanly on Ctrl-C or SIGTERM. Exit code 0 after a clean stop (1 if a scenario's expectation
     failed), 2 when the bench is bad or a port cannot be opened.
     """
-    from firmware_sim.errors import SimError
     from firmware_sim.missions import scenario_path
     from firmware_sim.scenario import load_scenario
-    from hil.errors import HilError
+    from firmware_sim.spacelink.report import link_summary
+    from hil.report.text import space_link_lines
     from hil.serve.console import serve_scenario
     from hil.serve.session import default_scenario, with_overrides
 
-    try:
-        scenario = load_scenario(scenario_path(bench)) if bench else default_scenario(ground_url)
-        scenario = with_overrides(scenario, ground_url, relay_visibility)
-        session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
-                                 endpoints_path=endpoints_path, quiet=quiet)
-    except (HilError, SimError) as exc:
-        return fail(str(exc))
-    from firmware_sim.spacelink.report import link_summary
-    from hil.report.text import space_link_lines
+    scenario = load_scenario(scenario_path(bench)) if bench else default_scenario(ground_url)
+    scenario = with_overrides(scenario, ground_url, relay_visibility)
+    session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
+                             endpoints_path=endpoints_path, quiet=quiet)
 
-    for line in space_link_lines(link_summary(session.bench.devices.get("relay"))):
+    for line in space_link_lines(link_summary(session.bench.radio, session.bench.space_link, session.bench.ground)):
         click.echo(line, err=True)
     click.echo(f"farside serve: {session.stop_reason}", err=True)
     if session.run.expectations:

@@ -10,7 +10,6 @@ from hil.cli.output import fail
 from protocols.dictionary import default_dictionary
 from protocols.errors import ArgumentError
 from protocols.framing import make_framing
-from protocols.pus import PusTc
 from protocols.spacepacket import SEQ_COUNT_MODULUS
 
 
@@ -51,9 +50,7 @@ def tc_command(device: str, command: str, assignments: tuple[str, ...], seq_coun
     """
     target = default_dictionary().device(device)
     values = parse_assignments(assignments)
-    spec, app_data = target.encode_command(command, values)
-    packet = PusTc(apid=target.apid, service=spec.service, subtype=spec.subtype, app_data=app_data,
-                   seq_count=seq_count, source_id=source_id, ack_flags=ack).pack()
+    packet = target.telecommand(command, values, seq_count, source_id, ack)
     if framing != "none":
         framer, _ = make_framing(framing)
         packet = framer.frame(packet)

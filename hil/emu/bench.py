@@ -72,12 +72,20 @@ def attach(device: str, seed: int | None, speed: float | None) -> tuple[Emulated
     """Connect to ``device`` on the shared bench, starting it (with this seed and speed) if it is not running."""
     global _shared
     with _lock:
+        started = _shared is None
         if _shared is None:
             _shared = EmulatedBench(seed or 0, speed or 1.0)
         elif (seed is not None and seed != _shared.seed) or (speed is not None and speed != _shared.speed):
             raise TransportError(f"emu://{device}: the emulated bench already runs with seed={_shared.seed} "
                                  f"speed={_shared.speed}; close every emu:// port to start another")
-        return _shared, _shared.connect(device)
+        bench = _shared
+        try:
+            return bench, bench.connect(device)
+        except TransportError:
+            if started:  # no port ever joined the bench this call started: it stops again
+                _shared = None
+                bench.stop()
+            raise
 
 
 def detach(bench: EmulatedBench) -> None:

@@ -1,4 +1,5 @@
-"""pyserial's handler for ``emu://DEVICE[?seed=N&speed=X]``: looked up by ``serial_for_url`` once registered."""
+"""pyserial's handler for ``emu://DEVICE[?seed=N&speed=X]`` (grammar: ``hil.schemes.emu``), found by ``serial_for_url``
+once registered."""
 
 from __future__ import annotations
 
@@ -8,34 +9,11 @@ import socket
 import struct
 import termios
 import time
-from urllib.parse import parse_qs, urlsplit
 
 from serial import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
 
 from hil.errors import HilError
-
-EXPECTED = "emu://DEVICE[?seed=N&speed=X] with DEVICE an installed device (`farside dict` lists them)"
-OPTIONS = ("seed", "speed")
-
-
-def parse_emu_url(url: str) -> tuple[str, int | None, float | None]:
-    """(device, seed, speed) of an ``emu://`` URL; SerialException naming the expected form otherwise."""
-    parts = urlsplit(url)
-    device = parts.netloc or parts.path.lstrip("/")
-    if parts.scheme.lower() != "emu" or not device:
-        raise SerialException(f"bad URL {url!r}: expected {EXPECTED}")
-    seed = speed = None
-    for key, values in parse_qs(parts.query, keep_blank_values=True).items():
-        if key not in OPTIONS:
-            raise SerialException(f"bad URL {url!r}: unknown option {key!r}; expected {EXPECTED}")
-        try:
-            if key == "seed":
-                seed = int(values[-1])
-            else:
-                speed = float(values[-1])
-        except ValueError:
-            raise SerialException(f"bad URL {url!r}: {key}={values[-1]!r} is not a number") from None
-    return device, seed, speed
+from hil.schemes.emu import EmuUrl
 
 
 class Serial(SerialBase):
@@ -54,9 +32,9 @@ class Serial(SerialBase):
             raise SerialException("Port is already open.")
         if self._port is None:
             raise SerialException("Port must be configured before it can be used.")
-        device, seed, speed = parse_emu_url(self.portstr)
         try:
-            self._bench, self._socket = attach(device, seed, speed)
+            url = EmuUrl.from_url(self.portstr)
+            self._bench, self._socket = attach(url.device, url.seed, url.speed)
         except HilError as exc:
             raise SerialException(str(exc)) from None
         self._socket.setblocking(False)

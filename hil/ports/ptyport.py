@@ -18,7 +18,6 @@ from pathlib import Path
 
 from hil.errors import TransportError
 from hil.ports.base import OnChange, PortBase, describe, drain
-from hil.ports.url import PortSpec
 
 
 def _make_link(link: Path, target: str) -> None:
@@ -42,7 +41,7 @@ class PtyPort(PortBase):
 
     kind = "pty"
 
-    def __init__(self, spec: PortSpec, url: str, name: str, on_change: OnChange | None = None) -> None:
+    def __init__(self, url: str, name: str, on_change: OnChange | None = None, *, link: str = "") -> None:
         super().__init__(url, name, on_change)
         try:
             self._master: int | None
@@ -58,7 +57,7 @@ class PtyPort(PortBase):
             raise TransportError(f"{url}: cannot set up the pseudo-terminal: {exc}") from None
         finally:
             os.close(slave)
-        self.link = Path(spec.path) if spec.path else None
+        self.link = Path(link) if link else None
         if self.link is not None:
             try:
                 _make_link(self.link, self.endpoint)

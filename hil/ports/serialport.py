@@ -21,12 +21,14 @@ from serial.urlhandler import protocol_socket
 from hil.errors import TransportError
 from hil.ports.base import OnChange, PortBase, describe, drain
 from hil.ports.pump import Pump
-from hil.ports.url import PortSpec, bad_url
 
 try:
     import termios
 except ImportError:  # Windows: no ttys, COM ports go through a Pump
     termios = None  # type: ignore[assignment]
+
+OPEN_ERRORS: tuple[type[Exception], ...] = (serial.SerialException, OSError, *((termios.error,) if termios else ()))
+"""What opening a port may raise besides ValueError (pyserial lets a tty's refusal of its settings through)."""
 
 
 def raw_fd(port: serial.SerialBase) -> int | None:
@@ -79,10 +81,11 @@ class SerialPort(PortBase):
 
     kind = "serial"
 
-    def __init__(self, spec: PortSpec, url: str, name: str, on_change: OnChange | None = None) -> None:
-        super().__init__(url, name, on_change, spec.path)
-        self.device = spec.device
-        self._options = dict(spec.options)
+    def __init__(self, url: str, name: str, on_change: OnChange | None = None, *, path: str,
+                 options: dict[str, object] | None = None, device: bool = False) -> None:
+        super().__init__(url, name, on_change, path)
+        self.device = device
+        self._options = dict(options or {})
         self._port: serial.SerialBase | None = None
         self._fd: int | None = None
         self._pump: Pump | None = None
@@ -91,8 +94,8 @@ class SerialPort(PortBase):
         try:
             port = self._open()
         except ValueError as exc:
-            raise bad_url(url, str(exc)) from None
-        except (serial.SerialException, OSError) as exc:
+            raise TransportError(f"bad URL {url!r}: {describe(exc)}") from None
+        except OPEN_ERRORS as exc:
             raise TransportError(f"{url}: cannot open serial port: {describe(exc)}") from None
         self._attach(port, f"opened {self.endpoint}")
 
@@ -153,7 +156,7 @@ class SerialPort(PortBase):
             if self._retry_due():
                 try:
                     self._attach(self._open(), f"reopened {self.endpoint}")
-                except (serial.SerialException, OSError, ValueError) as exc:
+                except (*OPEN_ERRORS, ValueError) as exc:
                     self.reason = f"cannot reopen {self.endpoint}: {describe(exc)}"
             return
         if self._reopening is None:

@@ -11,7 +11,6 @@ import time
 from hil.errors import TransportError
 from hil.ports.base import OnChange, PortBase, describe, drain
 from hil.ports.net import bound_socket, exposure, format_address, resolve, send_flags, tune_stream
-from hil.ports.url import PortSpec
 
 BACKLOG = 4
 CONNECT_TIMEOUT_S = 5.0
@@ -34,9 +33,9 @@ class TcpListenPort(PortBase):
 
     kind = "tcp-listen"
 
-    def __init__(self, spec: PortSpec, url: str, name: str, on_change: OnChange | None = None) -> None:
+    def __init__(self, url: str, name: str, on_change: OnChange | None = None, *, host: str, port: int) -> None:
         super().__init__(url, name, on_change)
-        family, address = resolve(spec.host, spec.port, socket.SOCK_STREAM, url)
+        family, address = resolve(host, port, socket.SOCK_STREAM, url)
         self._listener: socket.socket | None = bound_socket(family, socket.SOCK_STREAM, address, url)
         try:
             self._listener.listen(BACKLOG)
@@ -111,9 +110,9 @@ class TcpConnectPort(PortBase):
 
     kind = "tcp-connect"
 
-    def __init__(self, spec: PortSpec, url: str, name: str, on_change: OnChange | None = None) -> None:
+    def __init__(self, url: str, name: str, on_change: OnChange | None = None, *, host: str, port: int) -> None:
         super().__init__(url, name, on_change)
-        self._family, self._address = resolve(spec.host, spec.port, socket.SOCK_STREAM, url)
+        self._family, self._address = resolve(host, port, socket.SOCK_STREAM, url)
         self.endpoint = format_address(self._address)
         self._sock: socket.socket | None = None
         self._dialled_at = 0.0

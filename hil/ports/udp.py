@@ -15,7 +15,6 @@ import sys
 
 from hil.ports.base import OnChange, PortBase
 from hil.ports.net import Address, bound_socket, exposure, format_address, host_of, is_loopback, resolve, route_source
-from hil.ports.url import PortSpec
 
 MAX_DATAGRAM = 65535
 STRANGERS_PER_SERVICE = 64
@@ -47,19 +46,20 @@ class UdpPort(PortBase):
 
     kind = "udp"
 
-    def __init__(self, spec: PortSpec, url: str, name: str, on_change: OnChange | None = None) -> None:
+    def __init__(self, url: str, name: str, on_change: OnChange | None = None, *, host: str, port: int,
+                 listen: bool = False, bind: tuple[str, int] | None = None, any_sender: bool = False) -> None:
         super().__init__(url, name, on_change)
-        self.listen = spec.listen
-        self.any_sender = spec.any_sender
+        self.listen = listen
+        self.any_sender = any_sender
         self.peer: Address | None = None
         self.ground_host = ""
         """The only host datagrams are taken from ("" until a listening port's first datagram, or ?any_sender)."""
-        if spec.listen:
-            family, local = resolve(spec.host, spec.port, socket.SOCK_DGRAM, url)
+        if listen:
+            family, local = resolve(host, port, socket.SOCK_DGRAM, url)
         else:
-            family, self.peer = resolve(spec.host, spec.port, socket.SOCK_DGRAM, url)
+            family, self.peer = resolve(host, port, socket.SOCK_DGRAM, url)
             self.ground_host = host_of(self.peer)
-            local = resolve(*spec.bind, socket.SOCK_DGRAM, url)[1] if spec.bind else _local_for(family, self.peer, url)
+            local = resolve(*bind, socket.SOCK_DGRAM, url)[1] if bind else _local_for(family, self.peer, url)
         self._sock: socket.socket | None = bound_socket(family, socket.SOCK_DGRAM, local, url)
         self._overflows_reported = _counts_overflows(self._sock)
         bound = self._sock.getsockname()

@@ -1,32 +1,18 @@
-"""``replay://FILE?link=DEVICE``: a recording (or packet file) standing in for a device on the bench."""
+"""``replay://FILE?link=DEVICE``: a recording (or packet file) standing in for a device on the bench (the URL's
+grammar: ``hil.schemes.replay``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from firmware_sim.devices.recorded import RecordedDevice, RecordedPacket
-from firmware_sim.scenario.model import RECORDING_SCHEME, BenchSettings
+from firmware_sim.scenario.model import BenchSettings
 from hil.errors import InputFileError
 from hil.packetfile import read_packet_file
 from hil.records import tm_time_ns
 from hil.replay.selection import device_apids
-
-EXPECTED = "replay://FILE[?link=DEVICE&loop=1] (FILE: a farside recording or a file of concatenated packets)"
-
-
-def parse_replay_url(url: str, node: str) -> tuple[Path, str, bool]:
-    """(file, link, loop) of a ``replay://`` URL; the link defaults to the node's own name."""
-    parts = urlsplit(url)
-    path = (parts.netloc + parts.path) if parts.netloc else parts.path
-    if not url.startswith(RECORDING_SCHEME) or not path:
-        raise InputFileError(f"bad URL {url!r}: expected {EXPECTED}")
-    options = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-    unknown = set(options) - {"link", "loop"}
-    if unknown:
-        raise InputFileError(f"bad URL {url!r}: unknown option {sorted(unknown)[0]!r}; expected {EXPECTED}")
-    return Path(path), options.get("link", node), options.get("loop", "0") in ("1", "true", "yes")
+from hil.schemes.replay import ReplayUrl
 
 
 def recorded_packets(path: Path, link: str) -> list[RecordedPacket]:
@@ -52,9 +38,10 @@ def recorded_models(settings: BenchSettings) -> dict[str, Any]:
     models = {}
     for name, url in settings.nodes.items():
         if settings.is_recorded(name):
-            path, link, loop = parse_replay_url(url, name)
-            packets = recorded_packets(path, link)
+            node = ReplayUrl.from_url(url)
+            link = node.link or name
+            packets = recorded_packets(node.path, link)
             if not packets:
-                raise InputFileError(f"{url}: {path} holds no telemetry from {link}")
-            models[name] = RecordedDevice.factory(name, packets, loop)
+                raise InputFileError(f"{url}: {node.path} holds no telemetry from {link}")
+            models[name] = RecordedDevice.factory(name, packets, node.loop)
     return models

@@ -14,6 +14,7 @@ from typing import Any
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.runner import ScenarioRun
 from firmware_sim.scenario.model import BenchSettings, LinkSettings, Scenario
+from firmware_sim.spacelink.gateway import FrameGroundGateway
 from hil.errors import TransportError
 from hil.serve.pacing import WallClockIo
 from hil.serve.shadow import Difference, Shadow
@@ -101,10 +102,10 @@ class ServeSession:
     def open(self, opener: Callable[..., Any] | None = None) -> dict[str, str]:
         """Open every real node's transport; returns the endpoints. TransportError names the node that failed.
 
-        ``opener(url, name, on_change)`` opens one port (default: ``hil.ports.open_port``).
+        ``opener(url, name, on_change)`` opens one port (default: ``hil.schemes.open_port``, the URL table).
         """
         if opener is None:
-            from hil.ports import open_port as opener
+            from hil.schemes import open_port as opener
         open_port = opener
         try:
             for name, end in self.bench.external.items():
@@ -146,9 +147,8 @@ class ServeSession:
         if ground is not None and port is not None:
             if port.kind == "udp":
                 found["ground_tc"] = int(port.endpoint.rsplit(":", 1)[1])
-            describe = getattr(ground.boundary, "describe", None)
-            if describe is not None:
-                found.update(describe())
+            if isinstance(ground.boundary, FrameGroundGateway):
+                found.update(ground.boundary.describe())
         return found
 
     def write_endpoints(self, path: Path) -> None:

@@ -56,10 +56,9 @@ def status_line(session: Any) -> str:
     pacing = session.pacing
     worst_ms = pacing.max_late_ns / 1e6
     parts = [clock(session.bench.scheduler.now_s), f"late {pacing.late_cycles} (max {worst_ms:.1f} ms)"]
-    relay = session.bench.devices.get("relay")
-    telemetry = getattr(relay, "telemetry", None)
-    if telemetry is not None:
-        parts.append(f"space link {telemetry.get('link_state', '?')}")
+    radio = session.bench.radio
+    if radio is not None:
+        parts.append(f"space link {radio.telemetry.get('link_state', '?')}")
     problems = bench_problems(session.bench)
     if problems:
         parts.append(problems)

@@ -1,4 +1,4 @@
-"""A serial transport: any pyserial URL (``loop://``, ``socket://…``) or a device path with ``?baudrate=N``."""
+"""A serial transport: a device path with its line settings, or any pyserial URL (``loop://``, ``socket://…``)."""
 
 from __future__ import annotations
 
@@ -7,41 +7,24 @@ import contextlib
 import serial
 
 from hil.errors import TransportError
+from hil.ports.serialport import OPEN_ERRORS
 from hil.transports.base import TransportBase
-from hil.transports.url import bad_url
 
 WRITE_TIMEOUT_S = 10.0
-DEVICE_OPTIONS = {"baudrate": int}
-"""Query options a plain device path accepts (pyserial URLs parse their own)."""
-
-
-def _device_options(url: str) -> tuple[str, dict[str, int]]:
-    port, _, query = url.partition("?")
-    options: dict[str, int] = {}
-    for item in filter(None, query.split("&")):
-        key, _, value = item.partition("=")
-        if key not in DEVICE_OPTIONS:
-            raise TransportError(f"{url}: unknown option {key!r}; a device path takes ?baudrate=N")
-        try:
-            options[key] = DEVICE_OPTIONS[key](value)
-        except ValueError:
-            raise TransportError(f"{url}: {key}={value!r} is not a whole number") from None
-    return port, options
 
 
 class SerialTransport(TransportBase):
     """Writes octets to a pyserial port opened from a URL or a device path."""
 
-    def __init__(self, url: str, device: bool) -> None:
+    def __init__(self, url: str, path: str, options: dict[str, object] | None = None) -> None:
         self.url = url
-        port, options = _device_options(url) if device else (url, {})
         try:
             self.port: serial.SerialBase | None = serial.serial_for_url(
-                port, do_not_open=True, write_timeout=WRITE_TIMEOUT_S, **options)
+                path, do_not_open=True, write_timeout=WRITE_TIMEOUT_S, **(options or {}))
             self.port.open()
         except ValueError as exc:
-            raise bad_url(url, str(exc)) from None
-        except (serial.SerialException, OSError) as exc:
+            raise TransportError(f"bad URL {url!r}: {exc}") from None
+        except OPEN_ERRORS as exc:
             raise TransportError(f"{url}: cannot open serial port: {exc}") from None
 
     def send(self, octets: bytes) -> None:

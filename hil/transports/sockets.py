@@ -20,15 +20,22 @@ def _resolve(host: str, port: int, kind: socket.SocketKind, url: str) -> tuple[i
 
 
 class UdpTransport(TransportBase):
-    """Sends each packet as one UDP datagram to HOST:PORT (no connection, so no receiver is needed)."""
+    """Sends each packet as one UDP datagram to HOST:PORT (no connection, so no receiver is needed), from ``bind``."""
 
-    def __init__(self, host: str, port: int, url: str) -> None:
+    def __init__(self, host: str, port: int, url: str, bind: tuple[str, int] | None = None) -> None:
         self.url = url
         family, self.address = _resolve(host, port, socket.SOCK_DGRAM, url)
+        local = _resolve(*bind, socket.SOCK_DGRAM, url)[1] if bind else None
+        sock = None
         try:
-            self.sock: socket.socket | None = socket.socket(family, socket.SOCK_DGRAM)
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            if local is not None:
+                sock.bind(local)
         except OSError as exc:
+            if sock is not None:
+                sock.close()
             raise TransportError(f"{url}: cannot open a UDP socket: {exc.strerror or exc}") from None
+        self.sock: socket.socket | None = sock
 
     def send(self, octets: bytes) -> None:
         """Send one datagram."""

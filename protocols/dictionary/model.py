@@ -143,6 +143,12 @@ class Device:
         command = self.command(name)
         return command, command.encode(self, values or {})
 
+    def telecommand(self, name: str, values: Mapping[str, Any] | None = None, seq_count: int = 0,
+                    source_id: int = 0, ack: int = 0xF) -> bytes:
+        """A whole PUS-C TC (headers and CRC) for a command by name with engineering-unit or label arguments."""
+        command, app_data = self.encode_command(name, values)
+        return PusTc(self.apid, command.service, command.subtype, app_data, seq_count, source_id, ack).pack()
+
     def encode_hk(self, sid: int | str, values: Sequence[Any]) -> bytes:
         """TM[3,25] app data: the SID, then the set's parameter values (engineering, in set order)."""
         codec = self._hk_codecs.get(sid)  # type: ignore[attr-defined]

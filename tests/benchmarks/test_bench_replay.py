@@ -15,7 +15,7 @@ from tempfile import TemporaryDirectory
 
 from hil.packetfile import read_packet_file, tm_time_ns
 from hil.replay import Player, build_schedule, percentile
-from hil.transports import open_transport
+from hil.schemes import open_transport
 from protocols.pus import PusTm
 
 T0_NS = 2_100_000_000 * 1_000_000_000

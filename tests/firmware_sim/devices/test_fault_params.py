@@ -12,8 +12,8 @@ from firmware_sim.devices.base import DeviceModel
 from firmware_sim.devices.relay import RelayRadioModel
 from firmware_sim.devices.sampler import SamplerModel
 from firmware_sim.engine.link import Link
-from firmware_sim.harness import DeviceHarness
 from firmware_sim.params import Param, ParameterError, check_options, fault_method, fault_names
+from hil.procedure import Procedure
 
 MODELS: dict[str, type[DeviceModel]] = {"sampler": SamplerModel, "ascender": AscenderModel, "relay": RelayRadioModel}
 
@@ -51,11 +51,12 @@ BAD_FAULTS = [
 def test_bad_fault_parameters_are_refused_naming_the_key(model: type[DeviceModel], fault: str,
                                                          params: dict[str, Any], key: str) -> None:
     options = {"space_link": "packets"} if model is RelayRadioModel else None
-    h = DeviceHarness(model, options=options)
+    name = next(name for name, cls in MODELS.items() if cls is model)
+    device = Procedure.for_device(name, options=options).model(name)
     with pytest.raises(ParameterError) as caught:
-        h.device.inject(fault, **params)
+        device.inject(fault, **params)
     assert key in str(caught.value)
-    assert h.device.faults_injected == []
+    assert device.faults_injected == []
 
 
 @pytest.mark.parametrize(("fault", "params", "key"), [
@@ -101,9 +102,9 @@ def test_model_options_are_checked_with_the_key_path(model: type[DeviceModel], o
 def test_good_options_and_parameters_pass_unchanged() -> None:
     options = {"visibility": "always", "downlink_rate": "50k", "frames": {"rs_interleave": 5, "tm_frame_length": 1115}}
     assert check_options("relay", RelayRadioModel, options) == options
-    h = DeviceHarness(SamplerModel)
-    h.device.inject("rock", depth_m=1, hardness=40)
-    assert h.device.faults_injected[0][1:] == ("rock", {"depth_m": 1, "hardness": 40})
+    sampler = Procedure.for_device("sampler").model("sampler")
+    sampler.inject("rock", depth_m=1, hardness=40)
+    assert sampler.faults_injected[0][1:] == ("rock", {"depth_m": 1, "hardness": 40})
 
 
 def test_a_param_refuses_booleans_as_numbers_and_non_finite_values() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from firmware_sim.bench import Bench
 from firmware_sim.devices.relay import UPLINK_QUEUE_LIMIT, RelayRadioModel
-from firmware_sim.ground import HOLD_LIMIT
 from firmware_sim.scenario.model import BenchSettings
+from firmware_sim.spacelink.ground import HOLD_LIMIT
 from protocols.dictionary.sampler import SAMPLER
 from protocols.pus import PusTc
 from protocols.spacelink.cltu import encode_cltu
@@ -59,7 +59,8 @@ def test_an_uplink_flood_beyond_the_uplink_rate_is_bounded() -> None:
 
 def test_the_ground_holds_at_most_its_limit_while_the_link_is_down() -> None:
     bench = Bench(BenchSettings(devices={"relay": {"visibility": "always", "space_link": "packets"}}))
-    ground = bench.devices["relay"].ground  # type: ignore[attr-defined]
+    ground = bench.ground
+    assert ground is not None
     ping = PusTc(SAMPLER.apid, 17, 1, b"", 1).pack()
     for _ in range(HOLD_LIMIT + 3):
         ground.uplink(ping)

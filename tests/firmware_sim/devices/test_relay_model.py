@@ -10,9 +10,11 @@ import pytest
 from firmware_sim.devices.relay import RelayRadioModel
 from firmware_sim.devices.relay_settings import RadioSettings
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.ground import GroundStation
-from firmware_sim.harness import DeviceHarness
-from firmware_sim.relay_orbit import LANDING_TAI_NS, NS_PER_HOUR, NS_PER_S
+from firmware_sim.relay_orbit import NS_PER_HOUR, NS_PER_S
+from firmware_sim.spacelink.ground import GroundStation
+from firmware_sim.spacelink.propagation import SpaceLink
+from hil.procedure import Procedure
+from protocols.describe import PacketView
 from protocols.dictionary.relay import RELAY
 from protocols.dictionary.sampler import SAMPLER
 from protocols.pus import PusTc, PusTm
@@ -26,47 +28,67 @@ FIRST_SET_S = 10.6428 * 3600  # the relay sets below 10° about 10.64 h after la
 RISE_S = 13.3408 * 3600
 
 
-def _harness(seed: int = 1, epoch_ns: int = 0, **options: object) -> DeviceHarness:
-    """A radio on a UART link to the test's stand-in flight software; link always possible unless told.
+def _harness(seed: int = 1, **options: object) -> Procedure:
+    """A radio on a UART link to the test, which plays flight software; link always possible unless told.
 
     These tests pin the radio's own timing, so the space link is the packet one (tests/firmware_sim/spacelink
     covers the CCSDS frame link).
     """
-    return DeviceHarness(RelayRadioModel, seed=seed, epoch_ns=epoch_ns,
-                         options={"visibility": "always", "downlink_rate": RATE, "space_link": "packets", **options})
+    return Procedure.for_device("relay", seed=seed, options={"visibility": "always", "downlink_rate": RATE,
+                                                            "space_link": "packets", **options})
 
 
-def _radio(h: DeviceHarness) -> RelayRadioModel:
-    assert isinstance(h.device, RelayRadioModel)
-    return h.device
+def _radio(h: Procedure) -> RelayRadioModel:
+    radio = h.model("relay")
+    assert isinstance(radio, RelayRadioModel)
+    return radio
 
 
-def _quiet(h: DeviceHarness) -> None:
+def _ground(h: Procedure) -> GroundStation:
+    """The ground station at the far end of the radio's space link (the one place that knows who owns it)."""
+    ground = h.bench.ground
+    assert ground is not None
+    return ground
+
+
+def _space_link(h: Procedure) -> SpaceLink:
+    """The space link between the radio's antenna and the ground."""
+    link = h.bench.space_link
+    assert link is not None
+    return link
+
+
+def _events(h: Procedure, name: str | None = None) -> list[PacketView]:
+    """The radio's event reports as they crossed the link (optionally one event, by name)."""
+    return [p for p in h.packets("relay") if p.service == 5 and (name is None or p.name == f"event:{name}")]
+
+
+def _quiet(h: Procedure) -> None:
     """Stop housekeeping so long runs stay cheap."""
     for sid in ("link", "counters", "radio-health"):
-        h.send("hk-disable", sid=sid)
+        h.send("relay", "hk-disable", sid=sid)
 
 
 def _tm(seq: int, apid: int = SAMPLER_APID, size: int = 80) -> bytes:
     return PusTm(apid, 3, 25, bytes(size), seq, 0, 0).pack()
 
 
-def _forward(h: DeviceHarness, count: int, first: int = 0, apid: int = SAMPLER_APID) -> list[int]:
+def _forward(h: Procedure, count: int, first: int = 0, apid: int = SAMPLER_APID) -> list[int]:
     """Flight software forwards ``count`` TM packets to the radio; returns the virtual time of sending."""
     sent = []
     for seq in range(first, first + count):
-        sent.append(h.scheduler.now_ns)
-        h.fsw_port.send(_tm(seq, apid))
+        sent.append(h.bench.scheduler.now_ns)
+        h.write("relay", _tm(seq, apid))
     return sent
 
 
-def _seqs(radio: RelayRadioModel, apid: int = SAMPLER_APID) -> list[int]:
-    return [p.seq_count for p in radio.ground.packets(apid)]
+def _seqs(h: Procedure, apid: int = SAMPLER_APID) -> list[int]:
+    return [p.seq_count for p in _ground(h).packets(apid)]
 
 
-def _uplinked(h: DeviceHarness) -> list[int]:
+def _uplinked(h: Procedure) -> list[int]:
     """Sequence counts of TCs the radio delivered to flight software."""
-    return [p.seq_count for p in h.packets if p.type == "TC"]
+    return [p.seq_count for p in h.packets("relay") if p.type == "TC"]
 
 
 # nominal ------------------------------------------------------------------------------------------------------
@@ -75,11 +97,11 @@ def test_forwarded_tm_reaches_the_ground_in_order_at_the_rate_after_the_light_ti
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    assert radio.telemetry["link_state"] == "locked" and h.events("link-acquired")
-    start = h.scheduler.now_ns
+    assert radio.telemetry["link_state"] == "locked" and _events(h, "link-acquired")
+    start = h.bench.scheduler.now_ns
     _forward(h, 10)
     h.run(5)
-    got = radio.ground.packets(SAMPLER_APID)
+    got = _ground(h).packets(SAMPLER_APID)
     assert [p.seq_count for p in got] == list(range(10))
     assert TX_NS <= got[0].sent_ns - start <= TX_NS + 20_000_000  # UART transfer + one packet time
     assert {b.sent_ns - a.sent_ns for a, b in itertools.pairwise(got)} == {TX_NS}
@@ -90,7 +112,7 @@ def test_forwarded_tm_reaches_the_ground_in_order_at_the_rate_after_the_light_ti
         assert 1.21 <= p.delay_s <= 1.40
     assert radio.telemetry["packets_downlinked"] == radio.telemetry["frames_sent"] == 10
     assert radio.telemetry["tm_frame_count"] == 10 and radio.queue_depth == 0
-    assert radio.ground.gaps == 0
+    assert _ground(h).gaps == 0
 
 
 def test_rate_change_is_reported_and_speeds_the_queue_up() -> None:
@@ -98,13 +120,13 @@ def test_rate_change_is_reported_and_speeds_the_queue_up() -> None:
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    record = h.send("set-downlink-rate", rate="555k")
+    record = h.send("relay", "set-downlink-rate", rate="555k")
     h.run(0.1)
     assert record.completed and radio.telemetry["downlink_rate"] == 555_000
-    assert h.events("downlink-rate-changed")[0].fields["downlink_rate"] == 555_000
+    assert _events(h, "downlink-rate-changed")[0].fields["downlink_rate"] == 555_000
     _forward(h, 3)
     h.run(3)
-    got = radio.ground.packets(SAMPLER_APID)
+    got = _ground(h).packets(SAMPLER_APID)
     assert got[2].sent_ns - got[1].sent_ns < 10_000_000  # UART-limited now, not 101 ms
 
 
@@ -113,12 +135,12 @@ def test_own_commands_are_executed_and_other_packets_of_its_apid_downlinked() ->
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    ping = h.send("ping")
+    ping = h.send("relay", "ping")
     h.run(0.1)
-    assert ping.completed and any(p.service == 17 and p.subtype == 2 for p in h.packets)
-    h.fsw_port.send(_tm(7, apid=RELAY.apid))
+    assert ping.completed and any(p.service == 17 and p.subtype == 2 for p in h.packets("relay"))
+    h.write("relay", _tm(7, apid=RELAY.apid))
     h.run(3)
-    assert _seqs(radio, RELAY.apid) == [7]
+    assert _seqs(h, RELAY.apid) == [7]
     assert radio.counters.commands_accepted == 1
 
 
@@ -127,16 +149,16 @@ def test_uplinked_tc_reaches_flight_software_after_light_and_bit_time() -> None:
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    sent = h.scheduler.now_ns
-    raw = radio.ground.command(SAMPLER, "ping")
+    sent = h.bench.scheduler.now_ns
+    raw = _ground(h).command(SAMPLER, "ping")
     bit_time = len(raw) * 8 * NS_PER_S // 125
     light = radio.geometry.light_time_ns(radio.geometry_time_ns(sent))
-    h.run_until(lambda: bool(_uplinked(h)), timeout_s=5)
-    arrived = h.scheduler.now_ns
+    h.wait_until(lambda: bool(_uplinked(h)), timeout_s=5)
+    arrived = h.bench.scheduler.now_ns
     assert sent + light + bit_time <= arrived <= sent + light + bit_time + 5_000_000
     assert radio.telemetry["tcs_delivered"] == radio.telemetry["frames_received"] == 1
     assert radio.telemetry["tc_frame_vr"] == 1
-    assert next(p for p in h.packets if p.type == "TC").apid == SAMPLER_APID
+    assert next(p for p in h.packets("relay") if p.type == "TC").apid == SAMPLER_APID
 
 
 def test_uplink_waits_at_the_ground_while_the_link_is_down() -> None:
@@ -145,8 +167,8 @@ def test_uplink_waits_at_the_ground_while_the_link_is_down() -> None:
     radio = _radio(h)
     h.run(1)
     assert radio.telemetry["link_state"] == "acquiring"
-    first, second = radio.ground.command(SAMPLER, "ping"), radio.ground.command(SAMPLER, "ping")
-    assert radio.ground.counters.tcs_held == 2
+    first, second = _ground(h).command(SAMPLER, "ping"), _ground(h).command(SAMPLER, "ping")
+    assert _ground(h).counters.tcs_held == 2
     h.run(10)
     assert _uplinked(h) == [PusTc.unpack(first).seq_count, PusTc.unpack(second).seq_count]
 
@@ -156,7 +178,7 @@ def test_uplink_in_flight_when_the_link_drops_is_lost_and_counted() -> None:
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    radio.ground.command(SAMPLER, "ping")
+    _ground(h).command(SAMPLER, "ping")
     h.run(0.5)
     radio.inject("link-outage", duration_s=30)
     h.run(5)
@@ -175,24 +197,24 @@ def test_relay_set_and_rise_drive_the_link_events() -> None:
     h.run(30)
     assert radio.telemetry["link_state"] == "locked" and radio.telemetry["relay_visible"] == "visible"
     h.run(45)
-    assert [p.name for p in h.events()][-2:] == ["event:relay-set", "event:link-lost"]
+    assert [p.name for p in _events(h)][-2:] == ["event:relay-set", "event:link-lost"]
     assert radio.telemetry["link_state"] == "no_signal" and radio.telemetry["relay_visible"] == "hidden"
-    lost = h.events("link-lost")[0].fields
+    lost = _events(h, "link-lost")[0].fields
     assert lost["locked_for"] == pytest.approx(60 - 2, abs=1) and lost["queued"] == 0
     _forward(h, 5)
     h.run(1)
-    assert radio.queue_depth == 5 and not radio.ground.received
+    assert radio.queue_depth == 5 and not _ground(h).received
     h.run(RISE_S - start_s)
-    names = [p.name for p in h.events()]
+    names = [p.name for p in _events(h)]
     assert names[-2:] == ["event:relay-rise", "event:link-acquired"]
-    assert 4000 < h.events("relay-rise")[0].fields["range"] < 8000
+    assert 4000 < _events(h, "relay-rise")[0].fields["range"] < 8000
     h.run(5)
-    assert _seqs(radio) == list(range(5)) and radio.figures()["passes"] == 2
+    assert _seqs(h) == list(range(5)) and radio.figures()["passes"] == 2
 
 
 def test_mission_epoch_places_the_geometry() -> None:
     """A bench whose epoch is the landing puts virtual time zero at the landing; visibility='geometry' is default."""
-    h = DeviceHarness(RelayRadioModel, epoch_ns=LANDING_TAI_NS + 12 * NS_PER_HOUR)
+    h = Procedure.for_device("relay", start_utc="2024-06-02T10:23:00Z")  # 12 h after the landing
     radio = _radio(h)
     assert radio.geometry_offset_ns == 12 * NS_PER_HOUR
     h.run(5)
@@ -207,8 +229,8 @@ def test_a_49_hour_surface_phase_costs_little() -> None:
     began = time.perf_counter()
     h.run(49 * 3600)
     assert time.perf_counter() - began < 2.0
-    assert h.scheduler.events_run < 200
-    names = [p.name for p in h.events()]
+    assert h.bench.scheduler.events_run < 200
+    names = [p.name for p in _events(h)]
     assert names.count("event:link-acquired") == 3 and names.count("event:link-lost") == 2
     assert names.count("event:relay-set") == 2 and names.count("event:relay-rise") == 2
     figures = radio.figures()
@@ -226,13 +248,13 @@ def test_store_and_forward_across_an_outage_loses_nothing() -> None:
     for burst in range(4):
         _forward(h, 10, first=burst * 10)
         h.run(10)
-    assert radio.queue_depth == 40 and not radio.ground.received
-    assert h.events("link-lost")[0].fields["queued"] > 0
-    assert h.latest("downlink_queue_depth") == 40
+    assert radio.queue_depth == 40 and not _ground(h).received
+    assert _events(h, "link-lost")[0].fields["queued"] > 0
+    assert h.latest("relay", "downlink_queue_depth") == 40
     h.run(40)
-    assert radio.telemetry["link_state"] == "locked" and len(h.events("link-acquired")) == 2
+    assert radio.telemetry["link_state"] == "locked" and len(_events(h, "link-acquired")) == 2
     h.run(10)
-    assert _seqs(radio) == list(range(40)) and radio.ground.gaps == 0
+    assert _seqs(h) == list(range(40)) and _ground(h).gaps == 0
     assert radio.telemetry["packets_dropped"] == 0 and radio.telemetry["link_acquisitions"] == 2
 
 
@@ -245,17 +267,17 @@ def test_overflow_drops_the_newest_counts_and_reports_without_flooding() -> None
     _forward(h, 30)
     h.run(1)
     assert radio.queue_depth == 16 and radio.telemetry["packets_dropped"] == 14
-    (event,) = h.events("queue-overflow")
+    (event,) = _events(h, "queue-overflow")
     assert event.fields["dropped"] == 1 and event.fields["queue_depth"] == 16
     h.run(12)
     _forward(h, 1, first=30)
     h.run(1)
-    assert h.events("queue-overflow")[-1].fields["dropped"] == 15 and len(h.events("queue-overflow")) == 2
+    assert _events(h, "queue-overflow")[-1].fields["dropped"] == 15 and len(_events(h, "queue-overflow")) == 2
     h.run(25)
     _forward(h, 1, first=31)
     h.run(3)
-    assert _seqs(radio) == [*range(16), 31]
-    assert radio.ground.missing == 15 and radio.figures()["packets_dropped"] == 15
+    assert _seqs(h) == [*range(16), 31]
+    assert _ground(h).missing == 15 and radio.figures()["packets_dropped"] == 15
 
 
 def test_octet_limit_also_bounds_the_queue() -> None:
@@ -265,7 +287,7 @@ def test_octet_limit_also_bounds_the_queue() -> None:
     h.run(3)
     radio.inject("link-outage", duration_s=30)
     for seq in range(3):
-        h.fsw_port.send(_tm(seq, size=30_000))
+        h.write("relay", _tm(seq, size=30_000))
     h.run(10)  # 2.6 s per packet on the 115 200 baud UART
     assert radio.queue_depth == 2 and radio.telemetry["downlink_queue_bytes"] == 2 * 30_021
     assert radio.telemetry["packets_dropped"] == 1
@@ -278,21 +300,21 @@ def test_modes_decide_what_happens_to_tm() -> None:
     radio = _radio(h)
     h.run(3)
     for mode in ("store_forward", "standby"):
-        h.send("set-mode", mode=mode)
+        h.send("relay", "set-mode", mode=mode)
         h.run(0.1)
         _forward(h, 2, first=radio.queue_depth)
         h.run(2)
-        assert radio.telemetry["radio_mode"] == mode and not radio.ground.received
+        assert radio.telemetry["radio_mode"] == mode and not _ground(h).received
     assert radio.queue_depth == 4
-    h.send("set-mode", mode="relay")
+    h.send("relay", "set-mode", mode="relay")
     h.run(3)
-    assert _seqs(radio) == [0, 1, 2, 3]
-    h.send("set-mode", mode="loopback")
+    assert _seqs(h) == [0, 1, 2, 3]
+    h.send("relay", "set-mode", mode="loopback")
     h.run(0.1)
     _forward(h, 1, first=99)
     h.run(1)
-    assert [p.seq_count for p in h.packets if p.apid == SAMPLER_APID] == [99]
-    assert radio.figures()["packets_looped_back"] == 1 and _seqs(radio) == [0, 1, 2, 3]
+    assert [p.seq_count for p in h.packets("relay") if p.apid == SAMPLER_APID] == [99]
+    assert radio.figures()["packets_looped_back"] == 1 and _seqs(h) == [0, 1, 2, 3]
 
 
 def test_power_off_holds_tm_and_forces_standby() -> None:
@@ -300,20 +322,20 @@ def test_power_off_holds_tm_and_forces_standby() -> None:
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    h.send("power", state="off")
+    h.send("relay", "power", state="off")
     h.run(0.1)
     assert (radio.telemetry["radio_power"], radio.telemetry["radio_mode"]) == ("off", "standby")
     _forward(h, 3)
-    radio.ground.command(SAMPLER, "ping")
+    _ground(h).command(SAMPLER, "ping")
     h.run(5)
     assert radio.queue_depth == 3 and len(_uplinked(h)) == 1
-    h.send("power", state="on")
-    h.send("set-mode", mode="relay")
+    h.send("relay", "power", state="on")
+    h.send("relay", "set-mode", mode="relay")
     h.run(3)
-    assert _seqs(radio) == [0, 1, 2]
-    h.send("hk-now", sid="radio-health")
+    assert _seqs(h) == [0, 1, 2]
+    h.send("relay", "hk-now", sid="radio-health")
     h.run(0.1)
-    assert h.latest("rf_output_power") > 5.0
+    assert h.latest("relay", "rf_output_power") > 5.0
 
 
 def test_flush_queue_discards_and_reports() -> None:
@@ -324,19 +346,19 @@ def test_flush_queue_discards_and_reports() -> None:
     radio.inject("link-outage", duration_s=5)
     _forward(h, 4)
     h.run(0.5)
-    h.send("flush-queue", queue="downlink")
+    h.send("relay", "flush-queue", queue="downlink")
     h.run(0.1)
     assert radio.queue_depth == 0 and radio.telemetry["packets_flushed"] == 4
-    assert h.events("queue-flushed")[0].fields | {"severity": None} == {"queue": "downlink", "discarded": 4,
+    assert _events(h, "queue-flushed")[0].fields | {"severity": None} == {"queue": "downlink", "discarded": 4,
                                                                           "severity": None}
     h.run(10)
-    radio.ground.command(SAMPLER, "ping")
+    _ground(h).command(SAMPLER, "ping")
     h.run(1.5)
     assert radio.telemetry["uplink_queue_depth"] == 1
-    h.send("flush-queue", queue="both")
+    h.send("relay", "flush-queue", queue="both")
     h.run(5)
     assert not _uplinked(h) and radio.telemetry["packets_flushed"] == 5
-    assert radio.figures()["packets_flushed"] == 5 and not radio.ground.received
+    assert radio.figures()["packets_flushed"] == 5 and not _ground(h).received
 
 
 def test_clear_counters_by_group() -> None:
@@ -346,14 +368,14 @@ def test_clear_counters_by_group() -> None:
     h.run(3)
     _forward(h, 2)
     h.run(3)
-    h.send("clear-counters", counters="queues")
+    h.send("relay", "clear-counters", counters="queues")
     h.run(0.1)
     t = radio.telemetry
     assert (t["packets_downlinked"], t["frames_sent"], t["tm_frame_count"]) == (0, 2, 2)
-    h.send("clear-counters", counters="all")
+    h.send("relay", "clear-counters", counters="all")
     h.run(0.1)
     assert (t["frames_sent"], t["link_acquisitions"], t["tm_frame_count"]) == (0, 0, 2)
-    assert [e.fields["counters"] for e in h.events("counters-cleared")] == ["queues", "all"]
+    assert [e.fields["counters"] for e in _events(h, "counters-cleared")] == ["queues", "all"]
     assert radio.figures()["packets_downlinked"] == 2
 
 
@@ -362,18 +384,18 @@ def test_writable_parameters_take_effect() -> None:
     h = _harness()
     radio = _radio(h)
     h.run(3)
-    h.send("param-set", param="downlink_queue_limit", value=16)
-    h.send("param-set", param="link_loss_timeout", value=2.0)
+    h.send("relay", "param-set", param="downlink_queue_limit", value=16)
+    h.send("relay", "param-set", param="link_loss_timeout", value=2.0)
     h.run(0.1)
     radio.inject("link-outage", duration_s=10)
     _forward(h, 20)
     h.run(3)
-    assert radio.queue_depth == 16 and h.events("link-lost")
+    assert radio.queue_depth == 16 and _events(h, "link-lost")
 
 
 # failure reports --------------------------------------------------------------------------------------------------
-def _failure(h: DeviceHarness, command: str, **args: object) -> str | None:
-    record = h.send(command, **args)
+def _failure(h: Procedure, command: str, **args: object) -> str | None:
+    record = h.send("relay", command, **args)
     h.run(0.2)
     return record.failure
 
@@ -407,11 +429,11 @@ def test_generic_refusals() -> None:
     h.run(3)
     limit = RELAY.parameter("downlink_queue_limit")
     data = parameters.encode_values([(limit.id, 8)], lambda pid: RELAY.parameter(pid).raw)
-    record = h.send_raw(PusTc(RELAY.apid, 20, 3, data, 100).pack())
+    record = h.send_raw("relay", PusTc(RELAY.apid, 20, 3, data, 100).pack())
     dropped = RELAY.parameter("packets_dropped")
     data = parameters.encode_values([(dropped.id, 5)], lambda pid: RELAY.parameter(pid).raw)
-    read_only = h.send_raw(PusTc(RELAY.apid, 20, 3, data, 101).pack())
-    rate = h.send_raw(PusTc(RELAY.apid, 8, 1, (0x0102).to_bytes(2, "big") + (100_000).to_bytes(4, "big"),
+    read_only = h.send_raw("relay", PusTc(RELAY.apid, 20, 3, data, 101).pack())
+    rate = h.send_raw("relay", PusTc(RELAY.apid, 8, 1, (0x0102).to_bytes(2, "big") + (100_000).to_bytes(4, "big"),
                             102).pack())
     h.run(0.2)
     assert record.failure == "ARGUMENT_OUT_OF_RANGE"
@@ -444,12 +466,12 @@ def test_transmitter_failure_stops_downlink_but_not_uplink() -> None:
     h.run(3)
     radio.inject("transmitter-failure")
     _forward(h, 5)
-    radio.ground.command(SAMPLER, "ping")
+    _ground(h).command(SAMPLER, "ping")
     h.run(5)
-    h.send("hk-now", sid="radio-health")
+    h.send("relay", "hk-now", sid="radio-health")
     h.run(0.1)
-    assert not radio.ground.received and radio.queue_depth == 5
-    assert h.latest("rf_output_power") == 0.0 and h.latest("pa_current") < 0.2
+    assert not _ground(h).received and radio.queue_depth == 5
+    assert h.latest("relay", "rf_output_power") == 0.0 and h.latest("relay", "pa_current") < 0.2
     assert radio.telemetry["link_state"] == "locked" and len(_uplinked(h)) == 1
 
 
@@ -462,11 +484,11 @@ def test_queue_stuck_until_flushed() -> None:
     _forward(h, 5)
     h.run(5)
     assert radio.queue_depth == 5 and radio.telemetry["packets_downlinked"] == 0
-    h.send("flush-queue", queue="downlink")
+    h.send("relay", "flush-queue", queue="downlink")
     h.run(0.1)
     _forward(h, 2, first=5)
     h.run(3)
-    assert _seqs(radio) == [5, 6] and radio.telemetry["packets_flushed"] == 5
+    assert _seqs(h) == [5, 6] and radio.telemetry["packets_flushed"] == 5
 
 
 def test_queue_stuck_for_a_while_loses_nothing() -> None:
@@ -477,9 +499,9 @@ def test_queue_stuck_for_a_while_loses_nothing() -> None:
     radio.inject("queue-stuck", duration_s=20)
     _forward(h, 5)
     h.run(10)
-    assert not radio.ground.received
+    assert not _ground(h).received
     h.run(15)
-    assert _seqs(radio) == list(range(5))
+    assert _seqs(h) == list(range(5))
 
 
 def test_pa_overheat_trips_the_transmitter_off() -> None:
@@ -489,8 +511,8 @@ def test_pa_overheat_trips_the_transmitter_off() -> None:
     _quiet(h)
     h.run(3)
     radio.inject("pa-overheat")
-    h.run_until(lambda: bool(h.events("overtemperature")), timeout_s=600)
-    assert 85.0 <= h.events("overtemperature")[0].fields["temperature"] < 90.0
+    h.wait_until(lambda: bool(_events(h, "overtemperature")), timeout_s=600)
+    assert 85.0 <= _events(h, "overtemperature")[0].fields["temperature"] < 90.0
     assert (radio.telemetry["radio_power"], radio.telemetry["radio_mode"]) == ("off", "standby")
     assert _failure(h, "power", state="on") == "INVALID_STATE"
     h.run(600)
@@ -504,11 +526,11 @@ def test_uplink_errors_reject_frames() -> None:
     radio = _radio(h)
     h.run(3)
     radio.inject("uplink-errors", count=1, reason="sequence")
-    radio.ground.command(SAMPLER, "ping")
-    second = radio.ground.command(SAMPLER, "ping")
+    _ground(h).command(SAMPLER, "ping")
+    second = _ground(h).command(SAMPLER, "ping")
     h.run(5)
     assert _uplinked(h) == [PusTc.unpack(second).seq_count]
-    assert h.events("frame-rejected")[0].fields | {"severity": None} == {"reason": "sequence", "count": 1,
+    assert _events(h, "frame-rejected")[0].fields | {"severity": None} == {"reason": "sequence", "count": 1,
                                                                           "severity": None}
     assert radio.telemetry["frames_rejected"] == 1 and radio.telemetry["frames_received"] == 1
 
@@ -529,20 +551,21 @@ def test_housekeeping_carries_link_geometry_and_health() -> None:
     """The link set reports state, rates, light time and look angles; health reports the amplifier."""
     h = _harness(visibility="geometry")
     h.run(11)
-    assert h.latest("link_state") == "locked" and h.latest("relay_visible") == "visible"
-    assert h.latest("downlink_rate") == RATE and h.latest("uplink_rate") == 125
-    assert 1.21 <= h.latest("light_time") <= 1.40
-    assert 15_000 < h.latest("relay_range") < 16_500 and 50 < h.latest("relay_elevation") < 80
-    assert -125 < h.latest("rx_signal_level") < -110
-    assert 9.5 < h.latest("rf_output_power") < 10.5 and 27 < h.latest("bus_voltage") < 29
+    assert h.latest("relay", "link_state") == "locked" and h.latest("relay", "relay_visible") == "visible"
+    assert h.latest("relay", "downlink_rate") == RATE and h.latest("relay", "uplink_rate") == 125
+    assert 1.21 <= h.latest("relay", "light_time") <= 1.40
+    assert 15_000 < h.latest("relay", "relay_range") < 16_500 and 50 < h.latest("relay", "relay_elevation") < 80
+    assert -125 < h.latest("relay", "rx_signal_level") < -110
+    assert 9.5 < h.latest("relay", "rf_output_power") < 10.5 and 27 < h.latest("relay", "bus_voltage") < 29
 
 
 def test_a_different_ground_station_can_be_connected() -> None:
-    """connect_ground swaps the station the radio downlinks to."""
+    """Connecting another station to the space link swaps the station the radio downlinks to."""
     h = _harness()
     radio = _radio(h)
-    mine = GroundStation(h.scheduler, keep=10)
-    radio.connect_ground(mine)
+    mine = GroundStation(h.bench.scheduler, keep=10)
+    _space_link(h).connect(radio, mine)
+    mine.attach(_space_link(h))
     h.run(3)
     _forward(h, 2)
     h.run(3)
@@ -553,13 +576,13 @@ def test_same_seed_same_bytes() -> None:
     """Two runs with one seed give identical packets to flight software and to the ground."""
     def run() -> tuple[list[tuple[int, str, bytes]], list[tuple[bytes, int]]]:
         h = _harness(seed=7, visibility="geometry")
-        radio = _radio(h)
         on_the_wire: list[tuple[int, str, bytes]] = []
-        h.link.taps.append(lambda t, _name, direction, packet: on_the_wire.append((t, direction, packet)))
+        h.bench.links["relay"].taps.append(lambda t, _name, direction, packet:
+                                           on_the_wire.append((t, direction, packet)))
         h.run(3)
         _forward(h, 5)
-        radio.ground.command(SAMPLER, "ping")
+        _ground(h).command(SAMPLER, "ping")
         h.run(12)
-        return on_the_wire, [(p.raw, p.arrival_ns) for p in radio.ground.received]
+        return on_the_wire, [(p.raw, p.arrival_ns) for p in _ground(h).received]
 
     assert run() == run()

@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 from firmware_sim.bench import Bench
-from firmware_sim.devices.sampler import SamplerModel
 from firmware_sim.engine.link import MAX_BACKLOG_NS
-from firmware_sim.harness import DeviceHarness
+from hil.procedure import Procedure
 
 
-def _flood_housekeeping(h: DeviceHarness) -> None:
+def _flood_housekeeping(p: Procedure) -> None:
     """The drill set every cycle, bypassing the device's own capacity check (a model that overruns its UART)."""
-    device = h.device
+    device = p.model("sampler")
     sid = device.definition.hk_set("drill").sid
-    h.scheduler.every(1, lambda: device.report_hk(sid))
+    p.bench.scheduler.every(1, lambda: device.report_hk(sid))
 
 
 def test_overflow_is_dropped_and_counted_and_the_event_heap_stays_flat() -> None:
-    h = DeviceHarness(SamplerModel)
-    _flood_housekeeping(h)
-    h.run(5)
-    pending_after_5s = len(h.scheduler._heap)
-    h.run(20)
-    assert h.link.overflow.frames > 0 and h.link.overflow.frames == h.link.overflow.frames_b_to_a
-    assert len(h.scheduler._heap) <= pending_after_5s + 5, "scheduled deliveries grow with time"
-    assert h.link.octet_time_ns(h.link.overflow.octets // h.link.overflow.frames) < MAX_BACKLOG_NS
+    p = Procedure.for_device("sampler")
+    scheduler, link = p.bench.scheduler, p.bench.links["sampler"]
+    _flood_housekeeping(p)
+    p.run(5)
+    pending_after_5s = len(scheduler._heap)
+    p.run(20)
+    assert link.overflow.frames > 0 and link.overflow.frames == link.overflow.frames_b_to_a
+    assert len(scheduler._heap) <= pending_after_5s + 5, "scheduled deliveries grow with time"
+    assert link.octet_time_ns(link.overflow.octets // link.overflow.frames) < MAX_BACKLOG_NS
 
 
 def test_a_ping_is_answered_within_a_second_of_link_time_while_the_link_is_saturated() -> None:
-    h = DeviceHarness(SamplerModel)
-    _flood_housekeeping(h)
-    h.run(30)
-    sent_ns = h.scheduler.now_ns
-    ping = h.send("ping", ack=0x0)
-    h.run_until(lambda: any(p.name == "pong" for p in h.packets[-50:]), timeout_s=1.0)
-    assert h.scheduler.now_ns - sent_ns <= 1_000_000_000
+    p = Procedure.for_device("sampler")
+    _flood_housekeeping(p)
+    p.run(30)
+    sent_ns = p.bench.scheduler.now_ns
+    ping = p.send("sampler", "ping", ack=0x0)
+    p.wait_until(lambda: any(e.view.name == "pong" for e in p.log[-50:]), timeout_s=1.0)
+    assert p.bench.scheduler.now_ns - sent_ns <= 1_000_000_000
     assert ping.seq_count >= 0
 
 

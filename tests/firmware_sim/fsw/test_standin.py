@@ -24,7 +24,7 @@ def test_commands_get_verified_and_telemetry_is_decoded() -> None:
 def test_every_tm_packet_reaches_the_ground_in_order() -> None:
     bench = _bench()
     bench.run(120)
-    ground = bench.devices["relay"].ground
+    ground = bench.ground
     assert bench.fsw.counters.tm_received > 300
     assert ground.gaps == 0 and ground.missing == 0
     delivered = bench.fsw.counters.tm_forwarded
@@ -34,7 +34,7 @@ def test_every_tm_packet_reaches_the_ground_in_order() -> None:
 def test_uplinked_command_is_routed_to_its_device_and_answered_to_the_ground() -> None:
     bench = _bench()
     bench.run(5)
-    ground = bench.devices["relay"].ground
+    ground = bench.ground
     raw = ground.command(SAMPLER, "ping")
     seq = ((raw[2] & 0x3F) << 8) | raw[3]
     bench.run(30)  # 125 bit/s uplink plus light time both ways
@@ -52,7 +52,7 @@ def test_outage_is_stored_and_forwarded_without_loss() -> None:
     bench.run(200)
     assert bench.fsw.stored > 100  # held on board while the radio has no lock
     bench.run(600)
-    ground = bench.devices["relay"].ground
+    ground = bench.ground
     assert bench.fsw.stored == 0
     assert bench.fsw.counters.tm_store_dropped == 0
     assert ground.gaps == 0 and ground.missing == 0

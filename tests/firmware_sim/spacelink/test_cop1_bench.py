@@ -14,7 +14,7 @@ SAMPLER = default_dictionary().device("sampler")
 
 
 def _ground(bench: Bench) -> FrameGroundNode:
-    ground = radio_of(bench).ground
+    ground = bench.ground
     assert isinstance(ground, FrameGroundNode)
     return ground
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from hil.cli.decode_cmd import decode_command, parse_time
+from hil.cli import main
+from hil.cli.decode_cmd import parse_time
 from protocols.dictionary import Device, default_dictionary
 from protocols.pus import PusTm
 from protocols.timecode import NS_PER_S
@@ -43,9 +44,11 @@ def _recording(tmp_path: Path) -> Path:
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(decode_command, list(args), standalone_mode=False)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.return_value, result.stdout, result.stderr
+    """``farside decode ARGS`` in process, through the CLI's one error handler: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["decode", *args])
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_csv_is_one_row_per_hk_packet_with_a_column_per_parameter(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ import socket
 import time
 from collections.abc import Callable
 
-from hil.ports import DuplexPort, open_port
+from hil.ports import DuplexPort
+from hil.schemes import open_port
 
 WAIT_S = 5.0
 """How long any wait may last: generous, since a shared 2-core machine can stall."""

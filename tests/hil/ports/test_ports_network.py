@@ -10,7 +10,7 @@ import pytest
 from ports_driver import WAIT_S, Bench
 
 from hil.errors import TransportError
-from hil.ports import open_port, parse_port_url
+from hil.schemes import open_port, parse_url
 
 STRANGER = "127.0.0.2"
 """Another loopback address: on Linux the whole of 127.0.0.0/8 reaches this machine, so it plays another host."""
@@ -52,13 +52,13 @@ def outside_address() -> str:
 
 
 def test_any_sender_is_a_udp_option_and_nothing_else_takes_it() -> None:
-    assert parse_port_url("udp://127.0.0.1:5000?any_sender").any_sender
-    assert parse_port_url("udp://:5000?listen&any_sender").any_sender
-    assert not parse_port_url("udp://127.0.0.1:5000").any_sender
+    assert parse_url("udp://127.0.0.1:5000?any_sender").any_sender
+    assert parse_url("udp://:5000?listen&any_sender").any_sender
+    assert not parse_url("udp://127.0.0.1:5000").any_sender
     with pytest.raises(TransportError, match="any_sender takes no value"):
-        parse_port_url("udp://127.0.0.1:5000?any_sender=no")
+        parse_url("udp://127.0.0.1:5000?any_sender=no")
     with pytest.raises(TransportError, match=r"tcp:// takes only \?listen, not any_sender"):
-        parse_port_url("tcp://127.0.0.1:5000?any_sender")
+        parse_url("tcp://127.0.0.1:5000?any_sender")
 
 
 @pytest.mark.parametrize("url", ["udp://0.0.0.0:4000", "udp://[::]:4000"])

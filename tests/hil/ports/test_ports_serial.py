@@ -12,7 +12,8 @@ import pytest
 from ports_driver import WAIT_S, Bench, fill, read_fd, recv_sock
 
 from hil.errors import TransportError
-from hil.ports import EXPECTED, open_port
+from hil.schemes import Role, open_port, parse_url
+from hil.schemes.serial import DeviceUrl
 
 PAYLOAD = bytes(range(256)) * 4
 
@@ -152,12 +153,25 @@ def test_socket_url_reconnects_in_the_background(bench: Bench) -> None:
 
 def test_unopenable_devices_are_errors(tmp_path: Path) -> None:
     with pytest.raises(TransportError, match="cannot open serial port") as info:
-        open_port(str(tmp_path / "ttyUSB9"), "sampler")
-    assert "ttyUSB9" in str(info.value)
-    not_a_tty = tmp_path / "plain-file"
-    not_a_tty.write_bytes(b"")
+        open_port("/dev/ttyUSB-farside-missing9", "sampler")
+    assert "ttyUSB-farside-missing9" in str(info.value)
     with pytest.raises(TransportError, match="cannot open serial port"):
-        open_port(str(not_a_tty), "sampler")
+        open_port("/dev/urandom", "sampler")  # a device, but no tty
     with pytest.raises(TransportError) as info:
         open_port("nope://thing", "sampler")
-    assert EXPECTED in str(info.value)
+    assert str(info.value).startswith("unknown URL scheme 'nope' in 'nope://thing'; known: emu, file, ")
+
+
+def test_a_path_that_is_no_character_device_is_a_file_and_no_port(tmp_path: Path) -> None:
+    not_a_tty = tmp_path / "plain-file"
+    not_a_tty.write_bytes(b"")
+    for path in (not_a_tty, tmp_path / "ttyUSB9"):
+        with pytest.raises(TransportError, match=r"names a file, which can be a replay target, not a port; "
+                                                 r"a port is pty://.*a serial device path"):
+            open_port(str(path), "sampler")
+
+
+def test_a_symlink_to_a_tty_outside_dev_is_a_serial_device(board: Board) -> None:
+    parsed = parse_url(f"{board.link}?baudrate=9600")
+    assert isinstance(parsed, DeviceUrl) and parsed.roles == {Role.PORT, Role.TARGET}
+    assert parsed.path == str(board.link) and parsed.options == {"baudrate": 9600}

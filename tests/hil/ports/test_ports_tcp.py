@@ -10,7 +10,7 @@ import pytest
 from ports_driver import WAIT_S, Bench, closed_by_peer, fill, recv_sock
 
 from hil.errors import TransportError
-from hil.ports import open_port
+from hil.schemes import open_port
 
 PAYLOAD = bytes(range(256)) * 16
 

@@ -9,7 +9,7 @@ import pytest
 from ports_driver import WAIT_S, Bench
 
 from hil.errors import TransportError
-from hil.ports import open_port
+from hil.schemes import open_port
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def test_export_raw_reads_back(recorded: tuple[Path, dict], tmp_path: Path) -> N
 def test_export_of_garbage_fails_cleanly(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pcapng"
     bad.write_bytes(b"\x0a\x0d\x0d\x0a" + b"\xff" * 40)
-    assert export_command.main([str(bad)], standalone_mode=False) == 2
+    assert main(["export", str(bad)]) == 2
 
 
 def test_kill_9_leaves_a_readable_recording(tmp_path: Path) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
 import pytest
 from conftest import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
 
-from hil.cli.replay_cmd import replay_command
+from hil.cli import main
 from protocols.framing import AsmDeframer
 
 MS = 1_000_000
@@ -17,12 +16,8 @@ PACKETS = [tm(i, T0_NS + i * 10 * MS, SAMPLER_APID if i % 2 else ASCENDER_APID) 
 
 
 def run(args: list[str]) -> int:
-    """Invoke like ``farside replay …`` does: the command's return value is the exit code."""
-    try:
-        return replay_command.main(args, prog_name="farside replay", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    """``farside replay ARGS`` in process, through the CLI's one error handler: the exit code."""
+    return main(["replay", *args])
 
 
 @pytest.fixture
@@ -63,8 +58,8 @@ def test_rate_for_an_untimed_file_and_asm_framing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--to", "udp://127.0.0.1"], "bad transport URL"),
-    (["--to", "nope://x"], "bad transport URL"),
+    (["--to", "udp://127.0.0.1"], "bad URL 'udp://127.0.0.1': needs a port; expected udp://HOST:PORT"),
+    (["--to", "nope://x"], "unknown URL scheme 'nope' in 'nope://x'; known: emu, file, hwgrep, loop, pty, replay, "),
     (["--to", "udp://127.0.0.1:9", "--link", "nowhere"], "nothing to send"),
     (["--to", "udp://127.0.0.1:9", "--from", "99"], "nothing to send"),
     (["--to", "udp://127.0.0.1:9", "--device", "toaster"], "unknown device"),

@@ -10,44 +10,46 @@ import pytest
 from conftest import T0_NS, tm
 
 from hil.errors import HilError, TransportError
-from hil.transports import (
-    EXPECTED,
-    FileTransport,
-    FramedTransport,
-    SerialTransport,
-    UdpTransport,
-    default_framing,
-    open_transport,
-    parse_url,
-)
+from hil.schemes import Role, default_framing, expected, open_transport, parse_url
+from hil.schemes.emu import EmuUrl
+from hil.schemes.files import FileUrl
+from hil.schemes.net import TcpUrl, UdpUrl
+from hil.schemes.serial import DeviceUrl, PyserialUrl
+from hil.transports import FileTransport, FramedTransport, SerialTransport, UdpTransport
 from protocols.framing import AsmDeframer, CobsDeframer
 
 PACKETS = [tm(i, T0_NS + i, size=4 + 3 * i) for i in range(5)]
 
 
 @pytest.mark.parametrize(("url", "kind"), [
-    ("udp://127.0.0.1:5000", "udp"),
-    ("udp://[::1]:5000", "udp"),
-    ("tcp://localhost:7", "tcp"),
-    ("file:/tmp/out.bin", "file"),
-    ("file:///tmp/out.bin", "file"),
-    ("out.bin", "file"),
-    ("/dev/ttyUSB0?baudrate=115200", "device"),
-    ("COM3", "device"),
-    ("loop://", "serial"),
-    ("socket://127.0.0.1:9", "serial"),
+    ("udp://127.0.0.1:5000", UdpUrl),
+    ("udp://[::1]:5000", UdpUrl),
+    ("tcp://localhost:7", TcpUrl),
+    ("file:/tmp/out.bin", FileUrl),
+    ("file:///tmp/out.bin", FileUrl),
+    ("out.bin", FileUrl),
+    ("/dev/ttyUSB0?baudrate=115200", DeviceUrl),
+    ("COM3", DeviceUrl),
+    ("loop://", PyserialUrl),
+    ("socket://127.0.0.1:9", PyserialUrl),
+    ("emu://sampler", EmuUrl),
 ])
-def test_parse_url_kinds(url: str, kind: str) -> None:
-    assert parse_url(url).kind == kind
+def test_parse_url_kinds(url: str, kind: type) -> None:
+    parsed = parse_url(url)
+    assert type(parsed) is kind and Role.TARGET in parsed.roles
 
 
-@pytest.mark.parametrize("url", ["", "udp://127.0.0.1", "udp://:5000", "tcp://host:99999", "udp://h:1/path",
-                                 "file:", "x?y", "nope://thing"])
-def test_bad_urls_name_the_expected_forms(url: str) -> None:
+@pytest.mark.parametrize(("url", "form"), [
+    ("", expected(Role.TARGET)), ("udp://127.0.0.1", UdpUrl.form), ("udp://:5000", UdpUrl.form),
+    ("tcp://host:99999", TcpUrl.form), ("udp://h:1/path", UdpUrl.form), ("file:", FileUrl.form), ("x?y", FileUrl.form),
+    ("pty://", expected(Role.TARGET)), ("replay://x.pcapng", expected(Role.TARGET)),
+    ("tcp://:0?listen", TcpUrl.form),
+])
+def test_bad_urls_name_the_expected_forms(url: str, form: str) -> None:
     with pytest.raises(TransportError) as info:
         open_transport(url)
     assert isinstance(info.value, HilError) and isinstance(info.value, OSError)
-    assert EXPECTED in str(info.value)
+    assert form in str(info.value)
 
 
 def test_default_framing_is_none_on_sockets_and_files_asm_on_serial() -> None:
@@ -159,5 +161,5 @@ def test_pyserial_loop_url_with_cobs_framing() -> None:
 def test_missing_serial_device_is_a_transport_error() -> None:
     with pytest.raises(TransportError, match="cannot open serial port"):
         open_transport("/dev/ttyfarside-missing?baudrate=115200")
-    with pytest.raises(TransportError, match="baudrate"):
-        open_transport("/dev/ttyfarside-missing?parity=N")
+    with pytest.raises(TransportError, match="parity='Q' is not valid"):
+        open_transport("/dev/ttyfarside-missing?parity=Q")

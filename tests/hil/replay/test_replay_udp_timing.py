@@ -14,7 +14,7 @@ from conftest import T0_NS, tm, write
 
 from hil.packetfile import read_packet_file, tm_time_ns
 from hil.replay import Player, ReplayReport, build_schedule, percentile
-from hil.transports import open_transport
+from hil.schemes import open_transport
 
 GAPS_MS = (20, 35, 50, 65, 80, 0, 50)
 """Irregular gaps between packets, bursts included (mean 300/7 ms)."""

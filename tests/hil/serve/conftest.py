@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from protocols.dictionary import default_dictionary
-from protocols.pus import PusTc
 
 STARTUP_TIMEOUT_S = 60.0
 DICTIONARY = default_dictionary()
@@ -32,10 +31,9 @@ class Commands:
     def __call__(self, device: str, command: str, **args: Any) -> bytes:
         """One TC packet."""
         target = DICTIONARY.device(device)
-        spec, app_data = target.encode_command(command, args)
         seq = self._seq.get(target.apid, 0)
         self._seq[target.apid] = seq + 1
-        return PusTc(target.apid, spec.service, spec.subtype, app_data, seq, 1, 0xF).pack()
+        return target.telecommand(command, args, seq, 1, 0xF)
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ class Boundary:
 
 
 def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(commands) -> None:
-    from hil.ports import open_port
+    from hil.schemes import open_port
     from hil.serve.pacing import WallClockIo
 
     pacing = WallClockIo(retry_s=0.02)

@@ -86,5 +86,6 @@ def test_unknown_nodes_are_refused_with_the_known_ones() -> None:
 def test_a_bad_url_names_the_node_and_the_expected_forms() -> None:
     scenario = parse_scenario('[scenario]\nname = "x"\n[bench.nodes]\nsampler = "tcp://nowhere"\n')
     session = ServeSession(scenario)
-    with pytest.raises(TransportError, match=r"cannot open sampler \(tcp://nowhere\).*pty://"):
+    with pytest.raises(TransportError, match=r"cannot open sampler \(tcp://nowhere\): bad URL 'tcp://nowhere': "
+                                             r"needs a port; expected tcp://HOST:PORT"):
         session.open()

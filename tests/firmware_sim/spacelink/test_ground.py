@@ -6,8 +6,8 @@ import pytest
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.ground import GroundStation
-from firmware_sim.space_link import PropagationLink
+from firmware_sim.spacelink.ground import GroundStation
+from firmware_sim.spacelink.propagation import PropagationLink
 from protocols.dictionary.sampler import SAMPLER
 from protocols.pus import PusTc, PusTm
 

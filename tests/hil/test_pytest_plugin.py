@@ -2,12 +2,12 @@
 
 import pytest
 
-from firmware_sim.procedure import Procedure, ProcedureError
+from hil.procedure import Procedure, ProcedureError
 
 
 def test_fixture_sends_waits_and_reads_telemetry(farside: Procedure) -> None:
     record = farside.complete("ascender", "ping")
-    assert [stage for _, stage in record.stages] == ["acceptance-ok", "start-ok", "completion-ok"]
+    assert record.stage_names == ["acceptance-ok", "start-ok", "completion-ok"]
     took = farside.wait_until("ascender.imu_status == ready", timeout_s=120)
     assert took <= 120
     assert farside.latest("ascender", "imu_status") == "ready"
@@ -30,3 +30,10 @@ def test_marker_configures_the_bench_and_faults_inject(farside: Procedure) -> No
     farside.run(5)
     assert lost.stages == []
     assert farside.complete("ascender", "ping").completed
+
+
+@pytest.mark.farside(device="sampler", seed=2, baud=9600)
+def test_marker_makes_a_one_device_bench(farside: Procedure) -> None:
+    assert farside.bench.members == ("sampler",) and farside.bench.links["sampler"].baud == 9600
+    assert farside.complete("sampler", "ping").completed
+    assert [p.name for p in farside.packets("sampler", direction=None)][:2] == ["ping", "acceptance-ok"]

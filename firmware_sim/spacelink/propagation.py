@@ -42,6 +42,9 @@ class GroundEnd(Protocol):
 class SpaceLink(Protocol):
     """Carries packets between the radio and the ground (the frame-based link implements the same calls)."""
 
+    frames: bool
+    """True when the link counts the radio's frames itself (TM frame count, FARM-1 V(R)): the CCSDS frame link."""
+
     def connect(self, radio: RadioEnd, ground: GroundEnd) -> None:
         """Join the two ends."""
         ...
@@ -81,6 +84,9 @@ class SpaceLinkStats:
 
 class PropagationLink:
     """Whole packets delayed by the light time; ``overhead_octets`` stands in for framing on the air."""
+
+    frames = False
+    """Whole packets: the radio counts one "frame" per packet itself."""
 
     def __init__(self, scheduler: Scheduler, light_time_ns: Callable[[int], int], overhead_octets: int = 0) -> None:
         self.scheduler = scheduler

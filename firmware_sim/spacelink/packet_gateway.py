@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from firmware_sim.engine.external import ExternalCounters, Outlet
 from firmware_sim.engine.scheduler import Scheduler
-from firmware_sim.ground import GroundStation
+from firmware_sim.spacelink.ground import GroundStation
 from protocols.framing import make_framing
 
 

@@ -9,9 +9,8 @@ from typing import Any
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.space_link import SpaceLink
+from firmware_sim.spacelink.propagation import SpaceLink
 from protocols.dictionary import Device
-from protocols.pus import PusTc
 from protocols.spacepacket import IDLE_APID, PRIMARY_HEADER_SIZE, SequenceCounter
 
 NS_PER_S = 1_000_000_000
@@ -198,9 +197,8 @@ class GroundStation:
 
     def command(self, device: Device, name: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> bytes:
         """Build a TC for ``device`` by command name (engineering arguments), uplink it and return its octets."""
-        spec, app_data = device.encode_command(name, args or {})
-        raw = PusTc(device.apid, spec.service, spec.subtype, app_data, self._seq.next(device.apid),
-                    self.source_id, ack).pack()
+        raw = device.telecommand(name, args, self._seq.peek(device.apid), self.source_id, ack)
+        self._seq.next(device.apid)  # a TC that could not be built uses up no count
         self.uplink(raw)
         return raw
 
@@ -222,3 +220,11 @@ class GroundStation:
             return False
         self.counters.tcs_sent += 1
         return True
+
+
+class FrameGround(GroundStation):
+    """A ground end that takes whole CADUs off the frame link: the built-in ground node, the gateway to a real one."""
+
+    def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
+        """A CADU whose last bit left the radio at ``sent_ns`` arrives now (``arrival_ns``)."""
+        raise NotImplementedError

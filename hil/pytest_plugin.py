@@ -1,7 +1,9 @@
 """The farside pytest plugin (entry point ``pytest11``): a ``farside`` fixture giving a bench as a Procedure.
 
-Options: ``--farside-seed N`` sets the bench seed; mark a test ``@pytest.mark.farside(scenario="bench.toml",
-seed=3, sampler={...model options...})`` to build the bench from a scenario's [bench] section or with options.
+Options: ``--farside-seed N`` sets the bench seed. Mark a test ``@pytest.mark.farside(scenario="bench.toml",
+seed=3)`` to build the bench from a scenario's [bench] section, ``@pytest.mark.farside(device="sampler",
+baud=9600, options={...})`` for a one-device bench, or ``@pytest.mark.farside(sampler={...model options...})``
+for the default bench with options.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from firmware_sim.procedure import Procedure
+from hil.procedure import Procedure
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,19 +22,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the farside marker."""
-    config.addinivalue_line("markers", "farside(scenario=None, seed=None, **device_options): configure the bench")
+    config.addinivalue_line("markers", "farside(scenario=None, device=None, seed=None, **options): "
+                                       "configure the bench")
 
 
 @pytest.fixture
 def farside(request: pytest.FixtureRequest) -> Iterator[Procedure]:
-    """A fresh emulated lander (flight-software stand-in, sampler, ascender, relay) in virtual time."""
+    """A fresh emulated lander (flight-software stand-in and devices) driven as a Procedure in virtual time."""
     marker = request.node.get_closest_marker("farside")
     options = dict(marker.kwargs) if marker else {}
     scenario = options.pop("scenario", None)
+    device = options.pop("device", None)
     seed = options.pop("seed", None)
     if seed is None:
         seed = request.config.getoption("--farside-seed")
     if scenario is not None:
         yield Procedure.from_scenario(scenario, seed)
+    elif device is not None:
+        yield Procedure.for_device(device, seed=seed, **options)
     else:
         yield Procedure.default(seed, **options)
