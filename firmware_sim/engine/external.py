@@ -25,10 +25,14 @@ class ExternalCounters:
     """Inputs whose handling raised an unexpected error: counted, and the bench and the rest of the input go on."""
     last_input_error: str = ""
 
-    def note_error(self, exc: Exception) -> None:
-        """Count an input that could not be handled, keeping its error for the status line."""
-        self.input_errors += 1
-        self.last_input_error = f"{type(exc).__name__}: {exc}"
+    def take(self, action: Callable[[bytes], object], unit: bytes) -> None:
+        """Hand one unit from outside to ``action``; an error it raises is counted, never let through."""
+        self.packets_from_outside += 1
+        try:
+            action(unit)
+        except Exception as exc:  # nothing from outside may stop the bench
+            self.input_errors += 1
+            self.last_input_error = f"{type(exc).__name__}: {exc}"
 
     def deliver(self, outlet: Outlet | None, octets: bytes) -> bool:
         """Write ``octets`` through ``outlet`` and count them as sent, or as dropped when they cannot go."""
@@ -72,11 +76,7 @@ class ExternalPort(Port):
 
     def _pass_on(self, packets: list[bytes]) -> None:
         for packet in packets:
-            self.external.packets_from_outside += 1
-            try:
-                self.send(packet)
-            except Exception as exc:  # nothing from outside may stop the bench
-                self.external.note_error(exc)
+            self.external.take(self.send, packet)
 
     @property
     def errors(self) -> int:

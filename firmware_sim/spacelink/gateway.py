@@ -185,11 +185,7 @@ class FrameGroundGateway(FrameGround):
         else:
             units = [encode_cltu(frame, self.settings.tc_randomize) for frame in self.tc_frames.feed(octets)]
         for cltu in units:
-            self.external.packets_from_outside += 1
-            try:
-                self._radiate(cltu)
-            except Exception as exc:  # nothing from outside may stop the bench
-                self.external.note_error(exc)
+            self.external.take(self._radiate, cltu)
 
     def expire(self) -> None:
         """The ground system went away mid-CLTU: drop what it left half-sent."""

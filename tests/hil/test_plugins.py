@@ -1,4 +1,5 @@
-"""Device plugins seen from the outside: the example drill camera installed in its own venv and driven by the CLI.
+"""Device plugins seen from the outside: the example drill camera installed in its own venv and driven there by
+the CLI (dict, tc, inspect, decode, run, plot, serve), the pytest fixture and ``emu://`` from pyserial code.
 
 The venv gets farside from the development environment (a .pth naming its site-packages: pip cannot build
 farside offline with the setuptools there, and a second editable install would rewrite the source tree's
@@ -9,9 +10,11 @@ would install theirs). ``python -m hil.cli`` in that venv is the ``farside`` com
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,8 @@ PLUGIN_SOURCE = Path(__file__).parents[1] / "plugins" / "farside-drillcam"
 FARSIDE = [str(Path(sys.executable).with_name("farside"))]
 """The development environment's ``farside`` command."""
 TIMEOUT_S = 120
+STARTUP_TIMEOUT_S = 60.0
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 SCENARIO = """
 [scenario]
@@ -81,6 +86,72 @@ condition = "drillcam.images_captured == 1"
 name = "stuck shutter reported"
 condition = "drillcam.event:shutter-fault"
 """
+
+BENCH = """
+[scenario]
+name = "camera bench"
+
+[bench.devices.drillcam]          # a bench file names the plugin device as a scenario does
+"""
+
+PING_CLIENT = """
+import sys, time
+import serial
+import hil.emu
+from protocols.dictionary import default_dictionary
+from protocols.framing.asm import AsmDeframer
+from protocols.pus import PusTm
+
+hil.emu.register()                                    # emu:// for serial_for_url, as docs/hil.md says
+camera = default_dictionary().device("drillcam")      # the plugin's dictionary, found by farside
+port = serial.serial_for_url(sys.argv[1], timeout=0.1)
+try:
+    port.write(bytes.fromhex("1ACFFC1D") + camera.telecommand("ping", {}, 0, 1, 0xF))
+    deframer, deadline = AsmDeframer(require_crc=True), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for packet in deframer.feed(port.read(256)).packets:
+            tm = PusTm.unpack(packet)
+            if (tm.service, tm.subtype) == (17, 2):
+                print(f"TM[17,2] APID 0x{tm.apid:03x}")
+                sys.exit(0)
+    sys.exit("no TM[17,2] within 30 s")
+finally:
+    port.close()
+"""
+"""Flight software's part as a team writes it with pyserial: one framed ping to the drill camera, then its pong.
+``argv[1]`` is any URL pyserial opens: a pty path or ``emu://drillcam``."""
+
+FIXTURE_TESTS = """
+import pytest
+
+from hil.procedure import NotReportedError
+
+
+@pytest.mark.farside(device="drillcam", options={"dark_level": 10})
+def test_a_capture_is_counted_in_housekeeping(farside):
+    with pytest.raises(NotReportedError, match="drillcam.images_captured"):
+        farside.latest("drillcam", "images_captured")
+    farside.complete("drillcam", "power", state="on")
+    farside.complete("drillcam", "set-exposure", exposure_ms=40, gain=2)
+    farside.complete("drillcam", "capture-image", binning="2x2", timeout_s=30)
+    farside.complete("drillcam", "hk-now", sid="camera")
+    assert farside.latest("drillcam", "images_captured") == 1
+    assert farside.latest("drillcam", "camera_state") == "idle"
+    chunks = farside.hk("drillcam", "image-chunk")
+    assert [c.fields["chunk_index"] for c in chunks] == [0, 1, 2, 3]
+    assert {c.fields["chunk_count"] for c in chunks} == {4}
+    assert len(farside.events("drillcam", "image-captured")) == 1
+    assert farside.packets("drillcam", "pong") == []
+
+
+@pytest.mark.farside(drillcam={"dark_level": 10})
+def test_the_default_bench_takes_the_camera_when_named(farside):
+    assert farside.complete("drillcam", "ping").stage_names[-1] == "completion-ok"
+    assert farside.packets("drillcam", "pong")
+    farside.complete("sampler", "ping")
+"""
+"""A team's pytest file: the ``farside`` fixture on a one-device bench of the plugin device, and on the default
+bench with the camera named."""
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -159,6 +230,69 @@ def test_a_scenario_commands_the_plugin_device_and_checks_expectations(venv: Pat
     summary = json.loads(result.stdout)
     assert [(e["name"], e["passed"]) for e in summary["expectations"]] == [
         ("image sent", True), ("one image counted", True), ("stuck shutter reported", True)]
+
+
+def test_plot_draws_a_plugin_parameter_from_a_recording(venv: Path, tmp_path: Path) -> None:
+    scenario, recording, png = tmp_path / "drillcam.toml", tmp_path / "camera.pcapng", tmp_path / "camera.png"
+    scenario.write_text(SCENARIO)
+    recorded = farside(venv, "run", str(scenario), "--quiet", "--json", "--record", str(recording))
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    plotted = farside(venv, "plot", str(recording), "--param", "drillcam.images_captured",
+                      "--param", "drillcam.ccd_temp", "-o", str(png))
+    assert plotted.returncode == 0, plotted.stderr
+    assert plotted.stderr == f"wrote {png}\n"  # every packet decoded: no warning line
+    assert png.read_bytes().startswith(PNG_SIGNATURE) and png.stat().st_size > 1000
+
+
+def test_serve_exposes_the_plugin_device_named_by_a_bench_file_on_a_pty(venv: Path, tmp_path: Path) -> None:
+    bench, endpoints = tmp_path / "bench.toml", tmp_path / "endpoints.json"
+    bench.write_text(BENCH)
+    process = subprocess.Popen([str(venv), "-m", "hil.cli", "serve", str(bench), "--endpoints", str(endpoints),
+                                "--speed", "5", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        wait_for_file(endpoints, process)
+        ports = json.loads(endpoints.read_text())
+        assert list(ports) == ["sampler", "ascender", "relay", "drillcam"]
+        assert ports["drillcam"].startswith("/dev/pts/")
+        ponged = run([str(venv), "-c", PING_CLIENT, ports["drillcam"]])
+        assert ponged.returncode == 0, ponged.stderr
+        assert ponged.stdout == "TM[17,2] APID 0x140\n"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "drillcam         /dev/pts/" in out
+    assert "drillcam up" in err and "terminated (SIGTERM)" in err
+    assert "Traceback" not in err
+
+
+def test_the_pytest_fixture_drives_the_plugin_device(venv: Path, tmp_path: Path) -> None:
+    (tmp_path / "test_camera.py").write_text(FIXTURE_TESTS)
+    inner = subprocess.run([str(venv), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_camera.py"],
+                           capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path, check=False)
+    assert inner.returncode == 0, inner.stdout + inner.stderr
+    assert "2 passed" in inner.stdout
+
+
+def test_emu_url_opens_the_plugin_device_from_pyserial_code(venv: Path) -> None:
+    ponged = run([str(venv), "-c", PING_CLIENT, "emu://drillcam?speed=10"])
+    assert ponged.returncode == 0, ponged.stderr
+    assert ponged.stdout == "TM[17,2] APID 0x140\n"
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[str]) -> None:
+    """Wait (bounded) until ``process`` has written ``path``; AssertionError if it exits or never does."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not path.exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"farside serve exited {process.returncode}: {err or out}")
+        assert time.monotonic() < deadline, f"farside serve wrote no {path.name} within {STARTUP_TIMEOUT_S:g} s"
+        time.sleep(0.05)  # another process's startup: no event to wait on but the file itself
 
 
 # broken or clashing plugins, from the development environment -----------------------------------------------
