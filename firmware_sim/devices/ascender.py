@@ -14,7 +14,17 @@ from firmware_sim.devices.ascender_platform import Platform
 from firmware_sim.devices.ascent import STANDARD_G, AscentGuidance, orbit_altitudes_km
 from firmware_sim.devices.base import DeviceModel, Execution
 from firmware_sim.devices.imu import Imu
-from firmware_sim.devices.propulsion import DEPLETED_KG, REGULATOR_DROPOUT_MPA, EngineOutput, Propulsion, Tank, Valve
+from firmware_sim.devices.propulsion import (
+    DEPLETED_KG,
+    HELIUM_PRESSURE_MPA,
+    PAD_PRESSURE_MPA,
+    REGULATOR_DROPOUT_MPA,
+    Engine,
+    EngineOutput,
+    Propulsion,
+    Tank,
+    Valve,
+)
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import CommandRefusedError
 from firmware_sim.params import MAX_COUNT, Param, fault_params
@@ -24,6 +34,7 @@ from protocols.dictionary.ascender import (
     AXES,
     IMU_SENSORS,
     MAIN_ENGINE_ISP_S,
+    MAIN_ENGINE_THRUST_N,
     PYROS,
     TANKS,
     VALVES,
@@ -111,15 +122,30 @@ class AscenderModel(DeviceModel):
         "dry_mass_kg": Param("number", 0.0, 10_000.0, above=True, unit="kg"),
         "propellant_kg": Param("number", 0.0, MAX_PROPELLANT_KG, unit="kg"),
         "site_elevation_m": Param("number", -10_000.0, 12_000.0, unit="m"),
+        "thrust_n": Param("number", 2000.0, 3600.0, unit="N"),
+        "isp_s": Param("number", 250.0, 350.0, unit="s"),
+        "helium_pressure_mpa": Param("number", 5.0, 35.0, unit="MPa"),
+        "tank_pad_pressure_mpa": Param("number", 0.0, 1.5, unit="MPa"),
+        "imu_gyro_bias_dph": Param("number", -50.0, 50.0, unit="deg/h"),
+        "imu_accel_bias_ms2": Param("number", -0.1, 0.1, unit="m/s²"),
     }
-    """The model options a scenario may give in ``[bench.devices.ascender]``."""
+    """The model options a scenario may give in ``[bench.devices.ascender]``.
+
+    ``thrust_n`` and ``isp_s`` are the real engine's (mass flow derived: thrust / (Isp · g₀)); guidance keeps
+    the design Isp. The IMU biases are fixed offsets added on every axis to the ones drawn from the seed.
+    """
 
     def __init__(self, scheduler: Scheduler, rng: np.random.Generator, epoch_ns: int = 0,
                  options: Mapping[str, Any] | None = None) -> None:
         super().__init__(ASCENDER, scheduler, rng, epoch_ns, options)
         self.dry_mass = float(self.options.get("dry_mass_kg", DRY_MASS_KG))
-        self.prop = Propulsion.loaded(float(self.options.get("propellant_kg", PROPELLANT_KG)))
-        self.imu = Imu(rng)
+        self.prop = Propulsion.loaded(float(self.options.get("propellant_kg", PROPELLANT_KG)),
+                                      helium_mpa=float(self.options.get("helium_pressure_mpa", HELIUM_PRESSURE_MPA)),
+                                      pad_mpa=float(self.options.get("tank_pad_pressure_mpa", PAD_PRESSURE_MPA)),
+                                      engine=Engine(float(self.options.get("thrust_n", MAIN_ENGINE_THRUST_N)),
+                                                    float(self.options.get("isp_s", MAIN_ENGINE_ISP_S))))
+        self.imu = Imu(rng, gyro_offset_dph=float(self.options.get("imu_gyro_bias_dph", 0.0)),
+                       accel_offset_ms2=float(self.options.get("imu_accel_bias_ms2", 0.0)))
         self.platform = Platform()
         self.flight = Flight(self.imu, float(self.options.get("site_elevation_m", 0.0)), self._mass())
         self.arm_pyros = False
@@ -252,6 +278,7 @@ class AscenderModel(DeviceModel):
         self.flight.begin_burn(now)
         if ascent:
             target_p, target_a = self.telemetry["target_periapsis"], self.telemetry["target_apoapsis"]
+            # guidance flies on the design Isp: a dispersed engine (isp_s) is what it has to cope with
             self.guidance = AscentGuidance(target_p, target_a, exhaust_velocity=MAIN_ENGINE_ISP_S * STANDARD_G)
             self.guidance.start()
             self._set_phase("vertical_rise")

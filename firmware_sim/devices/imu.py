@@ -48,15 +48,19 @@ class Imu:
 
     Body axes: z along the engine thrust axis (up when standing on the lander), x in the ascent plane,
     y out of it. Calibration at rest estimates the gyro biases and subtracts them from later outputs.
+    ``gyro_offset_dph`` and ``accel_offset_ms2`` are fixed biases added on every axis to the drawn ones.
     """
 
-    def __init__(self, rng: np.random.Generator, spec: ImuSpec | None = None) -> None:
+    def __init__(self, rng: np.random.Generator, spec: ImuSpec | None = None, *, gyro_offset_dph: float = 0.0,
+                 accel_offset_ms2: float = 0.0) -> None:
         self.rng = rng
         self.spec = spec or ImuSpec()
         biases = rng.normal(0.0, 1.0, 6)
-        self.gyro_bias: Vector = tuple(float(b) * self.spec.gyro_bias_dph / SECONDS_PER_HOUR
+        gyro_offset = gyro_offset_dph / SECONDS_PER_HOUR
+        self.gyro_bias: Vector = tuple(float(b) * self.spec.gyro_bias_dph / SECONDS_PER_HOUR + gyro_offset
                                        for b in biases[:3])  # type: ignore[assignment]
-        self.accel_bias: Vector = tuple(float(b) * self.spec.accel_bias_ms2 for b in biases[3:])  # type: ignore[assignment]
+        self.accel_bias: Vector = tuple(float(b) * self.spec.accel_bias_ms2 + accel_offset_ms2
+                                        for b in biases[3:])  # type: ignore[assignment]
         self.gyro_correction: Vector = (0.0, 0.0, 0.0)
         self.failed: dict[tuple[str, int], float] = {}
         self._gyro_density = self.spec.gyro_noise_density

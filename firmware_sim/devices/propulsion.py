@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -40,9 +41,45 @@ REGULATOR_DROPOUT_MPA = 0.5
 DEPLETED_KG = 0.2
 """Below this a tank delivers gas, not liquid."""
 
-_K_FUEL = NOMINAL_FLOW / (1.0 + MIXTURE_RATIO) / math.sqrt(FEED_NOMINAL_MPA - CHAMBER_NOMINAL_MPA)
-_K_OX = NOMINAL_FLOW * MIXTURE_RATIO / (1.0 + MIXTURE_RATIO) / math.sqrt(FEED_NOMINAL_MPA - CHAMBER_NOMINAL_MPA)
-_PC_PER_FLOW = CHAMBER_NOMINAL_MPA / NOMINAL_FLOW
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The main engine's performance: thrust and specific impulse at the nominal feed pressure and mixture ratio.
+
+    The mass flow is derived (thrust / (Isp · g₀)); the injector is sized so that this flow enters at
+    ``FEED_NOMINAL_MPA`` with the chamber at ``CHAMBER_NOMINAL_MPA``, whatever the thrust.
+    """
+
+    thrust_n: float = MAIN_ENGINE_THRUST_N
+    isp_s: float = MAIN_ENGINE_ISP_S
+
+    @property
+    def nominal_flow(self) -> float:
+        """Total mass flow at full thrust, kg/s."""
+        return self.thrust_n / (self.isp_s * STANDARD_G)
+
+    @functools.cached_property
+    def k_fuel(self) -> float:
+        """Fuel injector flow per √MPa of pressure drop."""
+        return self.nominal_flow / (1.0 + MIXTURE_RATIO) / math.sqrt(FEED_NOMINAL_MPA - CHAMBER_NOMINAL_MPA)
+
+    @functools.cached_property
+    def k_ox(self) -> float:
+        """Oxidiser injector flow per √MPa of pressure drop."""
+        return self.nominal_flow * MIXTURE_RATIO / (1.0 + MIXTURE_RATIO) / math.sqrt(
+            FEED_NOMINAL_MPA - CHAMBER_NOMINAL_MPA)
+
+    @functools.cached_property
+    def pc_per_flow(self) -> float:
+        """Chamber pressure per kg/s of total flow, MPa·s/kg."""
+        return CHAMBER_NOMINAL_MPA / self.nominal_flow
+
+    def isp(self, chamber_pressure: float, mixture_ratio: float) -> float:
+        """Specific impulse: nominal at full chamber pressure and mixture ratio, lower off-design."""
+        shift = (mixture_ratio - MIXTURE_RATIO) / MIXTURE_RATIO
+        throttle = max(0.0, 1.0 - chamber_pressure / CHAMBER_NOMINAL_MPA)
+        return self.isp_s * (1.0 - 0.25 * shift * shift) * (1.0 - 0.04 * throttle)
 
 
 @dataclass
@@ -148,13 +185,19 @@ class Propulsion:
         "helium": Valve("helium", LATCH_TRAVEL_S), "fuel": Valve("fuel", LATCH_TRAVEL_S),
         "oxidiser": Valve("oxidiser", LATCH_TRAVEL_S), "engine": Valve("engine", ENGINE_VALVE_TRAVEL_S)})
     lit: bool = False
+    engine: Engine = field(default_factory=Engine)
     _unlit_attempt: bool = False
 
     @classmethod
-    def loaded(cls, propellant_kg: float) -> Propulsion:
-        """Tanks filled with ``propellant_kg`` at the engine's mixture ratio, helium bottle full."""
+    def loaded(cls, propellant_kg: float, *, helium_mpa: float = HELIUM_PRESSURE_MPA,
+               pad_mpa: float = PAD_PRESSURE_MPA, engine: Engine | None = None) -> Propulsion:
+        """Tanks filled with ``propellant_kg`` at the engine's mixture ratio and padded at ``pad_mpa``, helium
+        bottle at ``helium_mpa``."""
         fuel = propellant_kg / (1.0 + MIXTURE_RATIO)
-        return cls(Tank("fuel", FUEL_DENSITY, fuel), Tank("oxidiser", OXIDISER_DENSITY, propellant_kg - fuel))
+        tanks = Tank("fuel", FUEL_DENSITY, fuel), Tank("oxidiser", OXIDISER_DENSITY, propellant_kg - fuel)
+        for tank in tanks:
+            tank.gas = pad_mpa * tank.ullage
+        return cls(*tanks, helium_gas=helium_mpa * HELIUM_VOLUME_M3, engine=engine or Engine())
 
     # state ----------------------------------------------------------------------------------------------
     @property
@@ -212,8 +255,8 @@ class Propulsion:
         if combusting:
             target, fuel_flow, ox_flow = self._steady_state()
         else:
-            fuel_flow = _K_FUEL * math.sqrt(max(self.fuel.pressure, 0.0)) if fuel_on else 0.0
-            ox_flow = _K_OX * math.sqrt(max(self.oxidiser.pressure, 0.0)) if ox_on else 0.0
+            fuel_flow = self.engine.k_fuel * math.sqrt(max(self.fuel.pressure, 0.0)) if fuel_on else 0.0
+            ox_flow = self.engine.k_ox * math.sqrt(max(self.oxidiser.pressure, 0.0)) if ox_on else 0.0
             target = COLD_FLOW_CHAMBER_MPA if (fuel_on or ox_on) else 0.0
         tau = CHAMBER_RISE_S if target > self.chamber_pressure else CHAMBER_DECAY_S
         self.chamber_pressure = target + (self.chamber_pressure - target) * math.exp(-dt / tau)
@@ -223,12 +266,13 @@ class Propulsion:
         if combusting or (self.lit and self.chamber_pressure > COLD_FLOW_CHAMBER_MPA):
             # start-up and tail-off: flow and thrust follow the chamber pressure
             steady_flow = fuel_flow + ox_flow
-            flow = self.chamber_pressure / _PC_PER_FLOW
+            flow = self.chamber_pressure / self.engine.pc_per_flow
             if steady_flow > 0.0:
                 fuel_flow, ox_flow = fuel_flow * flow / steady_flow, ox_flow * flow / steady_flow
             else:
                 fuel_flow, ox_flow = flow / (1.0 + MIXTURE_RATIO), flow * MIXTURE_RATIO / (1.0 + MIXTURE_RATIO)
-            out.isp = _isp(self.chamber_pressure, ox_flow / fuel_flow if fuel_flow > 0.0 else MIXTURE_RATIO)
+            out.isp = self.engine.isp(self.chamber_pressure,
+                                      ox_flow / fuel_flow if fuel_flow > 0.0 else MIXTURE_RATIO)
             out.mass_flow = fuel_flow + ox_flow
             out.thrust = out.mass_flow * out.isp * STANDARD_G
             out.burning = True
@@ -242,6 +286,7 @@ class Propulsion:
     def _steady_state(self) -> tuple[float, float, float]:
         """Chamber pressure and the two flows where injector flow and combustion agree (safeguarded Newton)."""
         pf, po = self.fuel.pressure, self.oxidiser.pressure
+        k_fuel, k_ox, pc_per_flow = self.engine.k_fuel, self.engine.k_ox, self.engine.pc_per_flow
         high = min(pf, po)
         pc = min(self.chamber_pressure if self.chamber_pressure > COLD_FLOW_CHAMBER_MPA else
                  CHAMBER_NOMINAL_MPA * high / FEED_NOMINAL_MPA, high * 0.999)
@@ -249,12 +294,12 @@ class Propulsion:
         for _ in range(40):
             df, do = max(pf - pc, 1e-12), max(po - pc, 1e-12)
             sf, so = math.sqrt(df), math.sqrt(do)
-            residual = pc - _PC_PER_FLOW * (_K_FUEL * sf + _K_OX * so)
+            residual = pc - pc_per_flow * (k_fuel * sf + k_ox * so)
             if residual > 0.0:
                 high = pc
             else:
                 low = pc
-            slope = 1.0 + _PC_PER_FLOW * (_K_FUEL / (2 * sf) + _K_OX / (2 * so))
+            slope = 1.0 + pc_per_flow * (k_fuel / (2 * sf) + k_ox / (2 * so))
             nxt = pc - residual / slope
             if not low < nxt < high:
                 nxt = 0.5 * (low + high)
@@ -262,7 +307,7 @@ class Propulsion:
                 pc = nxt
                 break
             pc = nxt
-        return pc, _K_FUEL * math.sqrt(max(pf - pc, 0.0)), _K_OX * math.sqrt(max(po - pc, 0.0))
+        return pc, k_fuel * math.sqrt(max(pf - pc, 0.0)), k_ox * math.sqrt(max(po - pc, 0.0))
 
     def _regulate(self, dt: float) -> None:
         if not self.helium_path_open:
@@ -289,9 +334,3 @@ class Propulsion:
     def _draw(tank: Tank, mass: float) -> None:
         tank.mass = max(0.0, tank.mass - mass)
 
-
-def _isp(chamber_pressure: float, mixture_ratio: float) -> float:
-    """Specific impulse: nominal at full chamber pressure and mixture ratio, lower off-design."""
-    shift = (mixture_ratio - MIXTURE_RATIO) / MIXTURE_RATIO
-    throttle = max(0.0, 1.0 - chamber_pressure / CHAMBER_NOMINAL_MPA)
-    return MAIN_ENGINE_ISP_S * (1.0 - 0.25 * shift * shift) * (1.0 - 0.04 * throttle)

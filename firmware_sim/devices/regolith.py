@@ -73,8 +73,13 @@ class RegolithColumn:
         self.rocks.sort(key=lambda r: r.top_m)
 
     @classmethod
-    def generate(cls, rng: np.random.Generator, depth_m: float = COLUMN_DEPTH_M) -> RegolithColumn:
-        """A random column: layers of 8–50 cm with scattered density and hardness, and a few rocks."""
+    def generate(cls, rng: np.random.Generator, depth_m: float = COLUMN_DEPTH_M, *, hardness_scale: float = 1.0,
+                 rocks_per_m: float = ROCKS_PER_METRE) -> RegolithColumn:
+        """A random column: layers of 8–50 cm with scattered density and hardness, and a few rocks.
+
+        ``hardness_scale`` multiplies every layer's drilling hardness (not the rocks'); ``rocks_per_m`` is the
+        mean number of rock inclusions per metre. Neither changes which random numbers are drawn for the layers.
+        """
         layers: list[Layer] = []
         top = 0.0
         while top < depth_m:
@@ -84,10 +89,10 @@ class RegolithColumn:
             hardness = hardness_profile(middle) * float(rng.lognormal(0.0, 0.25))
             if rng.random() < 0.2:
                 hardness *= 1.6  # a compacted or coarse ejecta layer
-            layers.append(Layer(top, bottom, density, hardness))
+            layers.append(Layer(top, bottom, density, hardness * hardness_scale))
             top = bottom
         rocks: list[Rock] = []
-        for _ in range(int(rng.poisson(ROCKS_PER_METRE * depth_m))):
+        for _ in range(int(rng.poisson(rocks_per_m * depth_m))):
             rock_top = float(rng.uniform(0.05, depth_m))
             thickness = min(0.12, max(0.008, float(rng.lognormal(math.log(ROCK_THICKNESS_MEDIAN_M), 0.6))))
             hardness = min(80.0, max(6.0, float(rng.lognormal(math.log(ROCK_HARDNESS_MEDIAN), ROCK_HARDNESS_SPREAD))))
@@ -174,8 +179,9 @@ class RegolithSite:
         self.surface = surface
 
     @classmethod
-    def generate(cls, rng: np.random.Generator) -> RegolithSite:
+    def generate(cls, rng: np.random.Generator, *, hardness_scale: float = 1.0,
+                 rocks_per_m: float = ROCKS_PER_METRE) -> RegolithSite:
         """A site drawn from the device's generator (column first, then the surface's own stream)."""
         column_rng, surface_rng = rng.spawn(2)
-        column = RegolithColumn.generate(column_rng)
+        column = RegolithColumn.generate(column_rng, hardness_scale=hardness_scale, rocks_per_m=rocks_per_m)
         return cls(column, SurfaceRegolith(surface_rng))

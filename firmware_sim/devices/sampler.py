@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from firmware_sim.devices.base import DeviceModel
-from firmware_sim.devices.regolith import RegolithSite
+from firmware_sim.devices.regolith import ROCKS_PER_METRE, RegolithSite
 from firmware_sim.devices.sampler_arm import JOINT_NAMES
 from firmware_sim.devices.sampler_arm_unit import ArmUnit
 from firmware_sim.devices.sampler_containers import Container, ContainerUnit
@@ -38,13 +38,17 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
 
     Powers on in ``standby`` with drill and arm stowed; mechanisms move only in ``operate``. Physics ticks
     (``tick_hz`` option, default 10) only while the drill or the arm moves; sealing, winding and taring run on
-    one-shot timers and temperatures are solved exactly when read.
+    one-shot timers and temperatures are solved exactly when read. The ground is dispersible:
+    ``regolith_hardness_scale`` multiplies every layer's hardness, ``rock_density_per_m`` sets how many rock
+    inclusions a metre holds on average.
     """
 
     OPTIONS: ClassVar[Mapping[str, Param]] = {
         "tick_hz": Param("number", 0.0, 1000.0, above=True, unit="Hz"),
         "ambient_c": Param("number", -200.0, 150.0, unit="°C"),
         "electronics_ambient_c": Param("number", -200.0, 150.0, unit="°C"),
+        "regolith_hardness_scale": Param("number", 0.25, 4.0, unit="×"),
+        "rock_density_per_m": Param("number", 0.0, 10.0, unit="per m"),
     }
     """The model options a scenario may give in ``[bench.devices.sampler]``."""
 
@@ -52,7 +56,9 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
                  options: Mapping[str, Any] | None = None) -> None:
         super().__init__(SAMPLER, scheduler, rng, epoch_ns, options)
         self.tick_hz = float(self.options.get("tick_hz", 10.0))
-        self.site = RegolithSite.generate(rng)
+        self.site = RegolithSite.generate(
+            rng, hardness_scale=float(self.options.get("regolith_hardness_scale", 1.0)),
+            rocks_per_m=float(self.options.get("rock_density_per_m", ROCKS_PER_METRE)))
         self.noise = NormalNoise(rng)
         self.drill = DrillString(self.site.column, self.noise)
         self.load_cell = LoadCell(self.noise, bias_g=float(rng.normal(0.0, 2.0)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,7 @@ from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
 
 if TYPE_CHECKING:
     from firmware_sim.scenario.model import Scenario
+    from hil.recording.rerun import RerunSource
 
 
 @click.command("run")
@@ -27,12 +28,14 @@ if TYPE_CHECKING:
 @click.option("--quiet", is_flag=True, help="no progress output")
 @click.option("--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
               help="record every packet on every link into this pcapng file")
+@click.option("--from", "from_path", type=click.Path(dir_okay=False, path_type=Path), metavar="REC.pcapng",
+              help="run again what made this recording (its scenario, seed and --until) and check the digest")
 def run_command(scenario: str | None, seed: int | None, report_dir: Path | None, until: str | None, as_json: bool,
-                quiet: bool, record_path: Path | None = None) -> int:
+                quiet: bool, record_path: Path | None = None, from_path: Path | None = None) -> int:
     """Run SCENARIO (a TOML file or a built-in name; default: the reference mission) headless.
 
-    Exit code 0 when every expectation passed, 1 when any failed (or the run was interrupted),
-    2 for bad usage or a bad scenario file.
+    Exit code 0 when every expectation passed (and, with --from, the digest matches the recording), 1 when any
+    failed, the run was interrupted or the digest differs, 2 for bad usage or a bad scenario file or recording.
     """
     # the emulator, numpy and matplotlib load only for this command, so `farside tc` stays quick for scripts
     from firmware_sim.runner import ScenarioRun
@@ -44,11 +47,21 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from hil.report.text import summary_lines
     from hil.report.writer import watched_parameters, write_report
 
-    path = scenario_path(scenario)
-    if not path.exists():
-        return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
-    loaded = load_scenario(path)
-    until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
+    source, text = None, None
+    if from_path is not None:
+        if scenario is not None or seed is not None or until is not None:
+            return fail("--from runs the recording's own scenario, seed and --until: give no SCENARIO, --seed or "
+                        "--until with it")
+        source, loaded, problem = _from_recording(from_path)
+        if problem:
+            return fail(problem)
+        path, seed, until_ns, text = Path(source.scenario_file), source.seed, source.until_ns, source.text
+    else:
+        path = scenario_path(scenario)
+        if not path.exists():
+            return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
+        loaded = load_scenario(path)
+        until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
     run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
     if loaded.bench.real_time:
         return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path)
@@ -58,7 +71,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
         from hil.recording.header import run_header
         from hil.recording.writer import Recorder
 
-        recorder = Recorder().open(record_path, run_header(loaded, path, run.bench.seed))
+        recorder = Recorder().open(record_path, run_header(loaded, path, run.bench.seed, until_ns, text))
         recorder.attach(run.bench)
         run.phase_listeners.append(recorder.mark_phase)
     reporter = None if quiet else progress_reporter(sys.stderr, end_ns)
@@ -78,7 +91,46 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     if report_dir is not None:
         for written in write_report(report_dir, summary, result):
             click.echo(f"wrote {written}", err=True)
+    if source is not None:
+        verdict, reproduced = _compare(source, summary)
+        click.echo(verdict, err=as_json)
+        if not reproduced:
+            return EXIT_FAILED
     return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+def _from_recording(path: Path) -> tuple[RerunSource, Scenario, str]:
+    """What made a recording, its scenario parsed (errors name the recording and the line), and a problem or ""."""
+    from firmware_sim.scenario import parse_scenario
+    from hil.recording.rerun import replay_files, rerun_source
+
+    source = rerun_source(path)
+    loaded = parse_scenario(source.text, source.label)
+    if loaded.bench.real_time:
+        return source, loaded, f"{path}: its scenario has real nodes, which cannot be reproduced byte for byte"
+    for played in replay_files(loaded.bench):
+        if not played.exists():
+            return source, loaded, (f"{path}: its scenario plays {played} back (replay://), which a recording does "
+                                    f"not carry, and {played} is not there")
+        click.echo(f"farside: note: {path}: its scenario plays {played} back (replay://), which a recording does "
+                   f"not carry: using {played} as it is now", err=True)
+    return source, loaded, ""
+
+
+def _compare(source: RerunSource, summary: dict[str, Any]) -> tuple[str, bool]:
+    """The verdict line on this run's digest against the recording's, and whether it reproduced the recording."""
+    from hil.recording.header import farside_version
+
+    digest, packets = summary["digest"], summary["packets_total"]
+    if source.digest is None:
+        return (f"cannot check the digest: {source.recording} is damaged ({source.damage}); "
+                f"this run's digest is {digest}"), False
+    if source.digest == digest:
+        return f"digest matches the recording ({source.recording}, {packets:,} packets)", True
+    version = "" if source.farside_version == farside_version() else \
+        f"; recorded by farside {source.farside_version}, this is {farside_version()}"
+    return (f"digest differs from the recording: recorded {source.digest} over {source.packets:,} packets, "
+            f"this run {digest} over {packets:,}{version}"), False
 
 
 def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: int | None, as_json: bool, quiet: bool,

@@ -10,6 +10,8 @@ SHB_MAGIC = struct.pack("<I", SHB_TYPE)
 LINKTYPE_USER0 = 147
 OPT_END, OPT_COMMENT = 0, 1
 SHB_USERAPPL, IF_NAME, IF_TSRESOL, EPB_FLAGS = 4, 2, 9, 2
+MAX_OPTION = 65532
+"""The longest option value written: its length is 16 bits; longer text goes into consecutive options."""
 FLAG_INBOUND, FLAG_OUTBOUND = 1, 2
 """epb_flags direction bits, relative to flight software: "a>b" (fsw to device) is outbound."""
 DIRECTION_FLAGS = {"a>b": FLAG_OUTBOUND, "b>a": FLAG_INBOUND}

@@ -1,4 +1,8 @@
-"""The header of a recording: what made it (farside version, scenario, seed, config hash, epoch of T0)."""
+"""The header of a recording: what made it (farside version, the scenario file's text, seed, until, epoch of T0).
+
+A ``farside run`` header carries everything that decides the run's bytes, so ``farside run --from`` can make the
+recording again (``hil.recording.rerun``); a ``farside serve`` header says that its session cannot be.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from firmware_sim.bench import epoch_tai_ns
+from firmware_sim.scenario.timespec import format_time
+
+NOT_REPRODUCIBLE = "a real-time session with real nodes on the wall clock cannot be made again byte for byte"
+"""Why a serve header says ``reproducible: false``."""
 
 
 def farside_version() -> str:
@@ -18,20 +26,31 @@ def farside_version() -> str:
         return "unknown"
 
 
-def run_header(scenario: Any, path: Path, seed: int) -> dict[str, Any]:
-    """Header of a scenario run: config hash = SHA-256 of the scenario file's bytes; times are ns since T0."""
+def scenario_text(path: str | Path) -> str:
+    """The text of a scenario file, as the loader reads it (UTF-8)."""
+    return Path(path).read_bytes().decode("utf-8")
+
+
+def run_header(scenario: Any, path: str | Path, seed: int, until_ns: int | None = None,
+               text: str | None = None) -> dict[str, Any]:
+    """Header of a scenario run: the scenario text (``path``'s unless given), seed and until (None: its end) used."""
+    text = scenario_text(path) if text is None else text
     return {
-        "farside_version": farside_version(), "scenario": scenario.name, "scenario_file": str(path),
-        "seed": seed, "start_utc": scenario.start_utc, "epoch_tai_ns": epoch_tai_ns(scenario.start_utc),
-        "time": "virtual ns since T0 (start_utc)", "config_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "farside_version": farside_version(), "mode": "run", "reproducible": True,
+        "scenario": scenario.name, "scenario_file": str(path), "scenario_text": text,
+        "config_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "seed": seed, "until_ns": until_ns, "until": None if until_ns is None else format_time(until_ns),
+        "start_utc": scenario.start_utc, "epoch_tai_ns": epoch_tai_ns(scenario.start_utc),
+        "time": "virtual ns since T0 (start_utc)",
     }
 
 
 def serve_header(scenario: Any, bench_file: str | None, seed: int, speed: float) -> dict[str, Any]:
-    """Header of a real-time session: the bench, seed and speed; each packet also carries its wall time."""
-    header = run_header(scenario, Path(bench_file), seed) if bench_file else {
-        "farside_version": farside_version(), "scenario": scenario.name, "scenario_file": None, "seed": seed,
+    """Header of a real-time session: the bench, seed and speed, marked not reproducible; packets carry wall time."""
+    header = run_header(scenario, bench_file, seed) if bench_file else {
+        "farside_version": farside_version(), "scenario": scenario.name, "scenario_file": None,
+        "scenario_text": None, "config_sha256": None, "seed": seed, "until_ns": None, "until": None,
         "start_utc": scenario.start_utc, "epoch_tai_ns": epoch_tai_ns(scenario.start_utc),
-        "time": "virtual ns since T0 (start_utc)", "config_sha256": None}
-    return {**header, "mode": "serve", "speed": speed, "nodes": dict(scenario.bench.nodes),
-            "wall_time": "wall_ns=<ns since 1970 UTC> in each packet's comment"}
+        "time": "virtual ns since T0 (start_utc)"}
+    return {**header, "mode": "serve", "reproducible": False, "not_reproducible": NOT_REPRODUCIBLE, "speed": speed,
+            "nodes": dict(scenario.bench.nodes), "wall_time": "wall_ns=<ns since 1970 UTC> in each packet's comment"}

@@ -163,16 +163,17 @@ class _Reader:
             self.links = []  # a new section declares its own interfaces
         self.sections += 1
         options = parse_options(self.data[offset + 24:offset + total - 4])
+        comments = b"".join(value for code, value in options if code == OPT_COMMENT)  # one JSON text, split
         for code, value in options:
             if code == SHB_USERAPPL:
                 self.header.setdefault("userappl", value.decode(errors="replace"))
-            elif code == OPT_COMMENT:
-                try:
-                    loaded = json.loads(value)
-                except ValueError:
-                    raise ValueError("section header comment is not JSON") from None
-                if isinstance(loaded, dict):
-                    self.header.update(loaded)
+        if comments:
+            try:
+                loaded = json.loads(comments)
+            except ValueError:
+                raise ValueError("section header comment is not JSON") from None
+            if isinstance(loaded, dict):
+                self.header.update(loaded)
 
     def _interface_name(self, offset: int, total: int) -> str:
         try:

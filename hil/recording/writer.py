@@ -19,6 +19,7 @@ from hil.recording.format import (
     IF_NAME,
     IF_TSRESOL,
     LINKTYPE_USER0,
+    MAX_OPTION,
     OPT_COMMENT,
     OPT_END,
     PHASES_INTERFACE,
@@ -36,7 +37,7 @@ _END_AND_LENGTH = struct.Struct("<II")
 
 
 class Recorder:
-    """Writes a recording: one section header (the header dict as JSON), one interface per link, one EPB per packet."""
+    """Writes a recording: one section header (the header as JSON), one interface per link, one EPB per packet."""
 
     def __init__(self, flush_every: int = FLUSH_EVERY, flush_seconds: float = FLUSH_SECONDS,
                  wall_clock: bool = False) -> None:
@@ -50,14 +51,15 @@ class Recorder:
         self._flushed_at = 0.0
 
     def open(self, path: str | Path, header: dict[str, Any]) -> Recorder:
-        """Create the file and write the section header; RecordingError when it cannot be created."""
+        """Create the file and write the section header (JSON split over comments); RecordingError when it cannot."""
         try:
             self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise RecordingError(f"cannot create recording {path}: {exc.strerror}") from None
         version = str(header.get("farside_version", ""))
-        options = (option(SHB_USERAPPL, f"farside {version}".encode())
-                   + option(OPT_COMMENT, json.dumps(header, sort_keys=True).encode()) + option(OPT_END, b""))
+        text = json.dumps(header, sort_keys=True).encode()  # ASCII: a cut between comments splits no character
+        comments = b"".join(option(OPT_COMMENT, text[at:at + MAX_OPTION]) for at in range(0, len(text), MAX_OPTION))
+        options = option(SHB_USERAPPL, f"farside {version}".encode()) + comments + option(OPT_END, b"")
         self._file.write(block(SHB_TYPE, struct.pack("<IHHq", BYTE_ORDER_MAGIC, 1, 0, -1) + options))
         self._flush()
         return self
