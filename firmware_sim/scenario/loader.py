@@ -148,16 +148,17 @@ def parse_scenario(text: str, path: str = "<string>", *, dictionary: Dictionary 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line, problem = _toml_error(str(error), text)
+        line, problem = toml_error(str(error), text)
         raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
     except (ValueError, RecursionError) as error:  # e.g. an integer of more digits than Python converts
         line, key = _long_number(text)
         raise ScenarioError(path, line, f"{key or 'a value'}: not valid TOML: {error}".split(";")[0]) from None
-    reader = _Reader(path, SourceMap.of(text), dictionary or default_dictionary())
+    reader = TomlReader(path, SourceMap.of(text), dictionary or default_dictionary())
     return reader.scenario(data)
 
 
-def _toml_error(message: str, text: str) -> tuple[int | None, str]:
+def toml_error(message: str, text: str) -> tuple[int | None, str]:
+    """The line and the problem of a TOML parser error (its "(at line L, column C)" made part of the message)."""
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     if match is not None:
         return int(match[1]), f"{message[:match.start()]} (column {match[2]})"
@@ -205,7 +206,7 @@ def _known(names: Sequence[str]) -> str:
     return ", ".join(names)
 
 
-class _Reader:
+class TomlReader:
     """Reads the parsed TOML section by section; knows the file name, its lines and the dictionary."""
 
     def __init__(self, path: str, source: SourceMap, dictionary: Dictionary) -> None:
@@ -234,7 +235,7 @@ class _Reader:
                 self._models[device] = None
         return self._models[device]
 
-    def member(self, section: _Section, key: str, name: str) -> Device:
+    def member(self, section: TomlSection, key: str, name: str) -> Device:
         """A device on this bench, or an error at ``key`` saying how to put it there."""
         device = self.device(section, key, name)
         if device.name not in self.members:
@@ -242,7 +243,7 @@ class _Reader:
                               f"(or in [bench] members)")
         return device
 
-    def device(self, section: _Section, key: str | None, name: str) -> Device:
+    def device(self, section: TomlSection, key: str | None, name: str) -> Device:
         """The dictionary's device ``name``, or an error at ``key``."""
         try:
             return self.dictionary.device(name)
@@ -251,7 +252,7 @@ class _Reader:
 
     # top level ------------------------------------------------------------------------------------------------
     def scenario(self, data: dict[str, Any]) -> Scenario:
-        top = _Section(self, data, (), "")
+        top = TomlSection(self, data, (), "")
         for key, value in data.items():
             if key not in TABLES:
                 written = f"[[{key}]]" if _is_array_of_tables(value) else f"[{key}]" if isinstance(value, dict) \
@@ -299,19 +300,19 @@ class _Reader:
         self.limit_text = (f"the 32-bit CUC time code of every packet ends at {_utc_text(CUC_END_TAI_NS)}, "
                            f"T+{format_duration(self.time_limit_ns)} after start = {start_utc!r}")
 
-    def within_time_code(self, section: _Section, key: str, at_ns: int) -> None:
+    def within_time_code(self, section: TomlSection, key: str, at_ns: int) -> None:
         """Refuse a time the packets' time codes cannot hold."""
         if at_ns >= self.time_limit_ns:
             section.fail(key, f"{key} = {section.shown(key)} is beyond what the bench can run to: {self.limit_text}")
 
-    def within_run(self, section: _Section, key: str, at_ns: int) -> None:
+    def within_run(self, section: TomlSection, key: str, at_ns: int) -> None:
         """Refuse a time after the scenario's duration, or beyond the time codes."""
         if self.duration_ns is not None and at_ns > self.duration_ns:
             section.fail(key, f"{key} = {section.shown(key)} is after the end of the run ({self.duration_text})")
         self.within_time_code(section, key, at_ns)
 
     # bench -----------------------------------------------------------------------------------------------------
-    def bench(self, section: _Section) -> BenchSettings:
+    def bench(self, section: TomlSection) -> BenchSettings:
         section.only(BENCH_KEYS)
         clock_hz = section.integer("clock_hz", minimum=1)
         if clock_hz is not None and NS_PER_SECOND % clock_hz:
@@ -349,7 +350,7 @@ class _Reader:
                 section.fail("members", f"{strays[0]} is configured in [bench] but not in members = {list(members)}")
         return settings
 
-    def model_options(self, options: _Section, device: str) -> None:
+    def model_options(self, options: TomlSection, device: str) -> None:
         """A device's model options: keys its model declares, each of the right type and in range."""
         model = self.model_class(device)
         if model is None:
@@ -359,7 +360,7 @@ class _Reader:
         except ParameterError as error:
             options.fail(error.key or None, error.problem)
 
-    def urls(self, bench: _Section, key: str, roles: tuple[str, ...]) -> dict[str, str]:
+    def urls(self, bench: TomlSection, key: str, roles: tuple[str, ...]) -> dict[str, str]:
         """A ``[bench.<key>]`` table of node → ``"model"`` or transport URL (checked when the bench opens it)."""
         table = bench.section(key, f"[bench.{key}]") if key in bench.data else None
         if table is None:
@@ -373,9 +374,9 @@ class _Reader:
         return found
 
     # timeline --------------------------------------------------------------------------------------------------
-    def timeline(self, sections: list[_Section]) -> tuple[Step, ...]:
+    def timeline(self, sections: list[TomlSection]) -> tuple[Step, ...]:
         steps: list[Step] = []
-        last: tuple[int, _Section] | None = None
+        last: tuple[int, TomlSection] | None = None
         earliest = 0
         for section in sections:
             step = self.step(section)
@@ -393,7 +394,7 @@ class _Reader:
             steps.append(step)
         return tuple(steps)
 
-    def step(self, section: _Section) -> Step:
+    def step(self, section: TomlSection) -> Step:
         section.only(STEP_KEYS)
         data = section.data
         if "at" in data and ("after" in data or "when" in data):
@@ -433,7 +434,7 @@ class _Reader:
                     at_ns=at_ns, after_ns=after_ns, when=when, wait=wait or "completion", timeout_ns=timeout_ns,
                     phase=phase, note=note)
 
-    def check_command(self, section: _Section, device_name: str, command_name: str, args: Mapping[str, Any]) -> None:
+    def check_command(self, section: TomlSection, device_name: str, command_name: str, args: Mapping[str, Any]) -> None:
         """The device must have the command and the command must accept the arguments."""
         device = self.member(section, "device", device_name)
         try:
@@ -450,7 +451,7 @@ class _Reader:
             section.fail(key, f"{device.name} {command_name}: {error}")
 
     # faults ----------------------------------------------------------------------------------------------------
-    def fault(self, section: _Section) -> FaultSpec:
+    def fault(self, section: TomlSection) -> FaultSpec:
         section.only(FAULT_KEYS)
         at_ns = section.time("at", required=True)
         target = section.text("target", required=True)
@@ -466,7 +467,7 @@ class _Reader:
         self.check_fault(section, target, fault, params or {})
         return FaultSpec(line=section.line(), at_ns=at_ns, target=target, fault=fault, params=dict(params or {}))
 
-    def check_fault(self, section: _Section, target: str, fault: str, params: Mapping[str, Any]) -> None:
+    def check_fault(self, section: TomlSection, target: str, fault: str, params: Mapping[str, Any]) -> None:
         """The fault must exist for its target and its parameters must be known, typed and in range."""
         try:
             if target.startswith(LINK_PREFIX):
@@ -489,7 +490,7 @@ class _Reader:
             section.fail(key, f"{fault}: {error.problem}")
 
     # expectations ----------------------------------------------------------------------------------------------
-    def expectations(self, sections: list[_Section]) -> tuple[Expectation, ...]:
+    def expectations(self, sections: list[TomlSection]) -> tuple[Expectation, ...]:
         found: list[Expectation] = []
         seen: dict[str, int | None] = {}
         for section in sections:
@@ -513,10 +514,10 @@ def _is_array_of_tables(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
-class _Section:
+class TomlSection:
     """One table of the file: typed, located access to its keys; problems name the table and the key's line."""
 
-    def __init__(self, reader: _Reader, data: dict[str, Any], path: KeyPath, label: str) -> None:
+    def __init__(self, reader: TomlReader, data: dict[str, Any], path: KeyPath, label: str) -> None:
         self.reader = reader
         self.data = data
         self.path = path
@@ -552,14 +553,14 @@ class _Section:
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 self.fail(key, f"unknown key {key!r}; {hint}keys: {_known(allowed)}")
 
-    def section(self, key: str, label: str) -> _Section:
+    def section(self, key: str, label: str) -> TomlSection:
         """The table at ``key`` (which must be a table)."""
         value = self.data[key]
         if not isinstance(value, dict):
             self.fail(key, f"{label} must be a table, not {_describe(value)}")
-        return _Section(self.reader, value, self._where(key), label)
+        return TomlSection(self.reader, value, self._where(key), label)
 
-    def array(self, key: str, label: str) -> list[_Section]:
+    def array(self, key: str, label: str) -> list[TomlSection]:
         """The array of tables at ``key``; item n is labelled ``label n`` (from 1)."""
         value = self.data.get(key, [])
         if isinstance(value, dict):
@@ -571,10 +572,10 @@ class _Section:
             where = (key, index)
             if not isinstance(item, dict):
                 self.fail(where, f"{label} {index + 1} must be a table, not {_describe(item)}")
-            sections.append(_Section(self.reader, item, self.path + where, f"{label} {index + 1}"))
+            sections.append(TomlSection(self.reader, item, self.path + where, f"{label} {index + 1}"))
         return sections
 
-    def tables(self, key: str, label: str) -> list[tuple[str, _Section]]:
+    def tables(self, key: str, label: str) -> list[tuple[str, TomlSection]]:
         """The tables inside the table at ``key``, by name (``[bench.links.sampler]`` …)."""
         outer = self.table(key) or {}
         found = []
@@ -583,7 +584,7 @@ class _Section:
             inner_label = label.format(name)
             if not isinstance(value, dict):
                 self.fail(where, f"{inner_label} must be a table, not {_describe(value)}")
-            found.append((name, _Section(self.reader, value, self.path + where, inner_label)))
+            found.append((name, TomlSection(self.reader, value, self.path + where, inner_label)))
         return found
 
     # values -------------------------------------------------------------------------------------------------

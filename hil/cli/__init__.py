@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hil.cli.campaign_cmd import campaign_command
 from hil.cli.decode_cmd import decode_command
 from hil.cli.dict_cmd import dict_command
 from hil.cli.export_cmd import export_command
@@ -30,6 +31,7 @@ def cli() -> None:
 
 
 cli.add_command(run_command)
+cli.add_command(campaign_command)
 cli.add_command(serve_command)
 cli.add_command(plot_command)
 cli.add_command(decode_command)

@@ -106,6 +106,11 @@ def _from_recording(path: Path) -> tuple[RerunSource, Scenario, str]:
 
     source = rerun_source(path)
     loaded = parse_scenario(source.text, source.label)
+    if source.campaign_run is not None:  # a campaign run's recording: its dispersions and faults on top
+        from hil.campaign.apply import scenario_for_run
+        from hil.campaign.model import RunInputs
+
+        loaded = scenario_for_run(loaded, RunInputs.from_json(source.campaign_run))
     if loaded.bench.real_time:
         return source, loaded, f"{path}: its scenario has real nodes, which cannot be reproduced byte for byte"
     for played in replay_files(loaded.bench):

@@ -37,6 +37,8 @@ class RerunSource:
     packets: int
     damage: str
     """One line on what the reader skipped, or ""."""
+    campaign_run: dict[str, Any] | None = None
+    """A campaign run's inputs (dispersions, faults) applied on top of the scenario, for a recording of one."""
 
     @property
     def label(self) -> str:
@@ -60,7 +62,7 @@ def rerun_source(path: str | Path) -> RerunSource:
         digest = hashed.hexdigest()
     return RerunSource(path, str(header.get("scenario_file") or "scenario"), header["scenario_text"], header["seed"],
                        header["until_ns"], str(header.get("farside_version", "unknown")), digest,
-                       len(recording.records), recording.summary())
+                       len(recording.records), recording.summary(), header.get("campaign_run"))
 
 
 def _checked_header(recording: PacketFile) -> dict[str, Any]:

@@ -1,0 +1,44 @@
+"""The one-screen summary printed when a campaign session ends."""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from pathlib import Path
+
+from hil.campaign import dataset
+from hil.campaign.driver import Tally
+from hil.campaign.rows import STATES
+
+SHOWN_FAILURES = 5
+
+
+RERUN_COMMAND = "farside campaign {dir} --rerun {run}"
+"""How a person reruns one run alone (``dir`` shell-quoted); the summary and the report both name it."""
+
+
+def rerun_command(directory: Path, run: int) -> str:
+    """The command that reruns one run alone."""
+    return RERUN_COMMAND.format(dir=shlex.quote(str(directory)), run=run)
+
+
+def tally_lines(name: str, directory: Path, tally: Tally, totals: Counter[str], report: Path | None) -> list[str]:
+    """Runs by state (this session and in all), the worst few with their rerun commands, where things are."""
+    done = sum(totals.values())
+    counts = ", ".join(f"{totals[s]} {s}" for s in STATES if totals[s] or s in ("passed", "failed"))
+    lines = [f"campaign {name}: {done}/{tally.total} runs written: {counts}"]
+    if tally.skipped:
+        lines.append(f"  this session: {tally.written} runs ({tally.skipped} were already written)")
+    for row in sorted(tally.not_passed, key=lambda r: r["run"])[:SHOWN_FAILURES]:
+        why = f" — {row['error']}" if row.get("error") and row["state"] != "failed" else ""
+        lines.append(f"  run {row['run']} (seed {row['seed']}, faults {row['fault']}): {row['state']}{why}")
+        lines.append(f"    {rerun_command(directory, row['run'])}")
+    if len(tally.not_passed) > SHOWN_FAILURES:
+        lines.append(f"  … and {len(tally.not_passed) - SHOWN_FAILURES} more not passed (see the dataset)")
+    if tally.interrupted:
+        lines.append(f"interrupted: {tally.total - done} runs missing; finish with: farside campaign "
+                     f"{shlex.quote(str(directory))} --resume")
+    lines.append(f"dataset: {directory / dataset.RUNS} (Parquet, one file per run); manifest: "
+                 f"{directory / dataset.MANIFEST}")
+    lines.append(f"report: {report}" if report is not None else "report: not written (no report module)")
+    return lines
