@@ -80,6 +80,21 @@ class ArgumentRangeError(ArgumentError):
     """A command argument outside its declared range or enumeration."""
 
 
+class SecurityError(ProtocolError):
+    """A secured frame that Space Data Link Security (355.0-B) rejects; ``reason`` says why, for counting."""
+
+    BAD_MAC = "bad-mac"
+    UNKNOWN_SPI = "unknown-spi"
+    REPLAYED = "replayed"
+    TOO_OLD = "too-old"
+    TRUNCATED = "truncated"
+    REASONS = (BAD_MAC, UNKNOWN_SPI, REPLAYED, TOO_OLD, TRUNCATED)
+
+    def __init__(self, message: str, *, reason: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message, field=field, value=value)
+        self.reason = reason
+
+
 def field_error(cls: type[ProtocolError], field: str, value: Any, problem: str) -> ProtocolError:
     """Build an error whose message names the field and the offending value."""
     return cls(f"{field}={value!r}: {problem}", field=field, value=value)
