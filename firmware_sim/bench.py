@@ -158,14 +158,20 @@ class Bench:
     def _wire_space_link(self, radio: RelayRadioModel) -> None:
         """Build the space link the radio's settings ask for, and the ground at its far end: the built-in ground
         node, or (``bench.nodes.ground`` a URL) the gateway to a real ground system, at frame level (CADUs out,
-        CLTUs in) on the CCSDS frame link and at packet level on the packet link."""
+        CLTUs in) on the CCSDS frame link and at packet level on the packet link. The bench's security associations
+        go to both ends of the frame link (SDLS on the TC frames); the packet link has no frames to secure."""
         s = radio.settings
         link: SpaceLink
         ground: GroundStation
         real = self.settings.is_real("ground")
+        security = self.settings.security
         if s.space_link == "frames":
-            link = FramesLink(self.scheduler, radio.light_time_ns, s.frames, radio.rng.spawn(1)[0])
-            ground = FrameGroundGateway(self.scheduler, s.frames) if real else FrameGroundNode(self.scheduler)
+            link = FramesLink(self.scheduler, radio.light_time_ns, s.frames, radio.rng.spawn(1)[0], security)
+            ground = FrameGroundGateway(self.scheduler, s.frames, security=security) if real \
+                else FrameGroundNode(self.scheduler, security=security)
+        elif security:
+            raise ConfigurationError("bench.security: SDLS secures TC frames; the relay's space_link = \"packets\" "
+                                     "has none (use space_link = \"frames\")")
         else:
             link = PropagationLink(self.scheduler, radio.light_time_ns, s.overhead_octets)
             ground = GroundGateway(self.scheduler) if real else GroundStation(self.scheduler)

@@ -17,7 +17,7 @@ from firmware_sim.errors import CommandRefusedError, ConfigurationError
 from firmware_sim.params import MAX_COUNT, MAX_SECONDS, Param, dataclass_params, fault_params
 from firmware_sim.relay_orbit import LANDING_TAI_NS, QUEQIAO2, Look, OrbitElements, RelayGeometry
 from firmware_sim.spacelink import FramesLink
-from firmware_sim.spacelink.frames_link import LOSS_MODES
+from firmware_sim.spacelink.frames_link import LOSS_MODES, SDLS_ATTACKS
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.settings import FrameLinkSettings
 from protocols.dictionary.relay import DOWNLINK_RATES, FRAME_FAULTS, RELAY
@@ -714,6 +714,16 @@ class RelayRadioModel(DeviceModel):
             raise ConfigurationError("frame-loss needs the frame link (relay option space_link = \"frames\")")
         link.frame_loss(direction, int(count), float(probability), mode)
 
+    @fault_params(kind=Param("text", choices=SDLS_ATTACKS), count=Param("integer", 1, MAX_COUNT))
+    def fault_sdls_attack(self, kind: str = "forge", count: int = 1) -> None:
+        """An attacker radiates ``count`` secured TC frames the lander must reject: ``forge`` (bad MAC), ``replay``
+        (the latest accepted frame again), ``replay-old`` (the first one again), ``truncate`` (cut inside the
+        security header), ``wrong-spi`` (an SPI with no association). Needs ``[bench.security]``."""
+        link = self.frames_link
+        if link is None or link.tc.sdls is None:
+            raise ConfigurationError("sdls-attack needs the frame link and security associations ([bench.security])")
+        link.sdls_attack(kind, int(count))
+
     @fault_params(direction=Param("text", choices=("uplink", "downlink", "both")),
                   ber=Param("number", 0.0, 0.1), burst_bits=Param("number", 0.0, 1e6, unit="bits"))
     def fault_channel_errors(self, direction: str = "both", ber: float = 1e-5, burst_bits: float = 0.0) -> None:
@@ -752,6 +762,7 @@ class RelayRadioModel(DeviceModel):
             "mean_light_time_s": None if mean_light is None else round(mean_light, 4),
             "space_link": self.settings.space_link,
         }
+
 
 
 def _signal_dbm(range_km: float) -> float:

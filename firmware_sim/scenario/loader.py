@@ -23,6 +23,8 @@ The format (docs/scenarios.md says the same at more length)::
     sampler = "tcp://127.0.0.1:7001?listen"
     [bench.shadow]                     # optional: a real board that gets the same commands as the model
     relay = "/dev/ttyUSB1"
+    [bench.security]                   # optional: SDLS on the space link's TC frames (docs/security.md)
+    keys = "keys.toml"                 # key file, relative to the scenario file; mode 600 (no group/other access)
 
     [[timeline]]                       # steps run in file order
     phase = "health checks"            # optional: marks the start of a phase
@@ -68,6 +70,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
@@ -95,13 +98,16 @@ from firmware_sim.seeds import SEED_RANGE
 from protocols.dictionary.model import Device
 from protocols.dictionary.registry import Dictionary, default_dictionary, default_members
 from protocols.errors import DictionaryError, ProtocolError
+from protocols.spacelink.sdls import KEY_SIZE, MAX_ARSN_SIZE, SERVICES, SecurityAssociation
 from protocols.timecode import datetime_to_utc_ns, tai_to_utc_ns, utc_ns_to_datetime, utc_to_tai_ns
 
 TABLES = {"scenario": "[scenario]", "bench": "[bench]", "timeline": "[[timeline]]", "faults": "[[faults]]",
           "expect": "[[expect]]"}
 """The top-level tables a scenario file may hold, as they are written."""
 SCENARIO_KEYS = ("name", "description", "seed", "start", "duration")
-BENCH_KEYS = ("clock_hz", "members", "links", "devices", "nodes", "expose", "shadow")
+BENCH_KEYS = ("clock_hz", "members", "links", "devices", "nodes", "expose", "shadow", "security")
+SECURITY_KEYS = ("keys",)
+ASSOCIATION_KEYS = ("spi", "vcid", "service", "key", "arsn_length", "window")
 LINK_KEYS = ("baud", "framing")
 STEP_KEYS = ("phase", "at", "after", "when", "device", "command", "args", "wait", "timeout", "note")
 FAULT_KEYS = ("at", "target", "fault", "params")
@@ -342,13 +348,38 @@ class TomlReader:
             if not isinstance(listed, list) or not listed or not all(isinstance(n, str) for n in listed):
                 section.fail("members", "members is a list of device names, e.g. members = [\"sampler\"]")
             members = tuple(self.device(section, "members", name).name for name in listed)
+        security = self.security(section.section("security", "[bench.security]")) if "security" in section.data \
+            else ()
         settings = BenchSettings(clock_hz=clock_hz, links=links, devices=devices, nodes=nodes, expose=expose,
-                                 shadow=shadow, members=members)
+                                 shadow=shadow, members=members, security=security)
         if members is not None:
             strays = sorted(settings.named_devices() - set(members))
             if strays:
                 section.fail("members", f"{strays[0]} is configured in [bench] but not in members = {list(members)}")
         return settings
+
+    def security(self, section: TomlSection) -> tuple[SecurityAssociation, ...]:
+        """The security associations of the key file ``[bench.security] keys`` names (relative to this file)."""
+        section.only(SECURITY_KEYS)
+        name = section.text("keys", required=True)
+        path = name if os.path.isabs(name) else os.path.join(os.path.dirname(self.path), name)
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            section.fail("keys", f"cannot read the key file {path}: {error.strerror or error}")
+        if not stat.S_ISREG(info.st_mode):
+            section.fail("keys", f"the key file {path} is not a regular file")
+        if info.st_mode & 0o077:
+            section.fail("keys", f"the key file {path} is open to group or others (mode "
+                                 f"{stat.S_IMODE(info.st_mode):03o}): chmod 600 {path}")
+        try:
+            with open(path, "rb") as file:
+                raw = file.read()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problem = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            section.fail("keys", f"cannot read the key file {path}: {problem or error}")
+        return read_key_file(path, text, self.dictionary)
 
     def model_options(self, options: TomlSection, device: str) -> None:
         """A device's model options: keys its model declares, each of the right type and in range."""
@@ -508,6 +539,51 @@ class TomlReader:
                 self.within_run(section, "before", before_ns)
             found.append(Expectation(line=section.line(), name=name, condition=condition, before_ns=before_ns))
         return tuple(found)
+
+
+def read_key_file(path: str, text: str, dictionary: Dictionary) -> tuple[SecurityAssociation, ...]:
+    """The ``[[association]]`` tables of a key file, checked; no error ever quotes a key."""
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
+        line, problem = toml_error(str(error), text)
+        raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
+    top = TomlSection(TomlReader(path, SourceMap.of(text), dictionary), data, (), "")
+    top.only(("association",))
+    found: list[SecurityAssociation] = []
+    spis: dict[int, int | None] = {}
+    for section in top.array("association", "[[association]]"):
+        section.only(ASSOCIATION_KEYS)
+        spi = section.integer("spi", minimum=1, maximum=0xFFFE)
+        if spi is None:
+            section.fail(None, "missing spi (an integer 1..65534)")
+        if spi in spis:
+            section.fail("spi", f"spi = {spi} is already used (line {spis[spi]}); each SPI names one association")
+        spis[spi] = section.line("spi")
+        vcid = section.integer("vcid", minimum=0, maximum=0x3F)
+        service = section.choice("service", SERVICES) or SERVICES[0]
+        arsn = section.integer("arsn_length", minimum=0, maximum=MAX_ARSN_SIZE)
+        window = section.integer("window", minimum=1, maximum=1024)
+        found.append(SecurityAssociation(spi=spi, vcid=0 if vcid is None else vcid, service=service,
+                                         key=_key(section), arsn_len=2 if arsn is None else arsn,
+                                         window=64 if window is None else window))
+    if not found:
+        top.fail(None, "no [[association]] table: a key file holds at least one security association")
+    return tuple(found)
+
+
+def _key(section: TomlSection) -> bytes:
+    """The ``key`` of an association: 64 hex digits (never quoted back in an error)."""
+    value = section.data.get("key")
+    if value is None:
+        section.fail(None, f"missing key ({2 * KEY_SIZE} hex digits: an AES-256 key)")
+    try:
+        key = bytes.fromhex(value) if isinstance(value, str) else b""
+    except ValueError:
+        key = b""
+    if len(key) != KEY_SIZE:
+        section.fail("key", f"key must be text of {2 * KEY_SIZE} hex digits (an AES-256 key); the value is not shown")
+    return key
 
 
 def _is_array_of_tables(value: Any) -> bool:

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocols.spacelink.sdls import SecurityAssociation
+
 COMPARISONS = ("<", "<=", "==", "!=", ">=", ">")
 
 
@@ -53,7 +55,8 @@ class BenchSettings:
 
     ``nodes`` maps a node (a device, ``fsw`` or ``ground``) to ``"model"`` or a transport URL; ``expose`` gives
     the transport on which a modelled device meets a real flight computer (default: the ``fsw`` URL, e.g.
-    ``pty://``, one per device); ``shadow`` names a real board that gets the same commands as a device's model.
+    ``pty://``, one per device); ``shadow`` names a real board that gets the same commands as a device's model;
+    ``security`` holds the space link's SDLS security associations (none: the link is not secured).
     """
 
     clock_hz: int = 1000
@@ -64,6 +67,8 @@ class BenchSettings:
     shadow: dict[str, str] = field(default_factory=dict)
     members: tuple[str, ...] | None = None
     """The devices on the bench; None: every default member (farside's own) and every device these settings name."""
+    security: tuple[SecurityAssociation, ...] = ()
+    """SDLS security associations from the key file ``[bench.security] keys`` names (keys hidden from any repr)."""
 
     def named_devices(self) -> set[str]:
         """Every device these settings name (options, links, nodes, exposure, shadow)."""

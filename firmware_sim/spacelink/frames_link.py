@@ -14,7 +14,8 @@ frame (an idle one if nothing else is pending) goes down within 100 ms to report
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from binascii import crc_hqx
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,13 +28,18 @@ from firmware_sim.spacelink.lander import SentFrame, TcReceiver, TmSender
 from firmware_sim.spacelink.propagation import GroundEnd, RadioEnd
 from firmware_sim.spacelink.receiver import PacketGround
 from firmware_sim.spacelink.settings import VIRTUAL_CHANNELS, FrameLinkSettings
+from protocols.crc import CRC16_INIT
 from protocols.errors import ProtocolError
 from protocols.spacelink.cadu import ASM_SIZE, CaduCodec
 from protocols.spacelink.cltu import encode_cltu
-from protocols.spacelink.tc_frame import TcFrame
+from protocols.spacelink.sdls import SPI_SIZE, SecurityAssociation, secure_tc
+from protocols.spacelink.tc_frame import FECF_SIZE, HEADER_SIZE, TcFrame
 
 NS_PER_S = 1_000_000_000
 LOSS_MODES = ("lose", "corrupt", "mixed")
+SDLS_ATTACKS = ("forge", "replay", "replay-old", "truncate", "wrong-spi")
+"""What the ``sdls-attack`` fault sends: a bad MAC, the latest or the first accepted secured frame again, a frame cut
+inside its security header, an SPI with no association."""
 REPORT_NS = 100_000_000
 """After FARM-1 has seen a frame, a frame carrying the new CLCW goes down within this time (or ``flush_s``)."""
 
@@ -146,7 +152,8 @@ class FramesLink:
     """The link counts the radio's frames (TM frame count, FARM-1 V(R)) itself."""
 
     def __init__(self, scheduler: Scheduler, light_time_ns: Callable[[int], int],
-                 settings: FrameLinkSettings | None = None, rng: np.random.Generator | None = None) -> None:
+                 settings: FrameLinkSettings | None = None, rng: np.random.Generator | None = None,
+                 security: Iterable[SecurityAssociation] = ()) -> None:
         self.settings = s = settings or FrameLinkSettings()
         self.scheduler = scheduler
         self.light_time_ns = light_time_ns
@@ -156,7 +163,7 @@ class FramesLink:
         self.up_channel = BurstChannel(up_rng, s.uplink_ber, s.burst_bits)
         self.down_faults = LossPlan()
         self.up_faults = LossPlan()
-        self.tc = TcReceiver(s)
+        self.tc = TcReceiver(s, security)
         self.tm = TmSender(s, self._clcw_word)
         self.codec = CaduCodec(s.tm_frame_length, randomize=s.randomize, rs_interleave=s.rs_interleave or None)
         self.cadu_length = self.codec.cadu_length
@@ -446,6 +453,27 @@ class FramesLink:
         plan.probability = probability
         plan.mode = mode
 
+    def sdls_attack(self, kind: str, count: int = 1) -> None:
+        """An attacker radiates ``count`` secured frames of one ``kind`` (SDLS_ATTACKS) after what is queued.
+
+        They are made from the frames the lander accepted (the latest; the first for ``replay-old``), or, before
+        any, from a frame sealed with a key the lander does not hold. Raises ValueError without associations.
+        """
+        sdls = self.tc.sdls
+        if sdls is None:
+            raise ValueError("sdls-attack needs security associations ([bench.security] keys)")
+        if kind not in SDLS_ATTACKS:
+            raise ValueError(f"kind={kind!r}: one of {', '.join(SDLS_ATTACKS)}")
+        base = self.tc.first_secured if kind == "replay-old" else self.tc.last_secured
+        if base is None:
+            sa = next(iter(sdls.sas.values()))
+            rogue = SecurityAssociation(sa.spi, sa.vcid, sa.service, bytes(32), sa.arsn_len, sa.window)
+            frame = TcFrame.bd(self.settings.spacecraft_id, sa.vcid, bytes(8))
+            base = secure_tc(frame, rogue, (1).to_bytes(rogue.iv_len, "big"), 1)
+        frame = _attack_frame(kind, base, set(sdls.sas))
+        for _ in range(count):
+            self.uplink_cltu(encode_cltu(frame, self.settings.tc_randomize), self.scheduler.now_ns)
+
     def figures(self) -> dict[str, Any]:
         """What crossed the link: frames, octets, errors, losses, COP-1 on the lander side, latency."""
         s, tc = self.stats, self.tc
@@ -480,7 +508,15 @@ class FramesLink:
             "tc_frames_rejected": tc.stats.rejected,
             "farm_vr": farm.vr,
             "farm_lockouts": farm.stats.lockouts,
+            **self._sdls_figures(),
         }
+
+    def _sdls_figures(self) -> dict[str, Any]:
+        """SDLS on the uplink: secured frames accepted and rejected per reason (nothing when the link is clear)."""
+        sdls = self.tc.sdls
+        if sdls is None:
+            return {}
+        return {"sdls_accepted": sdls.stats.accepted, "sdls_rejected": dict(sdls.stats.rejected)}
 
 
 def _smash(cadu: bytes) -> bytes:
@@ -497,4 +533,22 @@ def _break_codeblock(cltu: bytes) -> bytes:
     out = bytearray(cltu)
     if len(out) > 3:
         out[3] ^= 0x81
+    return bytes(out)
+
+
+def _attack_frame(kind: str, base: bytes, spis: set[int]) -> bytes:
+    """A secured TC frame ``base`` turned into one attack of ``kind`` (frame length and FECF made right again)."""
+    out = bytearray(base)
+    prefix = HEADER_SIZE + (0 if out[0] & 0x10 else 1)
+    if kind == "forge":
+        out[-FECF_SIZE - 1] ^= 0x01  # the last octet of the MAC
+    elif kind == "wrong-spi":
+        spi = next(n for n in range(0xFFFE, 0, -1) if n not in spis)
+        out[prefix:prefix + SPI_SIZE] = spi.to_bytes(SPI_SIZE, "big")
+    elif kind == "truncate":
+        out = out[:prefix + SPI_SIZE + 4] + bytes(FECF_SIZE)
+        size = len(out) - 1
+        out[2] = (out[2] & 0xFC) | (size >> 8)
+        out[3] = size & 0xFF
+    out[-FECF_SIZE:] = crc_hqx(bytes(out[:-FECF_SIZE]), CRC16_INIT).to_bytes(FECF_SIZE, "big")
     return bytes(out)

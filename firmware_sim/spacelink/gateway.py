@@ -2,12 +2,15 @@
 
 The outside ground system runs its own FOP-1: the gateway only carries its CLTUs up (held at the ground while
 the radio has no lock) and hands it every CADU the radio sends down, CLCW included. It also decodes the CADUs
-itself to keep the usual ground accounting (packets per APID, gaps, per-VC frame statistics).
+itself to keep the usual ground accounting (packets per APID, gaps, per-VC frame statistics). On a secured link
+the outside system secures its own frames (they pass unchanged); the gateway secures only the TCs it sends from
+inside the bench.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from firmware_sim.engine.external import ExternalCounters, Outlet
@@ -17,9 +20,10 @@ from firmware_sim.spacelink.frames_link import FramesLink
 from firmware_sim.spacelink.ground import FrameGround
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
-from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings
+from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings, sdls_senders
 from protocols.spacelink.cadu import ASM
 from protocols.spacelink.cltu import START_SEQUENCE, TAIL_SEQUENCE, encode_cltu
+from protocols.spacelink.sdls import IV_SIZE, MAC_SIZE, SecurityAssociation
 from protocols.spacelink.tc_frame import MAX_FRAME_SIZE, TcFrame
 
 CODEBLOCK = 8
@@ -142,8 +146,11 @@ class FrameGroundGateway(FrameGround):
     """
 
     def __init__(self, scheduler: Scheduler, settings: FrameLinkSettings | None = None, format: str | None = None,
-                 keep: int | None = 1000) -> None:
+                 keep: int | None = 1000, security: Iterable[SecurityAssociation] = ()) -> None:
         super().__init__(scheduler, keep=keep)
+        self.security = tuple(security)
+        self.senders = sdls_senders(self.security)
+        """SDLS sender per secured virtual channel, for the TCs sent from inside the bench."""
         self.settings = settings or FrameLinkSettings()
         self.format = format or self.settings.ground_format
         if self.format not in GROUND_FORMATS:
@@ -193,10 +200,14 @@ class FrameGroundGateway(FrameGround):
         self.tc_frames.expire()
 
     def uplink(self, packet: bytes) -> bool:
-        """A TC from inside the bench: sent expedited in a type-BD frame (the outside system owns COP-1)."""
+        """A TC from inside the bench: sent expedited in a type-BD frame (the outside system owns COP-1), secured
+        when its VC has a security association."""
         s = self.settings
         self.counters.tcs_sent += 1
-        return self._radiate(encode_cltu(TcFrame.bd(s.spacecraft_id, s.tc_vcid, packet).pack(), s.tc_randomize))
+        frame = TcFrame.bd(s.spacecraft_id, s.tc_vcid, packet)
+        sender = self.senders.get(s.tc_vcid)
+        octets = sender.secure(frame) if sender is not None else frame.pack()
+        return self._radiate(encode_cltu(octets, s.tc_randomize))
 
     def _radiate(self, cltu: bytes) -> bool:
         link = self.link
@@ -246,5 +257,16 @@ class FrameGroundGateway(FrameGround):
             "virtual_channels": [{"vcid": vc, "name": name, "content": content}
                                  for vc, (name, content) in VIRTUAL_CHANNELS.items()],
             "tc": {"vcid": s.tc_vcid, "map_id": 0, "randomized": s.tc_randomize, "bch": "BCH(63,56)",
-                   "cop1": {"farm_window": s.farm_window, "ad": "FARM-1", "bd": "accepted any time"}},
+                   "cop1": {"farm_window": s.farm_window, "ad": "FARM-1", "bd": "accepted any time"},
+                   "sdls": self._sdls()},
         }
+
+    def _sdls(self) -> dict[str, Any] | None:
+        """What the lander's SDLS expects on the uplink (never a key); None when the link is not secured."""
+        if not self.security:
+            return None
+        return {"standard": "CCSDS 355.0-B-2", "iv_octets": IV_SIZE, "mac_octets": MAC_SIZE, "pad_length_octets": 0,
+                "frames": "every TC frame on a secured VC (AD, BD, BC), verified before FARM-1",
+                "sequence": "ARSN counts up per frame; each number once within the window, older ones refused",
+                "associations": [{"spi": sa.spi, "vcid": sa.vcid, "service": sa.service, "arsn_octets": sa.arsn_len,
+                                  "window": sa.window} for sa in self.security]}

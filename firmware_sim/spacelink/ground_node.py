@@ -3,7 +3,8 @@
 ``FrameGroundNode`` is a ``GroundStation`` (its packet recording, per-APID gap accounting, ``command`` and
 held uplink work as before) whose downlink arrives as CADUs and whose uplink runs COP-1: each TC goes in a
 type-AD frame (MAP 0) under FOP-1, as a CLTU. FOP-1 reads the CLCW from every frame's OCF; its timer T1 runs on
-the scheduler, from the moment the frame's CLTU has left the antenna.
+the scheduler, from the moment the frame's CLTU has left the antenna. With security associations, every frame
+FOP-1 sends on a secured VC (retransmissions too) is secured with SDLS afresh: a new IV and sequence number each time.
 
 When FOP-1 gives up (an alert: lockout, transmission limit, an inconsistent CLCW), the node recovers as an
 operator would: it waits for a CLCW sent after every CLTU already radiated has reached the radio, counts the
@@ -15,6 +16,7 @@ FARM-1 waits for a retransmission). So every command is delivered once, in order
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
@@ -24,12 +26,14 @@ from firmware_sim.spacelink.frames_link import FramesLink
 from firmware_sim.spacelink.ground import FrameGround
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
-from firmware_sim.spacelink.settings import FrameLinkSettings
+from firmware_sim.spacelink.settings import FrameLinkSettings, sdls_senders
 from protocols.errors import ProtocolError
 from protocols.spacelink import fop as fop_notices
 from protocols.spacelink.clcw import Clcw
 from protocols.spacelink.cltu import encode_cltu
 from protocols.spacelink.fop import Fop1, FopOutput, FopState
+from protocols.spacelink.sdls import SecurityAssociation
+from protocols.spacelink.tc_frame import TcFrame
 from protocols.spacelink.tm_deframer import VC_GAP
 
 NS_PER_S = 1_000_000_000
@@ -68,8 +72,10 @@ class FrameGroundNode(FrameGround):
     """The ground end of the frame link: decodes CADUs, records packets, runs FOP-1 for the uplink."""
 
     def __init__(self, scheduler: Scheduler, hold_uplink: bool = True, keep: int | None = 100_000,
-                 source_id: int = 0) -> None:
+                 source_id: int = 0, security: Iterable[SecurityAssociation] = ()) -> None:
         super().__init__(scheduler, hold_uplink, keep, source_id)
+        self.senders = sdls_senders(security)
+        """SDLS sender per secured virtual channel."""
         self.settings: FrameLinkSettings | None = None
         self.receiver: TmReceiver | None = None
         self.fop: Fop1 | None = None
@@ -212,6 +218,9 @@ class FrameGroundNode(FrameGround):
                 else:
                     self._radiated.add(ns)
                     new_ns = ns
+            sender = self.senders.get((frame[2] >> 2) & 0x3F)
+            if sender is not None:
+                frame = sender.secure(TcFrame.unpack(frame))
             link.uplink_cltu(encode_cltu(frame, randomize), now)  # type: ignore[attr-defined]
         if out.frames and fop.timer_deadline is not None:
             fop.timer_deadline = max(fop.timer_deadline, link.tc_free_ns + self._t1_ns)  # type: ignore[attr-defined]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from binascii import crc_hqx
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from firmware_sim.spacelink.settings import VC_IDLE, VC_OTHER, VC_REALTIME, VIRTUAL_CHANNELS, FrameLinkSettings
 from protocols.crc import CRC16_INIT
-from protocols.errors import LengthError, ProtocolError, TruncatedError, field_error
+from protocols.errors import LengthError, ProtocolError, SecurityError, TruncatedError, field_error
 from protocols.spacelink import farm as farm_reasons
 from protocols.spacelink.cltu import CltuDecoder
 from protocols.spacelink.farm import Farm1
+from protocols.spacelink.sdls import SdlsReceiver, SecurityAssociation
 from protocols.spacelink.tc_frame import TcFrame
 from protocols.spacelink.tm_framer import FrameCounter, TmFramer
 
@@ -141,6 +142,8 @@ class TcOutcome(NamedTuple):
     """For a discarded frame: crc, length, sequence or lockout (None: not for this spacecraft or VC)."""
     data: bytes | None = None
     frame_type: str | None = None
+    security: str | None = None
+    """For a frame SDLS rejected before FARM-1: the SecurityError reason (bad-mac, unknown-spi, replayed …)."""
 
 
 @dataclass
@@ -157,17 +160,30 @@ class TcStats:
     """Frames of another spacecraft or virtual channel."""
     damaged: int = 0
     """Frames spoilt on purpose by the uplink-errors fault."""
+    security_rejected: int = 0
+    """Frames SDLS rejected before FARM-1 (per reason in ``TcReceiver.sdls.stats``)."""
 
 
 class TcReceiver:
-    """The radio's TC side: a CLTU decoder (BCH, single-bit correction) and FARM-1 on one virtual channel."""
+    """The radio's TC side: a CLTU decoder (BCH, single-bit correction), SDLS and FARM-1 on one virtual channel.
 
-    def __init__(self, settings: FrameLinkSettings) -> None:
+    With security associations, every frame of this spacecraft on a secured VC is verified (and decrypted) by
+    SDLS before FARM-1 sees it; a frame SDLS rejects is counted by reason and goes no further.
+    """
+
+    def __init__(self, settings: FrameLinkSettings, security: Iterable[SecurityAssociation] = ()) -> None:
         self.scid = settings.spacecraft_id
         self.decoder = CltuDecoder(randomized=settings.tc_randomize)
         self.farm = Farm1(settings.tc_vcid, window=settings.farm_window)
         self.stats = TcStats()
         self._damage: deque[str] = deque()
+        associations = tuple(security)
+        self.sdls = SdlsReceiver(associations) if associations else None
+        self.secured_vcs = frozenset(sa.vcid for sa in associations)
+        self.first_secured: bytes | None = None
+        """The first secured frame SDLS accepted, as it came (an attacker's recording, for the replay faults)."""
+        self.last_secured: bytes | None = None
+        """The latest secured frame SDLS accepted, as it came."""
 
     @property
     def corrected_bits(self) -> int:
@@ -212,6 +228,16 @@ class TcReceiver:
         if frame.scid != self.scid:
             stats.not_ours += 1
             return TcOutcome(False, None, None, kind)
+        if self.sdls is not None and frame.vcid in self.secured_vcs:
+            secured = bytes(data[:(((data[2] & 0x03) << 8) | data[3]) + 1])
+            try:
+                frame = self.sdls.process(secured)
+            except SecurityError as error:
+                stats.security_rejected += 1
+                return TcOutcome(False, None, None, kind, error.reason)
+            if self.first_secured is None:
+                self.first_secured = secured
+            self.last_secured = secured
         result = self.farm.handle(frame)
         if result.accepted:
             stats.accepted += 1

@@ -1,4 +1,4 @@
-"""The space link in the run summary: passes, volumes, frame errors, COP-1 retransmissions, latency."""
+"""The space link in the run summary: passes, volumes, frame errors, COP-1 retransmissions, latency, SDLS."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ def link_summary(relay: RelayRadioModel | None, link: SpaceLink | None,
         "latency_mean_s": figures["latency_mean_s"],
         "latency_max_s": figures["latency_max_s"],
     })
+    if "sdls_accepted" in figures:
+        out["sdls_accepted"] = figures["sdls_accepted"]
+        out["sdls_rejected"] = figures["sdls_rejected"]
     receiver = ground.receiver if isinstance(ground, FrameGroundNode | FrameGroundGateway) else None
     sent = figures["frames_sent"] - figures["frames_in_flight"]
     if receiver is not None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from firmware_sim.errors import ConfigurationError
 from protocols.spacelink.reed_solomon import INTERLEAVES, K
+from protocols.spacelink.sdls import SdlsSender, SecurityAssociation
 from protocols.spacelink.tm_frame import MAX_FRAME_SIZE, MAX_SCID
 
 GROUND_FORMATS = ("cadu", "frames")
@@ -126,3 +127,11 @@ def _is_number(value: Any) -> bool:
 
 DEFAULT_FRAME_LINK = FrameLinkSettings()
 """The frame link as the bench has it unless a scenario says otherwise."""
+
+
+def sdls_senders(security: Iterable[SecurityAssociation]) -> dict[int, SdlsSender]:
+    """The ground's SDLS sender per virtual channel: the first association listed for each VC (IV and ARSN from 1)."""
+    senders: dict[int, SdlsSender] = {}
+    for sa in security:
+        senders.setdefault(sa.vcid, SdlsSender(sa))
+    return senders

@@ -22,7 +22,7 @@ def _seconds(value: float | None) -> str:
 
 
 def space_link_lines(link: dict[str, Any] | None) -> list[str]:
-    """The space link in three lines: passes, then the downlink (frames, errors, latency), then uplink and COP-1."""
+    """The space link in three lines (passes, downlink, uplink and COP-1), and a fourth for SDLS on a secured link."""
     if not link:
         return []
     passes = link["passes"]
@@ -40,7 +40,21 @@ def space_link_lines(link: dict[str, Any] | None) -> list[str]:
     if link["mode"] == "frames":
         up += (f" in {link['cltus_sent']:,} CLTUs; COP-1 retransmissions {link.get('cop1_retransmissions') or 0}"
                f", corrected bits {link.get('cltu_corrected_bits') or 0}")
-    return [head, down, up]
+    return [head, down, up, *security_lines(link)]
+
+
+def security_lines(link: dict[str, Any]) -> list[str]:
+    """``  SDLS 41 secured frames verified; rejected bad-mac 3, replayed 2`` on a secured link, else nothing."""
+    if "sdls_accepted" not in link:
+        return []
+    rejected = sdls_rejections(link["sdls_rejected"])
+    return [f"  SDLS {link['sdls_accepted']:,} secured frames verified; "
+            + (f"rejected {rejected}" if rejected else "none rejected")]
+
+
+def sdls_rejections(rejected: dict[str, int]) -> str:
+    """``bad-mac 3, replayed 2``: the SDLS rejections that are not zero, per reason ("" when none)."""
+    return ", ".join(f"{reason} {count:,}" for reason, count in rejected.items() if count)
 
 
 _LINK_PROBLEMS = (("frames_over_capacity", "frames over capacity dropped"),

@@ -6,7 +6,7 @@ import time
 from typing import Any, TextIO
 
 from firmware_sim.devices.base import DeviceModel
-from hil.report.text import clock
+from hil.report.text import clock, sdls_rejections
 
 PLAIN_EVERY_S = 10.0
 REDRAW_EVERY_S = 0.25
@@ -52,13 +52,17 @@ def bench_problems(bench: Any) -> str:
 
 
 def status_line(session: Any) -> str:
-    """One line: virtual time, late cycles (worst lateness), then every port."""
+    """One line: virtual time, late cycles (worst lateness), SDLS rejections when any, then every port."""
     pacing = session.pacing
     worst_ms = pacing.max_late_ns / 1e6
     parts = [clock(session.bench.scheduler.now_s), f"late {pacing.late_cycles} (max {worst_ms:.1f} ms)"]
     radio = session.bench.radio
     if radio is not None:
         parts.append(f"space link {radio.telemetry.get('link_state', '?')}")
+        link = radio.frames_link
+        rejected = sdls_rejections(link.tc.sdls.stats.rejected) if link is not None and link.tc.sdls else ""
+        if rejected:
+            parts.append(f"sdls rejected {rejected}")
     problems = bench_problems(session.bench)
     if problems:
         parts.append(problems)

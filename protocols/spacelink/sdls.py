@@ -67,6 +67,11 @@ class SecurityAssociation:
             raise field_error(FieldValueError, "window", self.window, "must be at least 1")
         object.__setattr__(self, "_aead", AESGCM(self.key))
 
+    def __reduce__(self) -> tuple[type[SecurityAssociation], tuple[int, int, str, bytes, int, int, int, int]]:
+        """Pickled as its fields (a campaign sends its scenario to worker processes); the cipher is rebuilt."""
+        return (type(self), (self.spi, self.vcid, self.service, self.key, self.arsn_len, self.window, self.pad_len,
+                             self.iv_len))
+
     def __str__(self) -> str:
         """The association without its key."""
         return f"SA {self.spi} on VC {self.vcid} ({self.service})"
@@ -143,6 +148,11 @@ class ReplayWindow:
         self.highest: int | None = None
         self._seen = 0
         """Bit i set: number highest - i was accepted."""
+
+    @property
+    def span(self) -> int:
+        """How many numbers back the window remembers (never more than ``size``: its memory is bounded)."""
+        return self._seen.bit_length()
 
     def check(self, number: int) -> None:
         """Raise SecurityError (replayed or too-old) unless ``number`` may be accepted."""

@@ -448,7 +448,7 @@ def test_fault_list() -> None:
     h = _harness()
     radio = _radio(h)
     assert set(radio.faults) == {"link-outage", "transmitter-failure", "queue-stuck", "pa-overheat",
-                                 "uplink-errors", "frame-loss", "channel-errors"}
+                                 "uplink-errors", "frame-loss", "channel-errors", "sdls-attack"}
     with pytest.raises(ConfigurationError, match="faults"):
         radio.inject("meteor")
     for fault, params in (("link-outage", {"duration_s": 0}), ("queue-stuck", {"duration_s": -1}),

@@ -266,3 +266,15 @@ def test_sender_counts_and_refuses_foreign_vc() -> None:
     assert one[20:22] == b"\x00\x01" and two[20:22] == b"\x00\x02"
     with pytest.raises(FieldValueError):
         sender.secure(TcFrame.bd(0x2A, 2, b"x"))
+
+
+def test_an_association_survives_pickling_with_a_working_cipher() -> None:
+    """A campaign ships its scenario (associations included) to worker processes."""
+    import pickle
+
+    sa = SecurityAssociation(spi=9, vcid=0, service="auth-enc", key=bytes(range(32)))
+    back = pickle.loads(pickle.dumps(sa))
+    assert back == sa and repr(back) == repr(sa)
+    frame = TcFrame.bd(91, 0, bytes(range(20)))
+    secured = SdlsSender(sa).secure(frame)
+    assert SdlsReceiver([back]).process(secured).data == frame.data
