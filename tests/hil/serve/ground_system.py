@@ -1,6 +1,10 @@
-"""A ground system on loopback, run as its own process: CADUs in over UDP, a CLTU out. Stdlib only.
+"""A ground system on loopback, run as its own process: CADUs in over UDP, a CLTU out. Stdlib only (and, for a
+secured link, the AES-GCM primitive of the `cryptography` package).
 
-Usage: python ground_system.py ENDPOINTS_JSON RESULT_JSON  (prints its UDP port first; serve sends CADUs there)
+Usage: python ground_system.py ENDPOINTS_JSON RESULT_JSON [KEYS_TOML]
+(prints its UDP port first; serve sends CADUs there). With KEYS_TOML, the TC frame is secured with SDLS (CCSDS
+355.0-B-2) with the first association the endpoints list for the TC virtual channel, as docs/security.md says the
+lander expects: SPI, 12-octet IV and ARSN after the segment header, the MAC after the data, AES-256-GCM.
 
 It derandomizes each CADU (CCSDS LFSR x⁸+x⁷+x⁵+x³+1), checks the frame's FECF, reassembles the space packets
 of every virtual channel, then sends one CLTU (BCH(63,56) codeblocks) holding a type-BD TC frame with a
@@ -60,15 +64,38 @@ def crc(data: bytes) -> bytes:
     return binascii.crc_hqx(data, 0xFFFF).to_bytes(2, "big")
 
 
-def ping_tc_frame(scid: int, seq: int) -> bytes:
-    """A type-BD TC frame carrying TC[17,1] for the sampler (MAP 0)."""
+def ping_tc_frame(scid: int, seq: int, vcid: int = 0, security: dict | None = None) -> tuple[bytes, bytes]:
+    """A type-BD TC frame carrying TC[17,1] for the sampler (MAP 0), secured when ``security`` is given."""
     body = struct.pack(">BBBH", 0x2F, 17, 1, 0x0042)
     head = struct.pack(">HHH", 0x1800 | SAMPLER_APID, 0xC000 | seq, len(body) + 2 - 1)
     packet = head + body + crc(head + body)
+    if security is not None:
+        return secured_frame(scid, vcid, packet, security), packet
     length = 5 + 1 + len(packet) + 2
-    header = struct.pack(">HHB", 0x2000 | scid, (0 << 10) | (length - 1), 0)
+    header = struct.pack(">HHB", 0x2000 | scid, (vcid << 10) | (length - 1), 0)
     frame = header + bytes([0xC0]) + packet
     return frame + crc(frame), packet
+
+
+def secured_frame(scid: int, vcid: int, packet: bytes, sa: dict) -> bytes:
+    """Primary header | segment header | SPI | IV | ARSN | data (ciphertext for auth-enc) | MAC | FECF.
+
+    The MAC's additional data is the primary header through the security header (auth-enc) or through the data
+    (auth); the frame length covers everything, the FECF too.
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv, arsn = (1).to_bytes(12, "big"), (1).to_bytes(sa["arsn_octets"], "big")
+    security_header = sa["spi"].to_bytes(2, "big") + iv + arsn
+    length = 5 + 1 + len(security_header) + len(packet) + 16 + 2
+    header = struct.pack(">HHB", 0x2000 | scid, (vcid << 10) | (length - 1), 0) + bytes([0xC0])
+    aead = AESGCM(bytes.fromhex(sa["key"]))
+    if sa["service"] == "auth-enc":
+        sealed = aead.encrypt(iv, packet, header + security_header)  # ciphertext, then the 16-octet tag
+        frame = header + security_header + sealed
+    else:
+        frame = header + security_header + packet + aead.encrypt(iv, b"", header + security_header + packet)
+    return frame + crc(frame)
 
 
 class Reassembler:
@@ -102,6 +129,7 @@ class Reassembler:
 def main() -> int:
     """Receive, command, check; write what was seen."""
     endpoints_path, result_path = sys.argv[1], sys.argv[2]
+    keys_path = sys.argv[3] if len(sys.argv) > 3 else None
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
@@ -147,11 +175,24 @@ def main() -> int:
             if sent_ping and apid == SAMPLER_APID and packet[7:9] == bytes([1, 7]) and packet[19:23] == sent_ping[:4]:
                 result["completed"] = True
         if sent_ping is None and result["packets"] >= 3:
-            frame_out, sent_ping = ping_tc_frame(scid, 0)
+            frame_out, sent_ping = ping_tc_frame(scid, 0, endpoints["tc"]["vcid"], _association(endpoints, keys_path))
             sock.sendto(cltu(frame_out), ("127.0.0.1", int(endpoints["ground_tc"])))
     with open(result_path, "w") as file:
         json.dump(result, file)
     return 0
+
+
+def _association(endpoints: dict, keys_path: str | None) -> dict | None:
+    """The first SA the endpoints list for the TC VC, with its key from the key file (None: no security)."""
+    if keys_path is None:
+        return None
+    import tomllib
+
+    with open(keys_path, "rb") as file:
+        keys = {a["spi"]: a["key"] for a in tomllib.load(file)["association"]}
+    vcid = endpoints["tc"]["vcid"]
+    listed = next(a for a in endpoints["tc"]["sdls"]["associations"] if a["vcid"] == vcid)
+    return {**listed, "key": keys[listed["spi"]]}
 
 
 if __name__ == "__main__":
