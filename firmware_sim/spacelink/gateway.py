@@ -17,7 +17,7 @@ from firmware_sim.engine.external import ExternalCounters, Outlet
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.spacelink.frames_link import FramesLink
-from firmware_sim.spacelink.ground import FrameGround
+from firmware_sim.spacelink.ground import FrameGround, tc_frame_fits
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
 from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings, sdls_senders
@@ -203,9 +203,12 @@ class FrameGroundGateway(FrameGround):
         """A TC from inside the bench: sent expedited in a type-BD frame (the outside system owns COP-1), secured
         when its VC has a security association."""
         s = self.settings
+        sender = self.senders.get(s.tc_vcid)
+        if not tc_frame_fits(packet, sender):
+            self.counters.tcs_refused += 1  # too long for one TC frame once framed and secured
+            return False
         self.counters.tcs_sent += 1
         frame = TcFrame.bd(s.spacecraft_id, s.tc_vcid, packet)
-        sender = self.senders.get(s.tc_vcid)
         octets = sender.secure(frame) if sender is not None else frame.pack()
         return self._radiate(encode_cltu(octets, s.tc_randomize))
 

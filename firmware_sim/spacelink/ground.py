@@ -11,6 +11,8 @@ from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.spacelink.propagation import SpaceLink
 from protocols.dictionary import Device
+from protocols.spacelink.sdls import SdlsSender
+from protocols.spacelink.tc_frame import MAX_FRAME_SIZE
 from protocols.spacepacket import IDLE_APID, PRIMARY_HEADER_SIZE, SequenceCounter
 
 NS_PER_S = 1_000_000_000
@@ -102,6 +104,8 @@ class GroundCounters:
     link_downs: int = 0
 
 
+TC_FRAME_OVERHEAD = 5 + 1 + 2
+"""A TC frame's primary header, segment header and FECF around the packet it carries."""
 HOLD_LIMIT = 10_000
 """TCs the ground holds while the link is down; past it the oldest held TC is dropped and counted."""
 
@@ -228,3 +232,9 @@ class FrameGround(GroundStation):
     def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
         """A CADU whose last bit left the radio at ``sent_ns`` arrives now (``arrival_ns``)."""
         raise NotImplementedError
+
+
+def tc_frame_fits(packet: bytes, sender: SdlsSender | None) -> bool:
+    """Whether ``packet`` fits one TC frame (header, segment header, FECF and any SDLS fields: 1024 octets at most)."""
+    octets = TC_FRAME_OVERHEAD + len(packet) + (sender.sa.overhead if sender is not None else 0)
+    return octets <= MAX_FRAME_SIZE

@@ -23,7 +23,7 @@ from typing import Any
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.spacelink.frames_link import FramesLink
-from firmware_sim.spacelink.ground import FrameGround
+from firmware_sim.spacelink.ground import FrameGround, tc_frame_fits
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
 from firmware_sim.spacelink.settings import FrameLinkSettings, sdls_senders
@@ -139,6 +139,8 @@ class FrameGroundNode(FrameGround):
         """Queue a TC for FOP-1 (held while the link is down); True if the link is up and it is on its way."""
         if self.fop is None:
             return super().uplink(packet)
+        if not self._fits(packet):
+            return False
         up = self.link is not None and self.link.link_up
         if not up:
             if not self.hold_uplink:
@@ -149,10 +151,20 @@ class FrameGroundNode(FrameGround):
         self._service()
         return up
 
+    def _fits(self, packet: bytes) -> bool:
+        """False (refused, counted) for a TC too long for one TC frame once framed and secured."""
+        vcid = self.settings.tc_vcid if self.settings is not None else 0
+        if tc_frame_fits(packet, self.senders.get(vcid)):
+            return True
+        self.counters.tcs_refused += 1
+        return False
+
     def uplink_expedited(self, packet: bytes) -> bool:
         """Send a TC now in a type-BD frame (no sequence control, accepted by FARM-1 in any state)."""
         if self.fop is None:
             return super().uplink(packet)
+        if not self._fits(packet):
+            return False
         if self.link is None or not self.link.link_up:
             self.counters.tcs_refused += 1
             return False

@@ -248,3 +248,18 @@ def test_the_status_line_shows_sdls_rejections_once_there_are_any(tmp_path: Path
     bench.inject("relay", "sdls-attack", {"kind": "truncate"})
     bench.run(120)
     assert "sdls rejected unknown-spi 2, truncated 1" in status_line(session)
+
+
+def test_a_tc_too_long_once_secured_is_refused_at_the_ground_and_the_bench_runs_on(tmp_path: Path) -> None:
+    """A packet that fits a clear TC frame but not a secured one (1024 octets at most) is refused and counted."""
+    bench = _bench(tmp_path)
+    delivered = uplinked_tcs(bench)
+    bench.run(5)
+    ground = _ground(bench)
+    refused = ground.counters.tcs_refused
+    too_long = PusTc(SAMPLER.apid, 17, 1, bytes(1000), 1, 0, 0xF).pack()  # 1,013 octets: over once secured
+    assert not ground.uplink(too_long) and not ground.uplink_expedited(too_long)
+    assert ground.counters.tcs_refused == refused + 2
+    sent = ground.command(SAMPLER, "ping")
+    bench.run(300)
+    assert delivered == [sent]
