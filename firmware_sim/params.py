@@ -6,6 +6,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from firmware_sim.errors import ConfigurationError
@@ -77,16 +78,16 @@ class Param:
         if self.kind == "any":
             return None
         if self.kind == "table":
-            return None if isinstance(value, Mapping) else f"must be a table, not {_shown(value)}"
+            return None if isinstance(value, Mapping) else f"must be a table, not {describe_value(value)}"
         if self.kind == "bool":
-            return None if isinstance(value, bool) else f"must be true or false, not {_shown(value)}"
+            return None if isinstance(value, bool) else f"must be true or false, not {describe_value(value)}"
         if self.kind == "text":
             if not isinstance(value, str):
-                return f"must be {self.describe()}, not {_shown(value)}"
+                return f"must be {self.describe()}, not {describe_value(value)}"
             return None if not self.choices or value in self.choices else f"= {value!r} is not {self.describe()}"
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if not numeric or (self.kind == "integer" and not isinstance(value, int)):
-            return f"must be {self.describe()}, not {_shown(value)}"
+            return f"must be {self.describe()}, not {describe_value(value)}"
         if isinstance(value, float) and not math.isfinite(value):
             return f"= {value!r} is not a finite number; it must be {self.describe()}"
         if ((self.minimum is not None and (value <= self.minimum if self.above else value < self.minimum))
@@ -197,15 +198,20 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _shown(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """How a TOML value reads in an error message (``the integer 3``, ``the text 'x'``, ``a table``)."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
     if isinstance(value, str):
         return f"the text {value!r}"
     if isinstance(value, Mapping):
         return "a table"
     if isinstance(value, list | tuple):
         return "an array"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, datetime | date | time):
+        return f"the date/time {value.isoformat()}"
+    return repr(value)

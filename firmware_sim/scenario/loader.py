@@ -73,12 +73,12 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
 from firmware_sim.engine.link import Link
 from firmware_sim.errors import ConfigurationError, ScenarioError
-from firmware_sim.params import ParameterError, check_fault, check_options, fault_method, fault_names
+from firmware_sim.params import ParameterError, check_fault, check_options, describe_value, fault_method, fault_names
 from firmware_sim.scenario.conditions import parse_condition
 from firmware_sim.scenario.locate import KeyPath, SourceMap, too_deep
 from firmware_sim.scenario.model import (
@@ -187,25 +187,6 @@ def _long_number(text: str) -> tuple[int, str]:
 def _utc_text(tai_ns: int) -> str:
     """A mission time as UTC text ``YYYY-MM-DDTHH:MM:SSZ``."""
     return utc_ns_to_datetime(tai_to_utc_ns(tai_ns)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _describe(value: Any) -> str:
-    """How a TOML value reads in an error message."""
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"the integer {value}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, datetime | date | time):
-        return f"the date/time {value.isoformat()}"
-    return repr(value)
 
 
 def _known(names: Sequence[str]) -> str:
@@ -633,7 +614,7 @@ class TomlSection:
         """The table at ``key`` (which must be a table)."""
         value = self.data[key]
         if not isinstance(value, dict):
-            self.fail(key, f"{label} must be a table, not {_describe(value)}")
+            self.fail(key, f"{label} must be a table, not {describe_value(value)}")
         return TomlSection(self.reader, value, self._where(key), label)
 
     def array(self, key: str, label: str) -> list[TomlSection]:
@@ -642,12 +623,12 @@ class TomlSection:
         if isinstance(value, dict):
             self.fail(key, f"write [[{key}]] (one per item), not [{key}]")
         if not isinstance(value, list):
-            self.fail(key, f"{key} must be an array of tables ([[{key}]]), not {_describe(value)}")
+            self.fail(key, f"{key} must be an array of tables ([[{key}]]), not {describe_value(value)}")
         sections = []
         for index, item in enumerate(value):
             where = (key, index)
             if not isinstance(item, dict):
-                self.fail(where, f"{label} {index + 1} must be a table, not {_describe(item)}")
+                self.fail(where, f"{label} {index + 1} must be a table, not {describe_value(item)}")
             sections.append(TomlSection(self.reader, item, self.path + where, f"{label} {index + 1}"))
         return sections
 
@@ -659,7 +640,7 @@ class TomlSection:
             where = (key, name)
             inner_label = label.format(name)
             if not isinstance(value, dict):
-                self.fail(where, f"{inner_label} must be a table, not {_describe(value)}")
+                self.fail(where, f"{inner_label} must be a table, not {describe_value(value)}")
             found.append((name, TomlSection(self.reader, value, self.path + where, inner_label)))
         return found
 
@@ -672,7 +653,7 @@ class TomlSection:
         value = self.data[key]
         allowed = kinds if isinstance(kinds, tuple) else (kinds,)
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
-            self.fail(key, f"{key} must be {wanted}, not {_describe(value)}")
+            self.fail(key, f"{key} must be {wanted}, not {describe_value(value)}")
         return value
 
     def text(self, key: str, *, required: bool = False, empty: bool = False) -> Any:
