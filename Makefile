@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.farside-installed
 PYTHON ?= python3
 
-.PHONY: run test lint bench docs iverilog clean
+.PHONY: run test lint bench docs iverilog outside-tools clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(VENV)/bin/farside run --report report
 
 ## test: lint and the whole test suite, RTL (cocotb + Icarus Verilog) included
-test: $(STAMP) iverilog
+test: $(STAMP) iverilog outside-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
@@ -34,6 +34,20 @@ iverilog:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog >/dev/null || { \
 			echo "error: apt-get could not install iverilog; the RTL tests need it" >&2; exit 1; }; }
 	@iverilog -V 2>/dev/null | head -n 1
+
+## outside-tools: the real outside programs the interop tests drive (a JRE for Yamcs, tshark, QEMU and the Arm
+## cross-compiler), installed with apt-get when missing; fail loudly when that cannot be done
+OUTSIDE_TOOLS := java:openjdk-17-jre-headless tshark:tshark qemu-system-arm:qemu-system-arm \
+	arm-none-eabi-gcc:gcc-arm-none-eabi
+outside-tools:
+	@missing=; for pair in $(OUTSIDE_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	[ -f /usr/lib/arm-none-eabi/include/string.h ] || missing="$$missing libnewlib-arm-none-eabi"; \
+	if [ -n "$$missing" ]; then \
+		echo "outside tools missing:$$missing; installing them with apt-get" >&2; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
+			echo "error:$$missing missing and apt-get needs root (run as root or install them)" >&2; exit 1; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || { \
+			echo "error: apt-get could not install$$missing; the interop tests need them" >&2; exit 1; }; fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,8 @@ from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.standin import FlightSoftware
 from firmware_sim.fsw.telemetry import TelemetryStore
+from firmware_sim.origin import PacketOrigin
+from firmware_sim.scenario.loader import UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
 from firmware_sim.spacelink.frames_link import FramesLink
 from firmware_sim.spacelink.gateway import FrameGroundGateway
@@ -45,7 +47,7 @@ class PacketDigest:
         self._hash = hashlib.sha256()
         self.per_apid: dict[int, int] = {}
         self.total = 0
-        self._owner = {d.apid: d.name for d in dictionary.devices}
+        self._origin = PacketOrigin(dictionary)
 
     def tap(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
         """Link tap: hash every packet; count each once where it originates.
@@ -55,10 +57,8 @@ class PacketDigest:
         """
         self._hash.update(packet)
         self.total += 1
-        if len(packet) < 2:
-            return  # not a packet (a test's raw octets): hashed, owned by no APID
-        apid = ((packet[0] & 0x07) << 8) | packet[1]
-        if self._owner.get(apid) == link and (direction == "a>b") == bool(packet[0] & 0x10):
+        if self._origin.is_origin(link, direction, packet):
+            apid = ((packet[0] & 0x07) << 8) | packet[1]
             self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
 
     def hexdigest(self) -> str:
@@ -130,6 +130,8 @@ class Bench:
             link = Link(name, self.scheduler, fsw_port, device_port, link_settings.baud, self.rng(f"link.{name}"))
             link.timed = not (real_fsw or board)
             link.taps.append(self.digest.tap)
+            if real_fsw and board is None:
+                link.taps.append(self._overhear)
             self.links[name] = link
             if not real_fsw:
                 self.fsw.attach(name, fsw_port)
@@ -145,8 +147,16 @@ class Bench:
         if self.settings.is_real("ground") and self.ground is None:
             raise ConfigurationError("bench.nodes.ground: a real ground system needs the relay radio's model")
 
-    def _exposure(self, device: str) -> str:
-        return self.settings.expose.get(device, self.settings.node("fsw"))
+    def _overhear(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
+        """A real flight computer's telemetry from a modelled device: decoded into the store as the stand-in would
+        (so that expectations and conditions see it); nothing else is done with it."""
+        if direction == "b>a" and packet and not packet[0] & 0x10:
+            self.fsw._decode(link, packet)  # the stand-in's own decoder, the one for every device's TM
+
+    def _exposure(self, device: str) -> str | None:
+        """The URL a modelled device meets a real flight computer on (``"bus"``: its shared link; None: nowhere)."""
+        url = self.settings.expose.get(device, self.settings.node("fsw"))
+        return None if url == UNEXPOSED else url
 
     def _port(self, port_name: str, endpoint: str, framing: str, url: str | None) -> Port:
         if url is None:

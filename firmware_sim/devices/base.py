@@ -88,7 +88,8 @@ class DeviceModel:
         self._hk_codecs = {s.sid: definition.hk_codec(s.sid) for s in definition.housekeeping}
         self._events_enabled = {e.id: True for e in definition.events}
         self._tick_timer: Timer | None = None
-        self._held: list[bytes] | None = None
+        self._held: list[Callable[[int], bytes]] | None = None
+        """Packets made while a command starts, numbered only when sent (so each APID's counts go out in order)."""
         self._handlers: dict[str, Callable[..., Execution | None]] = {}
         for function in definition.functions:
             method = getattr(self, "cmd_" + function.name.replace("-", "_"), None)
@@ -116,16 +117,22 @@ class DeviceModel:
         key = (service, subtype)
         counter = self._msg_counters.get(key, 0)
         self._msg_counters[key] = (counter + 1) & 0xFFFF
-        packet = PusTm(self.apid, service, subtype, app_data, self._seq.next(self.apid), counter,
-                       self.epoch_ns + self.scheduler.now_ns).pack()
-        self._deliver(packet)
+        time_ns = self.epoch_ns + self.scheduler.now_ns
+        if self._held is not None:
+            self._hold(lambda seq: PusTm(self.apid, service, subtype, app_data, seq, counter, time_ns).pack())
+            return
+        self._deliver(PusTm(self.apid, service, subtype, app_data, self._seq.next(self.apid), counter, time_ns).pack())
 
     def _deliver(self, packet: bytes) -> None:
         self.counters.tm_sent += 1
-        if self._held is not None:
-            self._held.append(packet)
-        elif self.port is not None:
+        if self.port is not None:
             self.port.send(packet)
+
+    def _hold(self, build: Callable[[int], bytes]) -> None:
+        """Keep a packet made while a command starts; it is numbered when sent, after the start report."""
+        self.counters.tm_sent += 1
+        assert self._held is not None
+        self._held.append(build)
 
     def report_hk(self, sid: int) -> None:
         """Send TM[3,25] for one set with the current telemetry values (fused codec: one struct call)."""
@@ -134,9 +141,11 @@ class DeviceModel:
             values = (values,)
         counter = self._msg_counters.get((3, 25), 0)
         self._msg_counters[(3, 25)] = (counter + 1) & 0xFFFF
-        packet = self._hk_codecs[sid].encode(values, self._seq.next(self.apid), counter,
-                                             self.epoch_ns + self.scheduler.now_ns)
-        self._deliver(packet)
+        codec, time_ns = self._hk_codecs[sid], self.epoch_ns + self.scheduler.now_ns
+        if self._held is not None:
+            self._hold(lambda seq: codec.encode(values, seq, counter, time_ns))
+            return
+        self._deliver(codec.encode(values, self._seq.next(self.apid), counter, time_ns))
 
     def emit(self, name: str, *values: Any) -> None:
         """Raise an event: logged always, reported as TM[5,severity] while the event is enabled."""
@@ -229,8 +238,9 @@ class DeviceModel:
         held, self._held = self._held, None
         if tc.ack_flags & AckFlags.START:
             self.send_tm(1, verification.START_OK, request)
-        if self.port is not None:
-            for packet in held:
+        for build in held:
+            packet = build(self._seq.next(self.apid))
+            if self.port is not None:
                 self.port.send(packet)
         if execution is None:
             self.counters.commands_completed += 1

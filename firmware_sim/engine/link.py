@@ -12,7 +12,7 @@ import numpy as np
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.params import MAX_COUNT, Param, fault_method, fault_names, fault_params
-from protocols.framing import ASM, DeframerStats, SkippedRange, cobs_max_encoded_size, make_framing
+from protocols.framing import DeframerStats, SkippedRange, make_framing
 from protocols.framing.base import TRUNCATED
 
 NS_PER_S = 1_000_000_000
@@ -77,9 +77,7 @@ class Port:
 
     def wire_octets(self, packet_size: int) -> int:
         """Octets a packet of ``packet_size`` takes on the wire once framed (at most, for COBS)."""
-        if self.framing == "asm":
-            return len(ASM) + packet_size
-        return cobs_max_encoded_size(packet_size) + 1
+        return self.framer.wire_size(packet_size)
 
     @property
     def deframer_stats(self) -> DeframerStats:

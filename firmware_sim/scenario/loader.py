@@ -13,14 +13,14 @@ The format (docs/scenarios.md says the same at more length)::
     clock_hz = 1000                    # > 0 and must divide 1e9 (a cycle is a whole number of nanoseconds)
     [bench.links.sampler]              # one optional table per device link: sampler, ascender, relay
     baud = 115200                      # 300..10_000_000
-    framing = "asm"                    # "asm" or "cobs"
+    framing = "asm"                    # "asm", "cobs", or "raw" (udp:// only: one packet per datagram)
     [bench.devices.relay]              # options for one device model: the keys its OPTIONS declare
     visibility = "always"
     [bench.nodes]                      # optional: each device, "fsw" or "ground" is "model" or a transport URL
     fsw = "pty://"                     # a real flight computer: each modelled device is exposed on its own pty
     ascender = "/dev/ttyUSB0?baudrate=115200"   # a real board in place of the ascender model
     [bench.expose]                     # optional: the transport a modelled device is exposed on (default: fsw's)
-    sampler = "tcp://127.0.0.1:7001?listen"
+    sampler = "tcp://127.0.0.1:7001?listen"   # …or "bus" (on fsw's one link, routed by APID) or "none" (not exposed)
     [bench.shadow]                     # optional: a real board that gets the same commands as the model
     relay = "/dev/ttyUSB1"
     [bench.security]                   # optional: SDLS on the space link's TC frames (docs/security.md)
@@ -98,6 +98,7 @@ from firmware_sim.seeds import SEED_RANGE
 from protocols.dictionary.model import Device
 from protocols.dictionary.registry import Dictionary, default_dictionary, default_members
 from protocols.errors import DictionaryError, ProtocolError
+from protocols.framing import FRAMINGS as DEVICE_LINK_FRAMINGS
 from protocols.spacelink.sdls import KEY_SIZE, MAX_ARSN_SIZE, SERVICES, SecurityAssociation
 from protocols.timecode import datetime_to_utc_ns, tai_to_utc_ns, utc_ns_to_datetime, utc_to_tai_ns
 
@@ -113,10 +114,14 @@ STEP_KEYS = ("phase", "at", "after", "when", "device", "command", "args", "wait"
 FAULT_KEYS = ("at", "target", "fault", "params")
 EXPECT_KEYS = ("name", "condition", "before")
 WAITS = ("completion", "acceptance", "none")
-FRAMINGS = ("asm", "cobs")
+FRAMINGS = tuple(sorted(DEVICE_LINK_FRAMINGS))
 BAUD_RANGE = (300, 10_000_000)
 NS_PER_SECOND = 1_000_000_000
 LINK_PREFIX = "link."
+BUS = "bus"
+"""``[bench.expose] DEVICE = "bus"``: the device shares the flight computer's one link, routed by APID."""
+UNEXPOSED = "none"
+"""``[bench.expose] DEVICE = "none"``: the device is on the bench but the flight computer cannot reach it."""
 MAX_NESTING = 50
 """Arrays and inline tables nested deeper than this are refused before the TOML parser recurses into them."""
 EARLIEST_START = datetime(1972, 1, 1, tzinfo=UTC)
@@ -337,7 +342,29 @@ class TomlReader:
             strays = sorted(settings.named_devices() - set(members))
             if strays:
                 section.fail("members", f"{strays[0]} is configured in [bench] but not in members = {list(members)}")
+        if BUS in expose.values() or UNEXPOSED in expose.values():
+            self.bus(section, settings)
         return settings
+
+    def bus(self, section: TomlSection, settings: BenchSettings) -> None:
+        """``"bus"`` and ``"none"`` in [bench.expose]: a real flight computer, modelled devices, one framing."""
+        table = section.section("expose", "[bench.expose]")
+        on_bus = [name for name, url in settings.expose.items() if url == BUS]
+        for name, url in settings.expose.items():
+            if url not in (BUS, UNEXPOSED):
+                continue
+            if not settings.is_real("fsw"):
+                table.fail(name, f"{name} = {url!r} says how {name} meets a real flight computer, but bench.nodes.fsw "
+                                 f"is {settings.node('fsw')!r}; set fsw to its transport URL")
+            if settings.node(name) != MODEL:
+                table.fail(name, f"{name} = {url!r}: {name} is not modelled (bench.nodes.{name} = "
+                                 f"{settings.node(name)!r}), so there is nothing of it to expose")
+        framings = {name: settings.links.get(name, LinkSettings()).framing for name in on_bus}
+        if len(set(framings.values())) > 1:
+            first = on_bus[0]
+            other = next(name for name in on_bus if framings[name] != framings[first])
+            table.fail(other, f"{other} = \"bus\" with framing {framings[other]!r}, but {first} is on the bus with "
+                              f"{framings[first]!r}; one bus has one framing ([bench.links.*] framing)")
 
     def security(self, section: TomlSection) -> tuple[SecurityAssociation, ...]:
         """The security associations of the key file ``[bench.security] keys`` names (relative to this file)."""

@@ -1,5 +1,9 @@
 """The ground node played by a real ground system at frame level: CADUs (or TM frames) out, CLTUs (or TC frames) in.
 
+The two directions are chosen apart: ``ground_format`` says what goes down (CADUs or bare TM frames) and
+``ground_tc_format`` what comes up (CLTUs or bare TC frames), so a ground system that takes bare TM frames can
+still uplink CLTUs as a ground station does.
+
 The outside ground system runs its own FOP-1: the gateway only carries its CLTUs up (held at the ground while
 the radio has no lock) and hands it every CADU the radio sends down, CLCW included. It also decodes the CADUs
 itself to keep the usual ground accounting (packets per APID, gaps, per-VC frame statistics). On a secured link
@@ -20,7 +24,13 @@ from firmware_sim.spacelink.frames_link import FramesLink
 from firmware_sim.spacelink.ground import FrameGround, tc_frame_fits
 from firmware_sim.spacelink.propagation import SpaceLink
 from firmware_sim.spacelink.receiver import TmReceiver
-from firmware_sim.spacelink.settings import GROUND_FORMATS, VIRTUAL_CHANNELS, FrameLinkSettings, sdls_senders
+from firmware_sim.spacelink.settings import (
+    GROUND_FORMATS,
+    GROUND_TC_FORMATS,
+    FrameLinkSettings,
+    sdls_senders,
+    tc_format_of,
+)
 from protocols.spacelink.cadu import ASM
 from protocols.spacelink.cltu import START_SEQUENCE, TAIL_SEQUENCE, encode_cltu
 from protocols.spacelink.sdls import IV_SIZE, MAC_SIZE, SecurityAssociation
@@ -141,12 +151,15 @@ class FrameGroundGateway(FrameGround):
     """A ground station whose user is outside, at frame level.
 
     ``outlet`` is called with one CADU (ASM + randomized TM frame with FECF; ``format="frames"``: one bare TM
-    frame) per call. ``inject`` takes CLTUs (``format="frames"``: bare TC frames), one per call or as a stream;
-    type-BD frames are accepted by the radio at any time, type-AD frames through FARM-1.
+    frame) per call. ``inject`` takes CLTUs (``tc_format="frames"``: bare TC frames), one per call or as a
+    stream; type-BD frames are accepted by the radio at any time, type-AD frames through FARM-1. ``format`` and
+    ``tc_format`` default to the settings' ``ground_format`` and ``tc_format``; a ``format`` given here with no
+    ``ground_tc_format`` set brings its own uplink format (``cadu``: CLTUs, ``frames``: bare TC frames).
     """
 
     def __init__(self, scheduler: Scheduler, settings: FrameLinkSettings | None = None, format: str | None = None,
-                 keep: int | None = 1000, security: Iterable[SecurityAssociation] = ()) -> None:
+                 keep: int | None = 1000, security: Iterable[SecurityAssociation] = (),
+                 tc_format: str | None = None) -> None:
         super().__init__(scheduler, keep=keep)
         self.security = tuple(security)
         self.senders = sdls_senders(self.security)
@@ -155,6 +168,9 @@ class FrameGroundGateway(FrameGround):
         self.format = format or self.settings.ground_format
         if self.format not in GROUND_FORMATS:
             raise ConfigurationError(f"ground gateway format={self.format!r}: {' or '.join(GROUND_FORMATS)}")
+        self.tc_format = tc_format or self.settings.ground_tc_format or tc_format_of(self.format)
+        if self.tc_format not in GROUND_TC_FORMATS:
+            raise ConfigurationError(f"ground gateway tc_format={self.tc_format!r}: {' or '.join(GROUND_TC_FORMATS)}")
         self.receiver = TmReceiver(self.settings)
         self.outlet: Outlet | None = None
         self.external = ExternalCounters()
@@ -187,7 +203,7 @@ class FrameGroundGateway(FrameGround):
     # uplink --------------------------------------------------------------------------------------------------
     def inject(self, octets: bytes) -> None:
         """CLTUs (or bare TC frames) from the outside ground system: radiated in order, held while there is no lock."""
-        if self.format == "cadu":
+        if self.tc_format == "cltu":
             units = self.cltus.feed(octets)
         else:
             units = [encode_cltu(frame, self.settings.tc_randomize) for frame in self.tc_frames.feed(octets)]
@@ -244,22 +260,31 @@ class FrameGroundGateway(FrameGround):
                 + self.cltus_dropped + self.external.input_errors)
 
     def describe(self) -> dict[str, Any]:
-        """What a ground system needs to talk to this endpoint (for an endpoints file)."""
+        """What a ground system needs to talk to this endpoint (for an endpoints file): exactly what goes over it.
+
+        With ``format="frames"`` the TM frames go bare (derandomized, Reed-Solomon decoded), so the CADU fields
+        (ASM, randomization, Reed-Solomon) are false or None; with ``tc_format="frames"`` the TC frames come bare,
+        so the CLTU fields (BCH, TC randomization, start and tail sequences) are false or None.
+        """
         s = self.settings
-        codec = self.receiver.codec
+        cadus, cltus = self.format == "cadu", self.tc_format == "cltu"
         return {
             "format": self.format,
             "spacecraft_id": s.spacecraft_id,
             "tm_frame_length": s.tm_frame_length,
-            "randomized": s.randomize,
-            "asm": ASM.hex().upper(),
-            "cadu_length": codec.cadu_length,
+            "randomized": s.randomize and cadus,
+            "asm": ASM.hex().upper() if cadus else None,
+            "cadu_length": self.receiver.codec.cadu_length if cadus else None,
             "fecf": True,
             "ocf": "clcw",
-            "reed_solomon": {"interleave": s.rs_interleave, "dual_basis": True} if s.rs_interleave else None,
+            "reed_solomon": {"interleave": s.rs_interleave, "dual_basis": True} if s.rs_interleave and cadus else None,
+            "vc_map": s.vc_map,
             "virtual_channels": [{"vcid": vc, "name": name, "content": content}
-                                 for vc, (name, content) in VIRTUAL_CHANNELS.items()],
-            "tc": {"vcid": s.tc_vcid, "map_id": 0, "randomized": s.tc_randomize, "bch": "BCH(63,56)",
+                                 for vc, (name, content) in s.virtual_channels.items()],
+            "tc": {"format": self.tc_format, "vcid": s.tc_vcid, "map_id": 0, "randomized": s.tc_randomize and cltus,
+                   "bch": "BCH(63,56)" if cltus else None,
+                   "start_sequence": START_SEQUENCE.hex().upper() if cltus else None,
+                   "tail_sequence": TAIL_SEQUENCE.hex().upper() if cltus else None,
                    "cop1": {"farm_window": s.farm_window, "ad": "FARM-1", "bd": "accepted any time"},
                    "sdls": self._sdls()},
         }

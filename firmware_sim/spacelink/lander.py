@@ -30,7 +30,7 @@ DAMAGE = ("crc", "length", "sequence", "lockout")
 
 
 def virtual_channel(packet: bytes) -> int:
-    """VC of a TM packet: real-time housekeeping (TM[3,25]) on VC 0, everything else on VC 1."""
+    """VC of a TM packet in the ``split`` VC map: real-time housekeeping (TM[3,25]) on VC 0, the rest on VC 1."""
     if len(packet) > 8 and packet[0] & 0x18 == 0x08 and packet[7] == 3 and packet[8] == 25:
         return VC_REALTIME
     return VC_OTHER
@@ -58,11 +58,13 @@ class TmSender:
     """Packs downlink packets into the frames of their virtual channel; the OCF of every frame is the CLCW.
 
     Packets leave in the order the radio sends them: before a packet goes on one VC, a partly filled frame of
-    the other VC is completed (so the ground never sees a later packet of an APID before an earlier one).
+    the other VC is completed (so the ground never sees a later packet of an APID before an earlier one). With
+    ``vc_map = "single"`` every packet goes on VC 0.
     """
 
     def __init__(self, settings: FrameLinkSettings, clcw: Callable[[], int]) -> None:
         self.mc_counter = FrameCounter()
+        self.single_vc = settings.vc_map == "single"
         self.framers = {vc: TmFramer(settings.spacecraft_id, vc, settings.tm_frame_length, ocf=clcw,
                                      mc_counter=self.mc_counter) for vc in VIRTUAL_CHANNELS}
         self.data_size = self.framers[VC_REALTIME].data_size
@@ -85,8 +87,7 @@ class TmSender:
 
         Raises ProtocolError (and changes nothing) unless ``packet`` is one whole space packet.
         """
-        vc = VC_REALTIME if len(packet) > 8 and packet[0] & 0x18 == 0x08 and packet[7] == 3 and packet[8] == 25 \
-            else VC_OTHER
+        vc = VC_REALTIME if self.single_vc else virtual_channel(packet)
         pending = self.pending_vc
         if pending is not None and pending != vc:
             _require_packet(packet)

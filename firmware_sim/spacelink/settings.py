@@ -12,6 +12,9 @@ from protocols.spacelink.sdls import SdlsSender, SecurityAssociation
 from protocols.spacelink.tm_frame import MAX_FRAME_SIZE, MAX_SCID
 
 GROUND_FORMATS = ("cadu", "frames")
+"""What a real ground system gets on the downlink: CADUs (ASM + randomized, coded frame) or bare TM frames."""
+GROUND_TC_FORMATS = ("cltu", "frames")
+"""What a real ground system gives on the uplink: CLTUs (BCH codeblocks, ``tc_randomize``) or bare TC frames."""
 
 VC_REALTIME = 0
 """Virtual channel of real-time housekeeping: every TM[3,25] report."""
@@ -24,6 +27,14 @@ VIRTUAL_CHANNELS = {
     VC_OTHER: ("other", "events, verification, parameter and test reports (every other TM packet)"),
     VC_IDLE: ("idle", "idle frames (first header pointer 0x7FE) that carry the CLCW while nothing else goes"),
 }
+"""The virtual channels of the ``split`` VC map (the default)."""
+SINGLE_VC_CHANNELS = {
+    VC_REALTIME: ("packets", "every TM packet, so each APID's sequence counts run in order on one VC"),
+    VC_IDLE: VIRTUAL_CHANNELS[VC_IDLE],
+}
+"""The virtual channels of the ``single`` VC map."""
+VC_MAPS = ("split", "single")
+"""How TM packets are put on virtual channels: housekeeping on VC 0 and the rest on VC 1, or all on VC 0."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,12 @@ class FrameLinkSettings:
     errors). TC and COP-1: ``tc_vcid``, ``tc_randomize`` (CCSDS TC randomizer inside the CLTU), ``farm_window``
     (W), ``fop_window`` (K, at most W/2), ``t1_s`` (FOP-1 timer, counted from the end of the CLTU on the air),
     ``transmission_limit``. ``ground_format``: what a real ground system gets and gives (``cadu``: CADUs out,
-    CLTUs in; ``frames``: bare TM frames out, bare TC frames in).
+    CLTUs in; ``frames``: bare TM frames out, bare TC frames in). ``ground_tc_format``: what it gives on the
+    uplink whatever the downlink (``cltu``: CLTUs, BCH-coded and TC-randomized as ``tc_randomize`` says, as a
+    ground station radiates them; ``frames``: bare TC frames that farside wraps in CLTUs itself); unset, it
+    follows ``ground_format`` (``cadu`` → ``cltu``). ``vc_map``: ``split`` (TM[3,25] on VC 0,
+    every other packet on VC 1) or ``single`` (every packet on VC 0: for a ground system such as Yamcs that
+    checks each APID's sequence count per virtual channel).
     """
 
     spacecraft_id: int = 91
@@ -61,6 +77,8 @@ class FrameLinkSettings:
     t1_s: float = 10.0
     transmission_limit: int = 5
     ground_format: str = "cadu"
+    ground_tc_format: str | None = None
+    vc_map: str = "split"
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> FrameLinkSettings:
@@ -113,8 +131,27 @@ class FrameLinkSettings:
             problems.append(f"transmission_limit={self.transmission_limit!r}: 1..255")
         if self.ground_format not in GROUND_FORMATS:
             problems.append(f"ground_format={self.ground_format!r}: {' or '.join(GROUND_FORMATS)}")
+        if self.ground_tc_format is not None and self.ground_tc_format not in GROUND_TC_FORMATS:
+            problems.append(f"ground_tc_format={self.ground_tc_format!r}: {' or '.join(GROUND_TC_FORMATS)}")
+        if self.vc_map not in VC_MAPS:
+            problems.append(f"vc_map={self.vc_map!r}: {' or '.join(VC_MAPS)}")
         if problems:
             raise ConfigurationError("relay option frames: " + "; ".join(problems))
+
+    @property
+    def tc_format(self) -> str:
+        """What a real ground system sends up: ``ground_tc_format``, or by default what goes with ``ground_format``."""
+        return self.ground_tc_format or tc_format_of(self.ground_format)
+
+    @property
+    def virtual_channels(self) -> dict[int, tuple[str, str]]:
+        """The TM virtual channels this VC map uses: VC → (name, what it carries)."""
+        return SINGLE_VC_CHANNELS if self.vc_map == "single" else VIRTUAL_CHANNELS
+
+
+def tc_format_of(ground_format: str) -> str:
+    """The uplink format that goes with a downlink format: CLTUs with CADUs, bare TC frames with bare TM frames."""
+    return "cltu" if ground_format == "cadu" else "frames"
 
 
 def _is_int(value: Any) -> bool:

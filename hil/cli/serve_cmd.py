@@ -40,18 +40,21 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     from firmware_sim.scenario import load_scenario
     from firmware_sim.spacelink.report import link_summary
     from hil.report.text import space_link_lines
-    from hil.serve.console import serve_scenario
+    from hil.serve.console import board_log_beside, serve_scenario
     from hil.serve.session import default_scenario, with_overrides
 
     scenario = load_scenario(scenario_path(bench)) if bench else default_scenario(ground_url)
     scenario = with_overrides(scenario, ground_url, relay_visibility)
     session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
-                             endpoints_path=endpoints_path, quiet=quiet)
+                             endpoints_path=endpoints_path, quiet=quiet, board_log_path=board_log_beside(record_path))
 
     for line in space_link_lines(link_summary(session.bench.radio, session.bench.space_link, session.bench.ground)):
         click.echo(line, err=True)
     click.echo(f"farside serve: {session.stop_reason}", err=True)
+    verdicts = session.failed_verdicts()
+    for verdict in verdicts:
+        click.echo(f"farside: {verdict}", err=True)
     if session.run.expectations:
         result = session.run.run(until_ns=session.bench.scheduler.now_ns)
-        return EXIT_PASSED if result.passed else EXIT_FAILED
-    return EXIT_PASSED
+        return EXIT_PASSED if result.passed and not verdicts else EXIT_FAILED
+    return EXIT_FAILED if verdicts else EXIT_PASSED

@@ -43,9 +43,7 @@ def _labels(field: Field, raw: np.ndarray) -> np.ndarray:
 
 
 def _table(cal: Table, x: np.ndarray) -> np.ndarray:
-    """Piecewise-linear with end extrapolation: ys[i] + slope[i] × (x − xs[i]), segment by bisect_right."""
-    xs = [r for r, _ in cal.points]
-    ys = [e for _, e in cal.points]
-    slopes = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1)]
+    """Piecewise-linear with end extrapolation: the table's own segments, chosen as its scalar bisect_right does."""
+    xs, ys, slopes = cal.segments
     i = np.searchsorted(np.asarray(xs[1:-1], dtype=np.float64), x, side="right")
     return np.asarray(ys, dtype=np.float64)[i] + np.asarray(slopes)[i] * (x - np.asarray(xs, dtype=np.float64)[i])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,14 @@ def farside_version() -> str:
         return importlib.metadata.version("farside")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def utc_offset_seconds(start_utc: str) -> int:
+    """T0 as whole seconds since 1970-01-01 UTC (pcapng's if_tsoffset); the start's fraction of a second is dropped."""
+    moment = datetime.fromisoformat(start_utc.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() // 1)
 
 
 def scenario_text(path: str | Path) -> str:

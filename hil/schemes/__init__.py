@@ -8,10 +8,12 @@ unknown scheme, is one TransportError listing the forms that would do.
 
 from __future__ import annotations
 
+from hil.errors import TransportError
 from hil.ports.base import DuplexPort, OnChange
 from hil.schemes.base import Role, Url
 from hil.schemes.table import GROUP, Scheme, SchemeTable, TransportPluginWarning, expected, scheme_table
 from hil.transports import FramedTransport, Transport, framer_for
+from protocols.framing import DATAGRAM_FRAMINGS
 
 
 def parse_url(url: str) -> Url:
@@ -29,6 +31,17 @@ def _as(url: str, role: Role) -> Url:
 def open_port(url: str, name: str, on_change: OnChange | None = None) -> DuplexPort:
     """Open the duplex port ``url`` names, now; ``name`` labels it in ``on_change`` (TransportError if it cannot)."""
     return _as(url, Role.PORT).open_port(name, on_change)
+
+
+def check_framing(url: str, framing: str) -> None:
+    """Refuse a device-link framing the port ``url`` names cannot carry: ``raw`` needs datagrams (TransportError)."""
+    if framing not in DATAGRAM_FRAMINGS:
+        return
+    parsed = parse_url(url)
+    if Role.PORT in parsed.roles and not parsed.keeps_boundaries:
+        raise TransportError(f"framing {framing!r} sends one packet per datagram, but {parsed.text!r} names "
+                             f"{parsed.what}, a byte stream that loses packet boundaries; use a udp:// URL, "
+                             f"or framing \"asm\" or \"cobs\"")
 
 
 def default_framing(url: str) -> str:
@@ -51,6 +64,7 @@ __all__ = [
     "SchemeTable",
     "TransportPluginWarning",
     "Url",
+    "check_framing",
     "default_framing",
     "expected",
     "open_port",

@@ -39,6 +39,8 @@ class Url:
     roles: ClassVar[frozenset[Role]] = frozenset()
     default_framing: ClassVar[str] = "none"
     """The framing ``replay --to`` wraps each packet in unless told otherwise."""
+    keeps_boundaries: ClassVar[bool] = False
+    """Each write reaches the peer as one read (datagrams): only such a port can carry ``raw`` device-link framing."""
 
     text: str
     """The URL as written (stripped)."""

@@ -58,6 +58,7 @@ class UdpUrl(Url):
                            "(either with ?any_sender)")
     what: ClassVar[str] = "a UDP socket"
     roles: ClassVar[frozenset[Role]] = frozenset({Role.PORT, Role.TARGET})
+    keeps_boundaries: ClassVar[bool] = True
 
     host: str = ""
     port: int = 0

@@ -34,6 +34,7 @@ BUILTIN = {
     "spy": "hil.schemes.serial:PyserialUrl",
     "hwgrep": "hil.schemes.serial:PyserialUrl",
     "emu": "hil.schemes.emu:EmuUrl",
+    "qemu": "hil.schemes.qemu:QemuUrl",
     "file": "hil.schemes.files:FileUrl",
     "replay": "hil.schemes.replay:ReplayUrl",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,16 @@ SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "termin
 def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: int | None = None, speed: float = 1.0,
                    duration: float | None = None, record_path: Path | None = None,
                    endpoints_path: Path | None = None, quiet: bool = False,
-                   endpoints_to_stderr: bool = False) -> ServeSession:
+                   endpoints_to_stderr: bool = False,
+                   board_log_path: Callable[[str], Path] | None = None) -> ServeSession:
     """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
 
-    Returns the closed session; a bad bench or a port that cannot open raises (SimError, HilError).
+    ``board_log_path(port name)`` says where the log of a board behind a port is written. Returns the closed
+    session; a bad bench or a port that cannot open raises (SimError, HilError), and so does a board that exited
+    while the bench needed it (BoardError, once everything is closed).
     """
     session = ServeSession(scenario, seed=seed, speed=speed)
+    session.board_log_path = board_log_path
     status = StatusLine(sys.stderr, session)
     session.notify = status.event
     endpoints = session.open()
@@ -52,7 +57,18 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
         session.close()
     if not quiet:
         status.close()
+    for path in session.board_logs.values():
+        click.echo(f"wrote {path}", err=True)
+    if session.failure is not None:
+        raise session.failure
     return session
+
+
+def board_log_beside(record_path: Path | None) -> Callable[[str], Path] | None:
+    """Where a board's log goes with a recording: ``REC.board-NAME.log`` beside it (None without a recording)."""
+    if record_path is None:
+        return None
+    return lambda name: record_path.with_name(f"{record_path.stem}.board-{name}.log")
 
 
 def warn_exposed(ports: dict[str, Any]) -> None:

@@ -10,6 +10,8 @@ from hil.report.text import clock, sdls_rejections
 
 PLAIN_EVERY_S = 10.0
 REDRAW_EVERY_S = 0.25
+LOG_SHOWN = 60
+"""Characters of a board's latest log line shown on the status line."""
 
 
 PORT_FIGURES = (("refused", "refused"), ("lost", "octets_discarded"), ("overflow", "overflows"))
@@ -26,7 +28,8 @@ def port_figures(port: Any) -> str:
 
 def port_summary(name: str, port: Any, boundary: Any) -> str:
     """``sampler up in 12 out 30 drop 0 err 0``: packets from and to the outside, frames not delivered, bad input;
-    then port figures that are not zero (``refused``, ``lost``, ``overflow``)."""
+    then figures that are not zero (``refused``, ``lost``, ``overflow``, a bus's ``unknown-apid``) and a board's
+    latest log line (``log "RTT 412"``)."""
     state = "up" if port.up else "DOWN"
     external = getattr(boundary, "external", None)
     if external is not None:
@@ -35,7 +38,10 @@ def port_summary(name: str, port: Any, boundary: Any) -> str:
     else:
         counters = boundary.counters
         traffic = f"cmds {counters.commands} replies {counters.board_replies} diffs {boundary.errors}"
-    return f"{name} {state} {traffic} err {boundary.errors}{port_figures(port)}"
+    figures = port_figures(port) + getattr(boundary, "figures", "")
+    log_line = getattr(port, "log_line", "")
+    log = f" log {log_line[:LOG_SHOWN]!r}" if log_line else ""
+    return f"{name} {state} {traffic} err {boundary.errors}{figures}{log}"
 
 
 def bench_problems(bench: Any) -> str:
@@ -66,9 +72,8 @@ def status_line(session: Any) -> str:
     problems = bench_problems(session.bench)
     if problems:
         parts.append(problems)
-    boundaries = {name: end.boundary for name, end in session.bench.external.items()}
-    boundaries.update({f"{device}.shadow": shadow for device, shadow in session.shadows.items()})
-    parts += [port_summary(name, port, boundaries[name]) for name, port in session.ports.items()]
+    boundaries = getattr(session, "boundaries", {})
+    parts += [port_summary(name, port, boundaries[name]) for name, port in session.ports.items() if name in boundaries]
     return " | ".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,18 @@ class Linear:
         """Raw count (unrounded) for an engineering value."""
         return (value - self.offset) / self.scale
 
+    @property
+    def coefficients(self) -> tuple[float, float]:
+        """Polynomial coefficients, lowest power first: (c0, c1) with engineering = c0 + c1 × raw."""
+        return self.offset, self.scale
+
     def describe(self) -> str:
         """One-line human description."""
         return f"{self.offset:g} + {self.scale:g} × raw"
+
+    def as_data(self) -> dict[str, Any]:
+        """The calibration as JSON-ready data: ``{"kind": "polynomial", "coefficients": [c0, c1]}``."""
+        return {"kind": "polynomial", "coefficients": list(self.coefficients)}
 
 
 class _Segments:
@@ -39,6 +49,21 @@ class _Segments:
     def __call__(self, x: float) -> float:
         i = bisect_right(self._inner, x)
         return self._ys[i] + self._slopes[i] * (x - self._xs[i])
+
+    @property
+    def xs(self) -> tuple[float, ...]:
+        """The points' x values, increasing."""
+        return self._xs
+
+    @property
+    def ys(self) -> tuple[float, ...]:
+        """The points' y values."""
+        return self._ys
+
+    @property
+    def slopes(self) -> tuple[float, ...]:
+        """Slope of each segment between neighbouring points."""
+        return self._slopes
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,11 @@ class Table:
         object.__setattr__(self, "_forward", _Segments(raws, engs))
         object.__setattr__(self, "_inverse", _Segments([e for e, _ in inverse], [r for _, r in inverse]))
 
+    @property
+    def segments(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+        """Raw points, engineering points and segment slopes: y = ys[i] + slopes[i] × (x − xs[i])."""
+        return self._forward.xs, self._forward.ys, self._forward.slopes
+
     def to_engineering(self, raw: float) -> float:
         """Engineering value of a raw count (linear extrapolation outside the table)."""
         return self._forward(raw)
@@ -72,7 +102,9 @@ class Table:
         """One-line human description."""
         return "table " + ", ".join(f"{r:g}→{e:g}" for r, e in self.points)
 
-
+    def as_data(self) -> dict[str, Any]:
+        """The calibration as JSON-ready data: ``{"kind": "table", "points": [[raw, eng], ...]}``."""
+        return {"kind": "table", "points": [[r, e] for r, e in self.points]}
 
 
 Calibration = Linear | Table

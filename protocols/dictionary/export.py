@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from protocols.dictionary.fields import Field
 from protocols.dictionary.model import Device
 from protocols.services.events import Severity
+
+SCHEMA_FILE = Path(__file__).with_name("dictionary.schema.json")
+"""The JSON Schema of `farside dict --format json`, shipped inside the package."""
+SCHEMA_ID = "urn:farside:dictionary:1"
+"""The schema's ``$id``, which every exported document names in its ``schema`` member."""
 
 
 def _limits(f: Field) -> tuple[float | None, float | None]:
@@ -18,13 +24,12 @@ def _limits(f: Field) -> tuple[float | None, float | None]:
 
 
 def field_json(f: Field) -> dict[str, Any]:
-    """One argument or data field."""
+    """One argument, event datum or parameter: type, unit, range, enumeration and calibration as data."""
     low, high = _limits(f)
-    out: dict[str, Any] = {"name": f.name, "type": f.type_name, "unit": f.unit, "min": low, "max": high,
-                           "enum": dict(f.enum) if f.enum is not None else None, "description": f.description}
-    if f.calibration is not None:
-        out["calibration"] = f.calibration.describe()
-    return out
+    return {"name": f.name, "type": f.type_name, "unit": f.unit, "min": low, "max": high,
+            "enum": dict(f.enum) if f.enum is not None else None,
+            "calibration": f.calibration.as_data() if f.calibration is not None else None,
+            "description": f.description}
 
 
 def device_json(device: Device) -> dict[str, Any]:
@@ -39,10 +44,7 @@ def device_json(device: Device) -> dict[str, Any]:
             for c in device.commands
         ],
         "parameters": [
-            {"name": p.name, "id": p.id, "type": p.type_name, "unit": p.unit, "writable": p.writable,
-             "calibration": p.calibration.describe() if p.calibration else None,
-             "enum": dict(p.enum) if p.enum is not None else None, "description": p.description}
-            for p in device.parameters
+            {"id": p.id, **field_json(p), "writable": p.writable} for p in device.parameters
         ],
         "housekeeping": [
             {"name": s.name, "sid": s.sid, "interval_ms": s.interval_ms, "enabled": s.enabled,
@@ -58,8 +60,8 @@ def device_json(device: Device) -> dict[str, Any]:
 
 
 def dictionary_json(devices: list[Device]) -> dict[str, Any]:
-    """The whole dictionary."""
-    return {"devices": [device_json(d) for d in devices]}
+    """The whole dictionary, in the schema ``dictionary.schema.json`` (next to this module) describes."""
+    return {"schema": SCHEMA_ID, "devices": [device_json(d) for d in devices]}
 
 
 def _cell(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Device-link stream framing for UART-like links: ASM + packet (default) or COBS, both pure and I/O-free."""
+"""Device-link framing: ASM + packet (default) or COBS on byte streams, raw packets on datagrams; pure, I/O-free."""
 
 from __future__ import annotations
 
@@ -17,19 +17,24 @@ from protocols.framing.base import (
 )
 from protocols.framing.cobs import CobsDeframer, CobsFramer
 from protocols.framing.cobs_codec import cobs_decode, cobs_encode, cobs_max_encoded_size
+from protocols.framing.raw import RawDeframer, RawFramer
 from protocols.framing.skiplog import SKIP_SPAN
 
 FRAMINGS: dict[str, tuple[type[Framer], type[Deframer]]] = {
     "asm": (AsmFramer, AsmDeframer),
     "cobs": (CobsFramer, CobsDeframer),
+    "raw": (RawFramer, RawDeframer),
 }
 """Every device-link framing by name: its framer and deframer classes."""
+DATAGRAM_FRAMINGS = frozenset({"raw"})
+"""Framings whose deframer takes each ``feed`` as one whole datagram: only a transport that keeps message
+boundaries can carry them (every other framing finds its frames in a byte stream however it is chunked)."""
 
 
 def make_framing(name: str, **options: Any) -> tuple[Framer, Deframer]:
     """A framer and a deframer for the framing called ``name``: the deframer gets ``options``, the framer its size.
 
-    Both take ``max_packet_size``; the deframers also take ``require_crc`` and the ASM one ``trust_read_end``.
+    All take ``max_packet_size``; the deframers also take ``require_crc`` and the ASM one ``trust_read_end``.
     """
     classes = FRAMINGS.get(name)
     if classes is None:
@@ -45,6 +50,7 @@ def make_framing(name: str, **options: Any) -> tuple[Framer, Deframer]:
 
 __all__ = [
     "ASM",
+    "DATAGRAM_FRAMINGS",
     "FRAMINGS",
     "REASONS",
     "SKIP_SPAN",
@@ -56,6 +62,8 @@ __all__ = [
     "Deframer",
     "DeframerStats",
     "Framer",
+    "RawDeframer",
+    "RawFramer",
     "SkippedRange",
     "cobs_decode",
     "cobs_encode",

@@ -34,6 +34,10 @@ class AsmFramer:
         """ASM followed by ``packet``; FramingError if ``packet`` is not one whole space packet."""
         return ASM + require_packet(packet, self.max_packet_size)
 
+    def wire_size(self, packet_size: int) -> int:
+        """The octets a packet of ``packet_size`` takes once framed."""
+        return _ASM_SIZE + packet_size
+
 
 class AsmDeframer:
     """Hunts for the ASM, checks the header and CRC, and on any doubt resumes at the octet after the marker.

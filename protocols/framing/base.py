@@ -98,6 +98,10 @@ class Framer(Protocol):
         """The framed octets of ``packet``; raises FramingError if it is not a space packet."""
         ...
 
+    def wire_size(self, packet_size: int) -> int:
+        """The most octets a packet of ``packet_size`` takes once framed."""
+        ...
+
 
 @runtime_checkable
 class Deframer(Protocol):

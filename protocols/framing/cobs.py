@@ -1,4 +1,8 @@
-"""The COBS device-link framing some boards use: COBS-encoded packet, then a single 0x00 delimiter."""
+"""The COBS device-link framing some boards use: 0x00, the COBS-encoded packet, 0x00.
+
+The leading delimiter is what common COBS readers (tmtccmd's serial COBS interface among them) wait for before a
+frame; the deframer takes streams with or without it, since consecutive delimiters are only empty frames.
+"""
 
 from __future__ import annotations
 
@@ -22,21 +26,26 @@ DELIMITER = b"\x00"
 
 
 class CobsFramer:
-    """Frames a packet as COBS(packet) + 0x00."""
+    """Frames a packet as 0x00 + COBS(packet) + 0x00."""
 
     def __init__(self, max_packet_size: int = MAX_PACKET_SIZE) -> None:
         self.max_packet_size = check_max_packet_size(max_packet_size)
 
     def frame(self, packet: bytes) -> bytes:
-        """COBS-encoded ``packet`` and its delimiter; FramingError if it is not one whole space packet."""
-        return cobs_encode(require_packet(packet, self.max_packet_size)) + DELIMITER
+        """``packet`` COBS-encoded between two delimiters; FramingError if it is not one whole space packet."""
+        return DELIMITER + cobs_encode(require_packet(packet, self.max_packet_size)) + DELIMITER
+
+    def wire_size(self, packet_size: int) -> int:
+        """The most octets a packet of ``packet_size`` takes once framed."""
+        return cobs_max_encoded_size(packet_size) + 2 * len(DELIMITER)
 
 
 class CobsDeframer:
     """Splits the stream on 0x00, decodes each frame and keeps it only if it is exactly one good packet.
 
     Never raises on any octets. Each bad frame is reported (delimiter included) as soon as its delimiter
-    arrives; empty frames (repeated delimiters) are idle filler. A bad frame whose tail is the encoding
+    arrives; empty frames (repeated delimiters, such as the leading one of every frame) are idle filler, never
+    garbage. A bad frame whose tail is the encoding
     of a CRC-checked packet (garbage or a cut frame glued to a good one) still yields that packet. Of a
     frame longer than any good one only the last ``max_frame_size`` octets are held, so memory stays bounded.
     With ``require_crc`` every packet must carry a CRC: one without is a bad header, and idle packets are

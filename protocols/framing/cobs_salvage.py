@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from protocols.errors import FramingError
 from protocols.framing.cobs_codec import cobs_decode, cobs_max_encoded_size
 from protocols.framing.packets import header_fault, packet_fault
 from protocols.spacepacket import IDLE_APID, PRIMARY_HEADER_SIZE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _SEC_HEADER_BIT = 0x08
 _FIRST_OCTET_MASK = 0xE8  # version bits and the secondary header flag
@@ -15,6 +18,8 @@ _FIRST_OCTET_MASK = 0xE8  # version bits and the secondary header flag
 
 def chain_ends(codes: np.ndarray) -> np.ndarray:
     """For each offset, where decoding from there ends: ``len(codes)`` exactly, or ``len(codes) + 1`` (overrun)."""
+    import numpy as np  # only a damaged frame needs numpy: `farside tc --framing cobs` stays quick
+
     size = len(codes)
     jump = np.empty(size + 2, dtype=np.intp)
     jump[:size] = np.minimum(np.arange(size, dtype=np.intp) + codes, size + 1)
@@ -32,6 +37,8 @@ def salvage(frame: bytes, max_packet_size: int) -> tuple[int, bytes] | None:
     Only packets with a secondary header (and a CRC that checks) are salvaged: a packet taken on its
     header alone could too easily be a coincidence in the octets before the real frame.
     """
+    import numpy as np
+
     size = len(frame)
     if size < 2:
         return None

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from hil.cli import main
-from protocols.dictionary import default_dictionary
+from protocols.dictionary import Linear, Table, default_dictionary
 from protocols.dictionary.export import dictionary_markdown
+from protocols.dictionary.xtce import xtce_document
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "dictionary.md"
 
@@ -43,6 +44,27 @@ def test_text_listing_shows_units_and_ranges(capsys: pytest.CaptureFixture[str])
     sampler = default_dictionary().device("sampler")
     ranged = next(a for f in sampler.functions for a in f.args if a.maximum is not None)
     assert ranged.range_text().split("..")[0] in out and "ping" in out
+
+
+def test_json_gives_calibrations_as_data(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dict", "sampler", "--format", "json"]) == 0
+    sampler = json.loads(capsys.readouterr().out)["devices"][0]
+    declared = default_dictionary().device("sampler")
+    linear = next(p.calibration for p in declared.parameters if isinstance(p.calibration, Linear))
+    table = next(p.calibration for p in declared.parameters if isinstance(p.calibration, Table))
+    exported = [p["calibration"] for p in sampler["parameters"]]
+    assert {"kind": "polynomial", "coefficients": [linear.offset, linear.scale]} in exported
+    assert {"kind": "table", "points": [list(point) for point in table.points]} in exported
+
+
+def test_xtce_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dict", "--format", "xtce"]) == 0
+    out = capsys.readouterr().out
+    assert out == xtce_document(default_dictionary())
+    assert out.startswith('<?xml version="1.0" encoding="UTF-8"?>') and "sampler_drill_depth" in out
+    assert main(["dict", "relay", "--format", "xtce"]) == 0
+    relay = capsys.readouterr().out
+    assert "relay_" in relay and "sampler_" not in relay
 
 
 def test_docs_dictionary_is_generated_and_current() -> None:

@@ -127,7 +127,7 @@ def test_file_that_is_a_recording_shows_its_packets(tmp_path: Path, capsys: pyte
 def test_file_that_is_a_damaged_recording_shows_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _recorded(tmp_path / "run.pcapng", [_hk_packet(i) for i in range(6)])
     data = bytearray(path.read_bytes())
-    third = data.index(_hk_packet(2)) - 28  # the packet block holding packet 2
+    third = data.index(_hk_packet(2)) - 44  # the packet block holding packet 2 (28 octets and 16 of tags before it)
     data[third + 4] ^= 0x04
     path.write_bytes(bytes(data))
     assert main(["inspect", "--file", str(path), "--json"]) == 2

@@ -29,7 +29,7 @@ from protocols.pus import PusTc, PusTm
 
 PACKETS = [PusTm(0x110, 3, 25, bytes([i]) * 8, i, 0, 10**18 + i * 10**6).pack() for i in range(4)]
 FARSIDE = [sys.executable, "-m", "hil.cli"]
-UNKNOWN = ("unknown URL scheme 'tpc' in 'tpc://127.0.0.1:4000'; known: emu, file, hwgrep, loop, pty, replay, "
+UNKNOWN = ("unknown URL scheme 'tpc' in 'tpc://127.0.0.1:4000'; known: emu, file, hwgrep, loop, pty, qemu, replay, "
            "rfc2217, socket, spy, tcp, udp, or a device path /dev/…, COMn, or a file path")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hil.cli import main
-from hil.recording.format import EPB_TYPE
+from hil.recording.format import EPB_TYPE, IDB_TYPE, ISB_TYPE
 from hil.recording.reader import read_recording
 from hil.recording.writer import Recorder
 from hil.records import Damage, PacketFile
@@ -94,13 +94,16 @@ def _check_one_flip(data: bytes, bit: int, clean: PacketFile, interfaces: range)
 def test_every_flipped_bit_loses_at_most_the_damaged_block(compact: bytes) -> None:
     clean = read_recording("clean.pcapng", compact)
     assert not clean.problems and len(clean) == 240 and clean.phases
-    head_end = struct.unpack_from("<I", compact, 4)[0] + 3 * 44  # section header and three interface blocks
-    phases_idb = compact.index(b"farside.phases") - 16
-    interfaces = range(struct.unpack_from("<I", compact, 4)[0], head_end)
-    bits = list(range(0, head_end * 8, 5)) + list(range(phases_idb * 8, (phases_idb + 52) * 8, 2))
+    blocks = _blocks(compact)
+    head_end = blocks[4][0]  # section header and three interface blocks
+    phases_idb, phases_size = next((o, t) for o, k, t in blocks if k == IDB_TYPE and o >= head_end)
+    interfaces = range(blocks[1][0], head_end)
+    marker, marker_size = next((o, t) for o, k, t in blocks if k == ISB_TYPE)
+    bits = list(range(0, head_end * 8, 5)) + list(range(phases_idb * 8, (phases_idb + phases_size) * 8, 2))
+    bits += list(range(marker * 8, (marker + marker_size) * 8, 3))
     rng = random.Random(5)
     bits += [rng.randrange(len(compact) * 8) for _ in range(200)]
-    phase_interface = range(phases_idb, phases_idb + 52)
+    phase_interface = range(phases_idb, phases_idb + phases_size)
     for bit in bits:
         _check_one_flip(compact, bit, clean, interfaces if bit // 8 not in phase_interface else range(0))
 
@@ -134,7 +137,8 @@ def _epb(data: bytes, which: int) -> tuple[int, int]:
     ("lengths disagree", -4, 4, "disagree"),
     ("captured too long", 20, 5000, "holds 5000 octets"),
     ("captured and original disagree", 24, 7, "captured"),
-    ("a packet on the phases interface", 8, 3, "phase marker"),
+    ("a packet on the phases interface", 8, 3, "phases interface"),
+    ("another dissector", 32, 0x63637364, "names dissector"),
 ])
 def test_each_kind_of_damage_is_reported_with_its_offset(compact: bytes, what: str, field: int, value: int,
                                                           reason: str) -> None:
@@ -167,7 +171,7 @@ def test_export_of_a_damaged_recording_reports_one_line_and_keeps_the_rest(
     offset, _ = _epb(compact, 7)
     path, out = tmp_path / "hit.pcapng", tmp_path / "out.raw"
     path.write_bytes(_flipped(compact, (offset + 5) * 8))  # the block's length
-    assert main(["export", str(path), "-o", str(out)]) == 0
+    assert main(["export", str(path), "--copies", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert err.count("farside: warning:") == 1 and f"offset {offset}" in err and "1 damaged range" in err
     clean = read_recording("clean.pcapng", compact)

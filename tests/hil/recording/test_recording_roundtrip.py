@@ -17,27 +17,8 @@ from hil.errors import HilError
 from hil.packetfile import read_packet_file
 from hil.recording.reader import read_recording
 
-SHORT = """
-[scenario]
-name = "short"
-seed = 9
-duration = "T+10m"
-
-[bench.devices.relay]
-visibility = "always"
-
-[[timeline]]
-phase = "sampler checks"
-at = "T+1m"
-device = "sampler"
-command = "ping"
-
-[[timeline]]
-phase = "ascender checks"
-after = "10s"
-device = "ascender"
-command = "ping"
-"""
+SHORT = Path(__file__).with_name("short.toml").read_text()
+"""A short two-phase scenario, shared with the other recording tests."""
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 
 from firmware_sim.scenario import parse_scenario
 from hil.cli import main
+from hil.recording.format import SPACE_PACKET_DISSECTOR, exported_pdu_tags
 from hil.recording.header import run_header, serve_header
 from hil.recording.reader import read_recording
 from hil.recording.writer import Recorder
@@ -104,7 +105,8 @@ def test_a_recording_of_another_seed_reproduces_its_own_digest(tmp_path, capsys)
 def test_a_changed_packet_makes_the_digest_differ_and_exit_1(tmp_path, capsys) -> None:
     recording, first = _record(tmp_path, capsys, "--until", "T+6m")
     data = bytearray(recording.read_bytes())
-    data[read_recording(recording).records[3].offset + 28 + 9] ^= 0x01  # in the packet: no reader can see it
+    packet_at = read_recording(recording).records[3].offset + 28 + len(exported_pdu_tags(SPACE_PACKET_DISSECTOR))
+    data[packet_at + 9] ^= 0x01  # in the packet: no reader can see it
     recording.write_bytes(bytes(data))
     code, out, err = _run(["run", "--from", str(recording), "--quiet"], capsys)
     assert code == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLER_APID, T0_NS, tm
+from replay_packets import SAMPLER_APID, T0_NS, tm
 from test_replay_cli import run
 
 from hil.cli import main

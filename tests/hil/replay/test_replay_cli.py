@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
+from replay_packets import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
 
 from hil.cli import main
 from protocols.framing import AsmDeframer
@@ -59,7 +59,8 @@ def test_rate_for_an_untimed_file_and_asm_framing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--to", "udp://127.0.0.1"], "bad URL 'udp://127.0.0.1': needs a port; expected udp://HOST:PORT"),
-    (["--to", "nope://x"], "unknown URL scheme 'nope' in 'nope://x'; known: emu, file, hwgrep, loop, pty, replay, "),
+    (["--to", "nope://x"],
+     "unknown URL scheme 'nope' in 'nope://x'; known: emu, file, hwgrep, loop, pty, qemu, replay, "),
     (["--to", "udp://127.0.0.1:9", "--link", "nowhere"], "nothing to send"),
     (["--to", "udp://127.0.0.1:9", "--from", "99"], "nothing to send"),
     (["--to", "udp://127.0.0.1:9", "--device", "toaster"], "unknown device"),

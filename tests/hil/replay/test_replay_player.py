@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
+from replay_packets import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
 
 from hil.errors import InputFileError
 from hil.packetfile import PacketRecord, read_packet_file, tm_time_ns

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import T0_NS, tm
+from replay_packets import T0_NS, tm
 
 from hil.errors import HilError, TransportError
 from hil.schemes import Role, default_framing, expected, open_transport, parse_url
@@ -40,7 +40,7 @@ def test_parse_url_kinds(url: str, kind: type) -> None:
 
 
 @pytest.mark.parametrize(("url", "form"), [
-    ("", expected(Role.TARGET)), ("udp://127.0.0.1", UdpUrl.form), ("udp://:5000", UdpUrl.form),
+    ("", expected(None)), ("udp://127.0.0.1", UdpUrl.form), ("udp://:5000", UdpUrl.form),
     ("tcp://host:99999", TcpUrl.form), ("udp://h:1/path", UdpUrl.form), ("file:", FileUrl.form), ("x?y", FileUrl.form),
     ("pty://", expected(Role.TARGET)), ("replay://x.pcapng", expected(Role.TARGET)),
     ("tcp://:0?listen", TcpUrl.form),

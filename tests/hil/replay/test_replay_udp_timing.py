@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import T0_NS, tm, write
+from replay_packets import T0_NS, tm, write
 
 from hil.packetfile import read_packet_file, tm_time_ns
 from hil.replay import Player, ReplayReport, build_schedule, percentile

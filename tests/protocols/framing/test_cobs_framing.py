@@ -152,6 +152,11 @@ class Builder:
         """Append octets a deframer passes over without complaint."""
         self.data += octets
 
+    def bare(self, packet: bytes) -> None:
+        """Append a good packet as a sender without the leading delimiter frames it: COBS(packet) 00."""
+        self.good.append(packet)
+        self.data += raw_frame(packet)
+
 
 def hostile_stream() -> tuple[bytes, list[bytes], list[tuple[int, int, set[str]]]]:
     """Good packets between every kind of damage a UART brings to a COBS link."""
@@ -160,11 +165,16 @@ def hostile_stream() -> tuple[bytes, list[bytes], list[tuple[int, int, set[str]]
     b.damage(b"\x05abc\x00", "bad cobs")  # delimited garbage
     b.damage(b"\x03\x01\x02\x00", "bad length")  # decodes, but to 2 octets
     b.packet(tm(1))
-    b.damage(b"\xfe\xfe\xfe", "bad cobs")  # garbage with no delimiter, glued to the next frame
-    b.packet(tm(2))
-    b.damage(FRAMER.frame(tm(3))[:25], *GLUED)  # cut short, delimiter lost, glued to the next frame
-    b.packet(tm(4))
-    b.damage(FRAMER.frame(tm(5))[:15] + b"\x00", *GLUED)  # cut short, delimiter kept
+    b.damage(b"\xfe\xfe\xfe\x00", "bad cobs")  # garbage with no delimiter: the next frame's leading one ends it
+    b.bare(tm(2))
+    b.damage(b"\xfe\xfe\xfe", "bad cobs")  # garbage glued to a frame sent without a leading delimiter
+    b.bare(tm(20))
+    b.damage(raw_frame(tm(3))[:24], *GLUED)  # cut short, delimiter lost, glued to a frame with no leading one
+    b.bare(tm(4))
+    b.filler(b"\x00")
+    b.damage(FRAMER.frame(tm(21))[1:25] + b"\x00", *GLUED)  # cut short: the next frame's leading delimiter ends it
+    b.bare(tm(22))
+    b.damage(FRAMER.frame(tm(5))[1:16] + b"\x00", *GLUED)  # cut short, delimiter kept
     b.packet(idle_packet(30))
     b.filler(b"\x00\x00\x00")  # idle delimiters
     b.damage(raw_frame(flip(tm(6), 0, 0x20)), "bad header")
@@ -173,10 +183,11 @@ def hostile_stream() -> tuple[bytes, list[bytes], list[tuple[int, int, set[str]]
     b.packet(PusTc(apid=0x22, service=17, subtype=1, seq_count=9).pack())
     b.damage(raw_frame(flip(tm(10), 5, 0x04)), "bad length")
     b.packet(tm(11))
-    b.damage(b"\xfe" + FRAMER.frame(tm(12))[1:], "bad cobs")  # a code octet hit
+    b.filler(b"\x00")
+    b.damage(b"\xfe" + FRAMER.frame(tm(12))[2:], "bad cobs")  # a code octet hit
     b.packet(tm(13))
-    b.damage(b"\xff" * 70000, "oversize")  # a stuck line: no delimiter for longer than any frame
-    b.packet(tm(14, 600))
+    b.damage(b"\xff" * 70000 + b"\x00", "oversize")  # a stuck line: no delimiter for longer than any frame
+    b.bare(tm(14, 600))
     return bytes(b.data), b.good, b.bad
 
 
@@ -237,8 +248,8 @@ def test_unterminated_frame_is_reported_as_truncated_on_flush() -> None:
     deframer = CobsDeframer()
     frame = FRAMER.frame(tm(1))
     assert deframer.feed(frame + frame[:-1]) == ([tm(1)], [])
-    assert deframer.buffered == len(frame) - 1
-    assert deframer.flush() == ([], [SkippedRange(len(frame), 2 * len(frame) - 1, "truncated", tm(1)[:6])])
+    assert deframer.buffered == len(frame) - 2  # the second frame's leading delimiter is filler, not held
+    assert deframer.flush() == ([], [SkippedRange(len(frame) + 1, 2 * len(frame) - 1, "truncated", tm(1)[:6])])
     assert deframer.stats.truncated == 1
 
 
@@ -268,7 +279,7 @@ def test_long_stuck_line_stays_bounded() -> None:
     assert result.packets == [tm(1)]
     skipped += result.skipped
     assert skipped[0].start == 0
-    assert skipped[-1].stop == 100_000
+    assert skipped[-1].stop == 100_001  # the frame's leading delimiter ends the stuck run
     assert {r.reason for r in skipped} == {"oversize"}
     assert deframer.stats.oversize == 1
 
@@ -296,9 +307,26 @@ def test_reset_forgets_held_octets_and_counters() -> None:
     assert deframer.feed(b"x\x00" + FRAMER.frame(tm(2))) == ([tm(2)], [SkippedRange(0, 2, "bad cobs")])
 
 
-def test_framer_output_is_reference_cobs_plus_one_delimiter() -> None:
+def test_framer_output_is_reference_cobs_between_two_delimiters() -> None:
     packet = tm(1, 700)
-    assert FRAMER.frame(packet) == reference.encode(packet) + b"\x00"
+    assert FRAMER.frame(packet) == b"\x00" + reference.encode(packet) + b"\x00"
+    assert FRAMER.wire_size(len(packet)) >= len(FRAMER.frame(packet))
+
+
+def test_a_reader_that_waits_for_a_delimiter_gets_the_first_packet() -> None:
+    stream = b"".join(FRAMER.frame(tm(seq)) for seq in range(3))
+    # tmtccmd's serial COBS reader, and most users of the cobs package: skip to the first 00, then split on 00
+    frames = stream[stream.index(0) + 1:].split(b"\x00")
+    assert [reference.decode(frame) for frame in frames if frame] == [tm(0), tm(1), tm(2)]
+
+
+@pytest.mark.parametrize("lead", [b"", b"\x00", b"\x00\x00\x00"], ids=["none", "one", "three"])
+def test_streams_with_or_without_leading_delimiters_read_alike(lead: bytes) -> None:
+    stream = b"".join(lead + raw_frame(tm(seq)) for seq in range(3))
+    deframer = CobsDeframer(require_crc=True)
+    assert deframer.feed(stream) == ([tm(0), tm(1), tm(2)], [])
+    stats = deframer.stats
+    assert (stats.octets_good, stats.octets_skipped, stats.ranges_skipped) == (len(stream), 0, 0)
 
 
 @pytest.mark.parametrize("size", [MAX_PACKET_SIZE, 7])

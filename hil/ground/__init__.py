@@ -1,0 +1,1 @@
+"""Configuration of outside ground systems for the space link farside serve opens."""

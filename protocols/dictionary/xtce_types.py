@@ -1,0 +1,124 @@
+"""XTCE 1.2 parameter and argument types from dictionary fields: encodings, units, enumerations, calibrators."""
+
+from __future__ import annotations
+
+import math
+from xml.etree.ElementTree import Element, SubElement
+
+from protocols.dictionary.calibration import Calibration, Linear, Table
+from protocols.dictionary.fields import Field
+
+XTCE_NS = "http://www.omg.org/spec/XTCE/20180204"
+"""The XTCE 1.2 namespace."""
+
+
+def tag(name: str) -> str:
+    """An element name in the XTCE namespace."""
+    return f"{{{XTCE_NS}}}{name}"
+
+
+def element(kind: str, parent: Element | None = None, /, **attrs: str) -> Element:
+    """A new XTCE element (appended to ``parent`` when given), attributes in the order given."""
+    return Element(tag(kind), attrs) if parent is None else SubElement(parent, tag(kind), attrs)
+
+
+def number(value: float) -> str:
+    """A number as XML text that reads back to the same double (shortest round-trip form)."""
+    return repr(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))
+
+
+def calibrator(cal: Calibration, parent: Element) -> Element:
+    """A DefaultCalibrator: a polynomial for a Linear calibration, a first-order spline for a Table."""
+    outer = element("DefaultCalibrator", parent)
+    if isinstance(cal, Linear):
+        poly = element("PolynomialCalibrator", outer)
+        for power, coefficient in enumerate(cal.coefficients):
+            element("Term", poly, coefficient=number(coefficient), exponent=str(power))
+    elif isinstance(cal, Table):
+        spline = element("SplineCalibrator", outer, order="1", extrapolate="true")
+        for raw, eng in cal.points:
+            element("SplinePoint", spline, raw=number(raw), calibrated=number(eng))
+    else:  # pragma: no cover - Calibration is a closed union
+        raise TypeError(f"no XTCE form for calibration {type(cal).__name__}")
+    return outer
+
+
+def data_encoding(f: Field, parent: Element) -> Element:
+    """The raw encoding of a field (big-endian, as on the wire), with its calibrator."""
+    bits = str(f.raw.sizeof() * 8)
+    if f.is_float:
+        encoding = element("FloatDataEncoding", parent, sizeInBits=bits, encoding="IEEE754_1985")
+    else:
+        kind = "unsigned" if f.type_name.startswith("u") else "twosComplement"
+        encoding = element("IntegerDataEncoding", parent, sizeInBits=bits, encoding=kind)
+    if f.calibration is not None and f.enum is None:
+        calibrator(f.calibration, encoding)
+    return encoding
+
+
+def _units(f: Field, parent: Element) -> None:
+    if f.unit and f.enum is None:
+        element("Unit", element("UnitSet", parent)).text = f.unit
+
+
+def _enumeration(f: Field, parent: Element) -> None:
+    listing = element("EnumerationList", parent)
+    for label, value in sorted((f.enum or {}).items(), key=lambda item: item[1]):
+        element("Enumeration", listing, value=str(value), label=label)
+
+
+def _describe(f: Field, attrs: dict[str, str]) -> dict[str, str]:
+    return {**attrs, "shortDescription": f.description} if f.description else attrs
+
+
+def type_kind(f: Field) -> str:
+    """The XTCE engineering type of a field: Enumerated, Float or Integer."""
+    if f.enum is not None:
+        return "Enumerated"
+    return "Float" if f.is_float or f.calibration is not None else "Integer"
+
+
+def parameter_type(name: str, f: Field) -> Element:
+    """The telemetry parameter type of a field (no valid range: telemetry reports what the hardware saw)."""
+    kind = type_kind(f)
+    attrs = {"name": name}
+    if kind == "Integer":
+        attrs.update(signed="false" if f.type_name.startswith("u") else "true", sizeInBits=str(f.raw.sizeof() * 8))
+    elif kind == "Float":
+        attrs["sizeInBits"] = "64"
+    out = element(f"{kind}ParameterType", **_describe(f, attrs))
+    _units(f, out)
+    data_encoding(f, out)
+    if kind == "Enumerated":
+        _enumeration(f, out)
+    return out
+
+
+def argument_type(name: str, f: Field) -> Element:
+    """The telecommand argument type of a field, with the valid range a command is checked against."""
+    kind = type_kind(f)
+    attrs = {"name": name}
+    if kind == "Integer":
+        attrs.update(signed="false" if f.type_name.startswith("u") else "true", sizeInBits=str(f.raw.sizeof() * 8))
+    elif kind == "Float":
+        attrs["sizeInBits"] = "64"
+    out = element(f"{kind}ArgumentType", **_describe(f, attrs))
+    _units(f, out)
+    data_encoding(f, out)
+    if kind == "Enumerated":
+        _enumeration(f, out)
+    elif f.minimum is not None or f.maximum is not None:
+        bounds: dict[str, str] = {}
+        if kind == "Integer":
+            if f.minimum is not None:
+                bounds["minInclusive"] = str(math.ceil(f.minimum))
+            if f.maximum is not None:
+                bounds["maxInclusive"] = str(math.floor(f.maximum))
+        else:
+            if f.minimum is not None:
+                bounds["minInclusive"] = number(f.minimum)
+            if f.maximum is not None:
+                bounds["maxInclusive"] = number(f.maximum)
+        ranges = element("ValidRangeSet", out, validRangeAppliesToCalibrated="true")
+        element("ValidRange", ranges, **bounds)
+    return out
