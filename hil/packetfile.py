@@ -1,7 +1,9 @@
 """The one file reader every command uses: recognises a recording, a CADU file or a stream of packets by content.
 
 ``read_packet_file`` reads a file, ``read_packet_bytes`` octets already in memory. Both yield a ``PacketFile``
-of ``PacketRecord``s whatever the file held; damaged parts are skipped and listed in its ``damage``. A file in
+of ``PacketRecord``s whatever the file held; damaged parts are skipped and listed in its ``damage``. Bulk readers
+(``hil.decode.split.read_buffer``) take a recording as columns instead, from ``index_recording``: the same
+vectorised walk ``read_recording`` makes, without a PacketRecord per packet. A file in
 which nothing is recognised is an ``InputFileError`` (see docs/telemetry.md for the rule).
 """
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from hil.cadufile import read_cadu_file
 from hil.errors import InputFileError, RecordingError
 from hil.filekind import CADU, RECORDING, cadu_length, sniff
-from hil.recording.reader import read_recording
+from hil.recording.reader import RecordingIndex, index_recording, read_recording
 from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
 from hil.streamfile import guess_stream, read_stream
 
@@ -21,8 +23,8 @@ FRAMING_CHOICES = (AUTO, "packets", "asm", "cobs")
 """How a file's packets are delimited: worked out from the content, or as told (plain, ASM, COBS)."""
 NOTHING = "not a farside recording, a CADU file or a stream of space packets (plain, ASM- or COBS-framed)"
 
-__all__ = ["FRAMING_CHOICES", "Damage", "PacketFile", "PacketRecord", "read_packet_bytes", "read_packet_file",
-           "tm_time_ns"]
+__all__ = ["FRAMING_CHOICES", "Damage", "PacketFile", "PacketRecord", "RecordingIndex", "index_recording",
+           "read_packet_bytes", "read_packet_file", "tm_time_ns"]
 
 
 def read_packet_file(path: str | Path, framing: str = AUTO) -> PacketFile:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from binascii import crc_hqx
 from pathlib import Path
 
-import numpy as np
-
 from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
 from protocols.crc import CRC16_INIT
 from protocols.framing import make_framing
@@ -38,6 +36,8 @@ class _Anchors:
     """Offsets where a trusted packet starts (PUS, CRC good, a version-0 header or the end after it), found lazily."""
 
     def __init__(self, data: bytes) -> None:
+        import numpy as np  # only damaged streams need it: `farside inspect HEX` starts without numpy
+
         self.data = data
         buf = np.frombuffer(data, dtype=np.uint8)
         total = len(buf)
@@ -56,7 +56,7 @@ class _Anchors:
     def next(self, start: int) -> int | None:
         """The first trusted packet start at or after ``start``."""
         view = memoryview(self.data)
-        for index in range(int(np.searchsorted(self.starts, start)), len(self.starts)):
+        for index in range(int(self.starts.searchsorted(start)), len(self.starts)):
             at, size = int(self.starts[index]), int(self.sizes[index])
             if crc_hqx(view[at:at + size], CRC16_INIT) == 0:
                 return at

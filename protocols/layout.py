@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import construct as cs
@@ -118,7 +119,9 @@ class FastLayout:
     """Compiled pack/unpack of a fixed-size construct declaration; constants are checked, not passed.
 
     ``fixed`` turns named fields into constants for a specialised codec (a PUS TC always has type 1);
-    ``errors`` picks the error class raised when a constant does not match on unpack.
+    ``errors`` picks the error class raised when a constant does not match on unpack. The layout is checked
+    when made; ``pack`` and ``unpack`` are generated on first use, so a dictionary of over a hundred layouts
+    loads quickly for a command that uses two.
     """
 
     def __init__(
@@ -133,11 +136,29 @@ class FastLayout:
             Slot(s.name, s.bits, s.kind, int(fixed[s.name])) if s.name in fixed else s for s in flatten(declaration)
         )
         self.fields = tuple(s.name for s in self.slots if s.const is None)
-        groups = _group(self.slots)
-        self.struct = struct.Struct(">" + "".join(g.codes for g in groups))
+        self._groups = _group(self.slots)
+        self.struct = struct.Struct(">" + "".join(g.codes for g in self._groups))
         self.size = self.struct.size
         self._errors = errors or {}
-        namespace: dict[str, Any] = {
+
+    @cached_property
+    def unpack(self) -> Callable[..., tuple[Any, ...]]:
+        """``unpack(buf, offset=0)``: the non-constant fields in order; compiled on first use, then a plain call."""
+        namespace = self._namespace()
+        exec(compile(self._unpack_source(self._groups, namespace), f"<layout unpack {self.fields}>", "exec"),
+             namespace)
+        return namespace["unpack"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def pack(self) -> Callable[..., bytes]:
+        """``pack(*fields)``: the octets for the non-constant fields; compiled on first use, then a plain call."""
+        namespace = self._namespace()
+        exec(compile(self._pack_source(self._groups, namespace), f"<layout pack {self.fields}>", "exec"), namespace)
+        return namespace["pack"]  # type: ignore[no-any-return]
+
+    def _namespace(self) -> dict[str, Any]:
+        """The names the generated functions call."""
+        return {
             "_S": self.struct,
             "_const_error": self._const_error,
             "_pack_error": self._pack_error,
@@ -146,10 +167,6 @@ class FastLayout:
             "_from": int.from_bytes,
             "_const_fail": self._const_fail,
         }
-        exec(compile(self._unpack_source(groups, namespace), f"<layout unpack {self.fields}>", "exec"), namespace)
-        exec(compile(self._pack_source(groups, namespace), f"<layout pack {self.fields}>", "exec"), namespace)
-        self.unpack: Callable[..., tuple[Any, ...]] = namespace["unpack"]
-        self.pack: Callable[..., bytes] = namespace["pack"]
 
     def _unpack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
         """Unpack skips fully constant octets and checks every constant with one masked compare."""

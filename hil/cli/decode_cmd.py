@@ -6,20 +6,22 @@ import sys
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from hil.cli.output import console, fail
-from hil.decode.bulk import DecodeResult, decode_buffer
-from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
-from hil.decode.split import read_buffer
-from hil.replay.progress import progress_for
-from protocols.dictionary import default_dictionary
-from protocols.dictionary.registry import Dictionary
 from protocols.errors import ProtocolError
 from protocols.timecode import NS_PER_S, datetime_to_utc_ns, utc_to_tai_ns
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hil.decode.bulk import DecodeResult
+    from hil.decode.split import PacketBuffer
+    from protocols.dictionary.registry import Dictionary
+
+FORMATS = ("table", "csv", "jsonl", "parquet")
 
 
 def parse_time(text: str) -> float:
@@ -80,8 +82,9 @@ def _summary(result: DecodeResult, path: Path, damage: str) -> None:
 
 @click.command("decode")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
-              help="terminal table (first rows of each set), wide CSV (a column per parameter) or JSON lines")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="terminal table (first rows of each set), wide CSV (a column per parameter), JSON lines, or "
+                   "Parquet (the wide table, typed; needs -o)")
 @click.option("--long", "long_csv", is_flag=True, help="CSV in long form: one row per value, with its unit")
 @click.option("--device", "devices", multiple=True, metavar="NAME", help="only this device (repeatable)")
 @click.option("--apid", "apids", multiple=True, metavar="APID", help="only this APID, 0x… allowed (repeatable)")
@@ -102,6 +105,12 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     verification, telecommands) are counted, and written through the per-packet explainer in JSON lines.
     Exit code 0 when any packet decoded, 2 when the file holds none.
     """
+    from hil.decode.bulk import decode_buffer
+    from hil.decode.split import read_buffer
+    from protocols.dictionary import default_dictionary
+
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("--format parquet writes a file: give it with -o FILE")
     dictionary = default_dictionary()
     try:
         wanted_apids = {_apid(a) for a in apids} if apids else None
@@ -119,22 +128,41 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     if not len(buffer):
         return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
     result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
-    with ExitStack() as stack:
-        out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-                        if output is not None else sys.stdout)
-        rows = result.decoded + (len(result.other) if fmt == "jsonl" and pairs is None else 0)
-        shown = stack.enter_context(progress_for("decode: writing", rows, enabled=fmt != "table"))
-        if fmt == "csv":
-            (write_csv_long if long_csv else write_csv)(result, out, progress=shown.update)
-        elif fmt == "jsonl":
-            write_jsonl(result, buffer, dictionary, out, include_other=pairs is None, progress=shown.update)
-        else:
-            write_table(result, console() if output is None else _file_console(out), limit)
+    if fmt == "parquet" and output is not None:
+        from hil.decode.parquet import write_parquet
+
+        try:
+            write_parquet(result, output)
+        except OSError as exc:
+            return fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        _write_text(result, buffer, dictionary, fmt, long_csv, output, limit, pairs is None)
     _summary(result, path, buffer.summary())
     if not result.decoded and not len(result.other):
         return fail("no packet decoded")
     return 0
 
 
+def _write_text(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictionary, fmt: str, long_csv: bool,
+                output: Path | None, limit: int, everything: bool) -> None:
+    """CSV, JSON lines or the table, to ``output`` or stdout, with progress on long outputs."""
+    from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
+    from hil.replay.progress import progress_for
+
+    with ExitStack() as stack:
+        out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+                        if output is not None else sys.stdout)
+        rows = result.decoded + (len(result.other) if fmt == "jsonl" and everything else 0)
+        shown = stack.enter_context(progress_for("decode: writing", rows, enabled=fmt != "table"))
+        if fmt == "csv":
+            (write_csv_long if long_csv else write_csv)(result, out, progress=shown.update)
+        elif fmt == "jsonl":
+            write_jsonl(result, buffer, dictionary, out, include_other=everything, progress=shown.update)
+        else:
+            write_table(result, console() if output is None else _file_console(out), limit)
+
+
 def _file_console(out: IO[str]) -> Console:
+    from rich.console import Console
+
     return Console(file=out, highlight=False, soft_wrap=True, width=200)

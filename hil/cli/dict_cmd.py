@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from hil.cli.output import console
-from protocols.dictionary import Device, device_registry
-from protocols.dictionary.export import dictionary_json, dictionary_markdown
+from hil.cli.output import console, fail
+
+if TYPE_CHECKING:
+    from protocols.dictionary import Device
 
 
 def _print_text(devices: list[Device], sources: dict[str, str]) -> None:
+    from rich.table import Table
+
     out = console()
     for device in devices:
         source = f"  (from {sources[device.name]})" if device.name in sources else ""
@@ -35,15 +38,47 @@ def _print_text(devices: list[Device], sources: dict[str, str]) -> None:
 
 @click.command("dict")
 @click.argument("device", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-def dict_command(device: str | None, fmt: str) -> int:
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "xtce", "cosmos"]), default="text",
+              show_default=True,
+              help="xtce: an XTCE 1.2 mission database on stdout; cosmos: OpenC3 COSMOS targets written into DIRECTORY")
+def dict_command(device: str | None, directory: Path | None, fmt: str) -> int:
     """List the dictionary: every installed device's commands, parameters, housekeeping sets and events."""
+    from protocols.dictionary import device_registry
+
     registry = device_registry()
     dictionary = registry.dictionary
+    if fmt == "cosmos" and directory is None and device is not None:
+        device, directory = None, Path(device)  # `farside dict --format cosmos DIR`: every device
+    if directory is not None and fmt != "cosmos":
+        raise click.UsageError(f"DIRECTORY ({directory}) is only for --format cosmos")
     devices = [dictionary.device(device)] if device else list(dictionary.devices)
-    if fmt == "json":
+    if fmt == "cosmos":
+        if directory is None:
+            raise click.UsageError("--format cosmos writes files: give the directory, e.g. farside dict "
+                                   "--format cosmos cosmos/")
+        from protocols.dictionary.cosmos import write_cosmos
+
+        try:
+            written = write_cosmos(devices, directory)
+        except OSError as exc:
+            return fail(f"cannot write {exc.filename or directory}: {exc.strerror}")
+        for path in written:
+            click.echo(path)
+    elif fmt == "json":
+        import json
+
+        from protocols.dictionary.export import dictionary_json
+
         click.echo(json.dumps(dictionary_json(devices), indent=2))
+    elif fmt == "xtce":
+        from protocols.dictionary import Dictionary
+        from protocols.dictionary.xtce import xtce_document
+
+        click.echo(xtce_document(Dictionary(devices)), nl=False)
     elif fmt == "markdown":
+        from protocols.dictionary.export import dictionary_markdown
+
         click.echo(dictionary_markdown(devices), nl=False)
     else:
         plugins = {d.name: registry.distribution(d.name) for d in devices if d.name not in registry.default_members}

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hil.cli.output import fail
-from hil.jsontext import json_text
-from hil.packetfile import AUTO, PacketFile, PacketRecord, read_packet_file
-from hil.streamfile import read_stream
-from protocols.describe import PacketView, describe
-from protocols.dictionary import default_dictionary
 from protocols.errors import ProtocolError
-from protocols.framing import ASM
-from protocols.timecode import tai_to_utc_ns
+
+if TYPE_CHECKING:
+    from hil.records import PacketFile, PacketRecord
+    from protocols.describe import PacketView
 
 _EPOCH_1958 = datetime(1958, 1, 1, tzinfo=UTC)
+AUTO = "auto"
+"""``--framing auto``: the file reader's (``hil.packetfile``) and this command's word for "work it out"."""
 
 
 def _read_input(hex_words: tuple[str, ...], path: Path | None, framing: str) -> PacketFile:
@@ -26,6 +25,8 @@ def _read_input(hex_words: tuple[str, ...], path: Path | None, framing: str) -> 
     if path is not None and hex_words:
         raise click.UsageError("give HEX or --file, not both")
     if path is not None:
+        from hil.packetfile import read_packet_file  # recordings and CADU files: only --file needs their readers
+
         return read_packet_file(path, framing)
     if not hex_words:
         raise click.UsageError("give the packet as HEX, or --file PATH")
@@ -35,12 +36,17 @@ def _read_input(hex_words: tuple[str, ...], path: Path | None, framing: str) -> 
         data = bytes.fromhex(text)
     except ValueError:
         raise ProtocolError(f"hex={text[:32]!r}: not hexadecimal octets", field="hex", value=text[:32]) from None
+    from hil.streamfile import read_stream
+    from protocols.framing import ASM
+
     if framing == AUTO:
         framing = "asm" if data.startswith(ASM) else "packets"
     return read_stream(Path("<hex>"), data, framing)
 
 
 def _utc_text(seconds: float) -> str:
+    from protocols.timecode import tai_to_utc_ns
+
     tai_ns = round(seconds * 1e9)
     try:
         moment = _EPOCH_1958 + timedelta(microseconds=tai_to_utc_ns(tai_ns) // 1000)
@@ -86,7 +92,7 @@ def _json_view(record: PacketRecord, view: PacketView) -> dict[str, Any]:
 @click.argument("hex_words", nargs=-1, metavar="[HEX]...")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
               help="read the packets of this file instead: a recording, a CADU file or a stream of packets")
-@click.option("--framing", type=click.Choice(["auto", "raw", "asm", "cobs"]), default="auto", show_default=True,
+@click.option("--framing", type=click.Choice([AUTO, "raw", "asm", "cobs"]), default=AUTO, show_default=True,
               help="how packets are delimited: worked out from the content, raw concatenation, ASM or COBS frames")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per packet (NaN and infinities as null)")
 def inspect_command(hex_words: tuple[str, ...], path: Path | None, framing: str, as_json: bool) -> int:
@@ -94,6 +100,10 @@ def inspect_command(hex_words: tuple[str, ...], path: Path | None, framing: str,
 
     Exit code 0 when every octet decoded into packets, 2 when any could not.
     """
+    from hil.jsontext import json_text
+    from protocols.describe import describe
+    from protocols.dictionary import default_dictionary
+
     read = _read_input(hex_words, path, "packets" if framing == "raw" else framing)
     if not read.size:
         return fail("no octets to decode")

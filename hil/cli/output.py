@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
 """A run whose expectations all passed; one where any failed (or that was interrupted)."""
@@ -18,4 +22,6 @@ def fail(message: str) -> int:
 
 def console() -> Console:
     """A console on stdout; plain text when stdout is not a terminal."""
+    from rich.console import Console  # rich loads only for the commands that print tables
+
     return Console(highlight=False, soft_wrap=True)

@@ -37,40 +37,34 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
     mission phases marked) or since the first packet, and zooms to where the values change. Packets that
     cannot be decoded are counted and reported, not fatal.
     """
+    import numpy as np
+
     from firmware_sim.fsw.telemetry import Series
-    from hil.packetfile import read_packet_file
+    from hil.decode.bulk import TOO_SHORT, UNKNOWN_APID, decode_buffer
+    from hil.decode.split import read_buffer
     from hil.report.plots import plot_series
     from protocols.dictionary import default_dictionary
-    from protocols.errors import ProtocolError
 
     wanted = _parse_params(params)
-    packet_file = read_packet_file(file)
+    buffer = read_buffer(file)
     dictionary = default_dictionary()
-    series = {key: Series(500_000) for key in wanted}
-    by_device: dict[str, list[tuple[str, str]]] = {}
-    for device, name in wanted:
-        by_device.setdefault(device, []).append((device, name))
-    skipped = 0
-    recording = packet_file.kind == "recording"
-    origin: int | None = 0 if recording else None  # recordings count from T0, where their phases are marked
-    for record in packet_file:
-        raw = record.packet
-        if len(raw) < 21 or raw[0] & 0x10 or raw[7] != 3 or raw[8] != 25 or record.time_ns is None:
+    result = decode_buffer(buffer, dictionary, apids={dictionary.device(d).apid for d, _ in wanted})
+    recording = buffer.kind == "recording"
+    blocks = sorted((b for b in result.blocks if len(b)), key=lambda b: int(b.index[0]))
+    stamps = [b.time_ns if buffer.time_ns is None else buffer.time_ns[b.index].astype(np.int64) for b in blocks]
+    origin = 0 if recording or not blocks else int(stamps[0][0])  # recordings count from T0, the others from
+    series = {key: Series(500_000) for key in wanted}  # the first housekeeping packet of the devices plotted
+    for (device, name), points in series.items():
+        having = [k for k, b in enumerate(blocks) if b.device.name == device and name in b.values]
+        if not having:
             continue
-        device = dictionary.find_apid(((raw[0] & 0x07) << 8) | raw[1])
-        if device is None or device.name not in by_device:
-            continue
-        try:
-            report = device.decode_hk_packet(raw)
-        except ProtocolError:
-            skipped += 1
-            continue
-        names = device.hk_set(report.sid).parameters
-        origin = record.time_ns if origin is None else origin
-        for key in by_device[device.name]:
-            if key[1] in names:
-                series[key].add(record.time_ns - origin, report.values[names.index(key[1])])
-    summary = packet_file.summary()
+        order = np.argsort(np.concatenate([blocks[k].index for k in having]), kind="stable")
+        times = (np.concatenate([stamps[k] for k in having])[order] - origin).tolist()
+        values = np.concatenate([blocks[k].values[name] for k in having])[order].tolist()
+        for time_ns, value in zip(times, values, strict=True):
+            points.add(time_ns, value)
+    skipped = sum(result.rejected.values()) - result.rejected[TOO_SHORT] - result.rejected[UNKNOWN_APID]
+    summary = buffer.summary()
     if summary:
         click.echo(f"farside: warning: {file}: {summary}", err=True)
     if skipped:
@@ -79,7 +73,7 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
     if not any(s.times for _, _, s in panels):
         return fail(f"{file}: none of {', '.join(params)} is reported in this file")
     try:
-        plot_series(out, title or file.name, panels, phases=packet_file.phases,
+        plot_series(out, title or file.name, panels, phases=buffer.phases,
                     xlabel="time since T0 [h]" if recording else "time since the first packet [h]")
     except OSError as exc:
         return fail(f"cannot write {out}: {exc.strerror}")

@@ -9,9 +9,6 @@ import click
 
 from hil.cli.output import fail
 from hil.errors import HilError
-from hil.packetfile import read_packet_file
-from hil.replay import Player, Selection, build_schedule, progress_for
-from hil.schemes import open_transport
 from hil.transports import FRAMING_NAMES
 
 INTERRUPTED = 130
@@ -67,6 +64,10 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
     Deadlines are absolute from one start instant, so timing errors never add up; the report gives packets
     sent, duration, lateness p50/p99/max and drift. Exit code 0 when done, 2 on bad input, 130 on Ctrl-C.
     """
+    from hil.packetfile import read_packet_file
+    from hil.replay import Player, Selection, build_schedule, progress_for
+    from hil.schemes import open_transport
+
     if asap and (speed is not None or rate is not None):
         return fail("--asap excludes --speed and --rate")
     selection = Selection.build(links, apids, devices, start_s, stop_s)

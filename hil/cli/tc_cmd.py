@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from hil.cli.output import fail
-from protocols.dictionary import default_dictionary
 from protocols.errors import ArgumentError
-from protocols.framing import make_framing
 from protocols.spacepacket import SEQ_COUNT_MODULUS
 
 
@@ -48,10 +46,14 @@ def tc_command(device: str, command: str, assignments: tuple[str, ...], seq_coun
     `farside tc sampler drill-start target_depth=1.5 rotation_rate=120 percussion=high feed_rate=50`.
     `farside dict DEVICE` lists every command with its arguments and ranges.
     """
+    from protocols.dictionary import default_dictionary
+
     target = default_dictionary().device(device)
     values = parse_assignments(assignments)
     packet = target.telecommand(command, values, seq_count, source_id, ack)
     if framing != "none":
+        from protocols.framing import make_framing
+
         framer, _ = make_framing(framing)
         packet = framer.frame(packet)
     if out_path is None:

@@ -41,6 +41,8 @@ class SetBlock:
     time_ns: np.ndarray
     parameters: tuple[Parameter, ...]
     values: dict[str, np.ndarray]
+    raw: dict[str, np.ndarray] = field(default_factory=dict)
+    """The raw numbers of the enumerated parameters (their values are labels), for writers that encode them."""
 
     @property
     def time(self) -> np.ndarray:
@@ -234,9 +236,11 @@ def _decode_set(buffer: PacketBuffer, plan: _SetPlan, index: np.ndarray, names: 
     seq, counter, coarse, fine, *params = layout.variable
     time_ns = coarse.raw(rec).astype(np.int64) * NS_PER_S + ((fine.raw(rec).astype(np.int64) * NS_PER_S + 0xFFFF) >> 16)
     selected = [(p, c) for p, c in zip(plan.parameters, params, strict=True) if names is None or p.name in names]
-    values = {p.name: engineering(p, c.raw(rec)) for p, c in selected}
+    raw = {p.name: c.raw(rec) for p, c in selected}
+    values = {p.name: engineering(p, raw[p.name]) for p, _ in selected}
+    enumerated = {p.name: raw[p.name] for p, _ in selected if p.enum is not None}
     return SetBlock(plan.device, plan.hk, index, seq.raw(rec).astype(np.int64), counter.raw(rec).astype(np.int64),
-                    time_ns, tuple(p for p, _ in selected), values)
+                    time_ns, tuple(p for p, _ in selected), values, enumerated)
 
 
 def _kinds(b0: np.ndarray, service: np.ndarray, subtype: np.ndarray, apid: np.ndarray) -> Counter[str]:

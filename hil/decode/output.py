@@ -1,73 +1,129 @@
-"""Write a bulk decode as CSV (wide or long), JSON lines or a terminal table."""
+"""Write a bulk decode as CSV (wide or long), JSON lines or a terminal table.
+
+CSV is built in bulk: each set's rows are joined from Arrow string columns (``hil.decode.text``), put in file order
+with one take, and written as octets; the text is what ``csv.writer`` makes of the same values.
+"""
 
 from __future__ import annotations
 
-import csv
-import math
-from collections.abc import Callable, Iterator
-from typing import IO, Any
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.split import PacketBuffer
+from hil.decode.text import csv_field, float_text, int_text, utc_ascii, value_text
+from hil.decode.text import utc_text as utc_arrow
 from hil.jsontext import json_text
-from protocols.describe import describe
-from protocols.dictionary.registry import Dictionary
 from protocols.errors import ProtocolError
-from protocols.timecode import NS_PER_S, tai_to_utc_ns
 
-_EPOCH_1958 = np.datetime64("1958-01-01T00:00:00", "ns")
+if TYPE_CHECKING:
+    from rich.console import Console
 
+    from protocols.dictionary.registry import Dictionary
 
 Progress = Callable[[int], None]
 """Told the number of packets written so far (every ``PROGRESS_EVERY``)."""
 PROGRESS_EVERY = 10_000
+WIDE_HEAD = ("time", "utc", "device", "apid", "seq_count", "set")
+LONG_HEAD = ("time", "utc", "device", "set", "seq_count", "parameter", "value", "unit")
 
 
 def utc_text(time_ns: np.ndarray) -> np.ndarray:
     """ISO UTC text (ms, trailing Z) of TAI ns since 1958, leap seconds applied once per distinct second."""
-    if not len(time_ns):
-        return np.empty(0, dtype="<U24")
-    seconds = time_ns // NS_PER_S
-    unique, inverse = np.unique(seconds, return_inverse=True)
-    offsets = np.array([_leap_ns(int(s) * NS_PER_S) for s in unique.tolist()], dtype=np.int64)
-    utc = _EPOCH_1958 + (time_ns - offsets[inverse]).astype("timedelta64[ns]")
-    return np.char.add(np.datetime_as_string(utc, unit="ms"), "Z")
+    return utc_ascii(time_ns).view("S24").reshape(-1).astype("<U24")
 
 
-def _leap_ns(tai_ns: int) -> int:
-    try:
-        return tai_ns - tai_to_utc_ns(tai_ns)
-    except ProtocolError:
-        return 0  # before 1972: no leap-second table, TAI shown as UTC
+def _cell(value: object) -> str:
+    """``value`` as ``csv.writer`` writes it."""
+    return csv_field(str(value))
 
 
-def _cell(value: Any) -> Any:
-    return "" if isinstance(value, float) and math.isnan(value) else value
+def _line(parts: Sequence[pa.Array | str]) -> pa.Array:
+    """Rows joined from string columns and constant text (adjacent constants merged), each ending in a newline."""
+    merged: list[pa.Array | str] = []
+    for part in [*parts, "\n"]:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    args = [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
+    return pc.binary_join_element_wise(*args, "", null_handling="replace", null_replacement="")
 
 
-def _block_rows(block: SetBlock, columns: list[str]) -> Iterator[tuple[int, list[Any]]]:
-    """(packet index, CSV row) per packet of a block, values placed under their ``device.parameter`` column."""
-    where = {f"{block.device.name}.{p.name}": i for i, p in enumerate(block.parameters)}
-    slots = [where.get(c) for c in columns]
-    values = [block.values[p.name].tolist() for p in block.parameters]
-    head = zip(block.index.tolist(), block.time.tolist(), utc_text(block.time_ns).tolist(),
-               block.seq_count.tolist(), strict=True)
-    for j, (index, seconds, utc, seq) in enumerate(head):
-        row = [repr(seconds), utc, block.device.name, block.device.apid, seq, block.hk.name]
-        row.extend("" if s is None else values[s][j] for s in slots)
-        yield index, row
+def _columns(block: SetBlock) -> dict[str, pa.Array]:
+    """Every value column of a block as CSV text, by parameter name."""
+    return {p.name: value_text(p, block.values[p.name], block.raw.get(p.name)) for p in block.parameters}
 
 
-def _in_file_order(result: DecodeResult, rows: Callable[[SetBlock], Iterator[tuple[int, Any]]]) -> Iterator[Any]:
-    order: list[Any] = [None] * result.total
-    for block in result.blocks:
-        for index, row in rows(block):
-            order[index] = row
-    return (row for row in order if row is not None)
+def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]], progress: Progress | None) -> None:
+    """Write the text of ``lines`` (no nulls) in pieces: up to row ``end``, then tell ``progress`` ``count``."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64 if pa.types.is_large_string(lines.type) else np.int32,
+                            count=len(lines) + 1 + lines.offset)[lines.offset:]
+    data = memoryview(lines.buffers()[2]) if len(lines) else memoryview(b"")
+    raw = getattr(out, "buffer", None) if isinstance(out, io.TextIOWrapper) else None
+    if raw is not None:
+        out.flush()
+    done = 0
+    for end, count in steps:
+        piece = data[int(offsets[done]):int(offsets[end])]
+        if raw is not None:
+            raw.write(piece)
+        else:
+            out.write(bytes(piece).decode())
+        done = end
+        if progress is not None and count is not None:
+            progress(count)
+    if raw is not None:
+        raw.flush()
+
+
+WINDOW = 2 * PROGRESS_EVERY
+"""Packets put in file order and written at a time: a few MB of text, so the ordering stays in cache."""
+
+
+def _write_rows(out: IO[str], pieces: list[tuple[np.ndarray, int, list[pa.Array | str]]], total: int, width: int,
+                progress: Progress | None) -> int:
+    """Write the text rows of ``pieces`` in file order, window by window; the number of rows.
+
+    A piece is (where its packets are among the ``total`` in file order, ascending; its place among the ``width``
+    rows a packet may have; its parts, one row per packet). Progress is told every ``PROGRESS_EVERY`` packets.
+    """
+    rows = 0
+    for first in range(0, total, WINDOW):
+        last = min(first + WINDOW, total)
+        lines, keys = [], []
+        per_packet = np.zeros(last - first, dtype=np.int64)
+        for rank, place, parts in pieces:
+            low, high = np.searchsorted(rank, [first, last]).tolist()
+            if high > low:
+                lines.append(_line([p if isinstance(p, str) else p.slice(low, high - low) for p in parts]))
+                keys.append((rank[low:high] - first) * width + place)
+                per_packet[rank[low:high] - first] += 1
+        ordered = pa.concat_arrays(lines).take(pa.array(np.argsort(np.concatenate(keys), kind="stable")))
+        ends = np.cumsum(per_packet)
+        steps = [(int(ends[k - first - 1]), k) for k in range(first + PROGRESS_EVERY, last + 1, PROGRESS_EVERY)]
+        _write(out, ordered, [*steps, (len(ordered), None)], progress)
+        rows += len(ordered)
+    return rows
+
+
+def _ranks(blocks: list[SetBlock]) -> tuple[int, list[np.ndarray]]:
+    """How many packets the blocks hold, and where each block's packets are among them in file order."""
+    total = sum(len(b) for b in blocks)
+    if not total:
+        return 0, [np.empty(0, dtype=np.int64) for _ in blocks]
+    rank = np.empty(total, dtype=np.int64)
+    rank[np.argsort(np.concatenate([b.index for b in blocks]), kind="stable")] = np.arange(total)
+    return total, np.split(rank, np.cumsum([len(b) for b in blocks])[:-1])
+
+
+def _head(block: SetBlock) -> tuple[pa.Array, pa.Array]:
+    return float_text(block.time), utc_arrow(block.time_ns)
 
 
 def parameter_columns(result: DecodeResult) -> list[str]:
@@ -82,37 +138,40 @@ def parameter_columns(result: DecodeResult) -> list[str]:
 def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:
     """Wide CSV: one row per HK packet in file order, a column per parameter (empty where the set lacks it)."""
     columns = parameter_columns(result)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time", "utc", "device", "apid", "seq_count", "set", *columns])
-    count = 0
-    for row in _in_file_order(result, lambda b: _block_rows(b, columns)):
-        writer.writerow([_cell(v) for v in row])
-        count += 1
-        if progress is not None and not count % PROGRESS_EVERY:
-            progress(count)
-    return count
+    out.write(",".join(_cell(c) for c in [*WIDE_HEAD, *columns]) + "\n")
+    blocks = [b for b in result.blocks if len(b)]
+    total, ranks = _ranks(blocks)
+    pieces = []
+    for block, rank in zip(blocks, ranks, strict=True):
+        time, utc = _head(block)
+        text = _columns(block)
+        where = {f"{block.device.name}.{p.name}": p.name for p in block.parameters}
+        parts: list[pa.Array | str] = [time, ",", utc, f",{_cell(block.device.name)},{block.device.apid},",
+                                       int_text(block.seq_count), "," + _cell(block.hk.name)]
+        for column in columns:
+            parts.append(",")
+            if column in where:
+                parts.append(text[where[column]])
+        pieces.append((rank, 0, parts))
+    return _write_rows(out, pieces, total, 1, progress)
 
 
 def write_csv_long(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:
     """Long CSV: one row per value — time, utc, device, set, seq_count, parameter, value, unit."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time", "utc", "device", "set", "seq_count", "parameter", "value", "unit"])
-
-    def rows(block: SetBlock) -> Iterator[tuple[int, list[list[Any]]]]:
-        values = [block.values[p.name].tolist() for p in block.parameters]
-        utc = utc_text(block.time_ns).tolist()
-        for j, (index, seconds, seq) in enumerate(zip(block.index.tolist(), block.time.tolist(),
-                                                      block.seq_count.tolist(), strict=True)):
-            yield index, [[repr(seconds), utc[j], block.device.name, block.hk.name, seq, p.name,
-                           _cell(values[k][j]), p.unit] for k, p in enumerate(block.parameters)]
-
-    count = 0
-    for packets, group in enumerate(_in_file_order(result, rows), 1):
-        writer.writerows(group)
-        count += len(group)
-        if progress is not None and not packets % PROGRESS_EVERY:
-            progress(packets)
-    return count
+    out.write(",".join(_cell(c) for c in LONG_HEAD) + "\n")
+    blocks = [b for b in result.blocks if len(b) and b.parameters]
+    total, ranks = _ranks(blocks)
+    width = max((len(b.parameters) for b in blocks), default=1)
+    pieces = []
+    for block, rank in zip(blocks, ranks, strict=True):
+        time, utc = _head(block)
+        text = _columns(block)
+        seq = int_text(block.seq_count)
+        head = f",{_cell(block.device.name)},{_cell(block.hk.name)},"
+        for k, p in enumerate(block.parameters):  # the rows of one packet together, in parameter order
+            pieces.append((rank, k, [time, ",", utc, head, seq, f",{_cell(p.name)},", text[p.name],
+                                     "," + _cell(p.unit)]))
+    return _write_rows(out, pieces, total, width, progress)
 
 
 def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictionary, out: IO[str],
@@ -151,6 +210,8 @@ def write_jsonl(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
 
 
 def _described(packet: bytes, dictionary: Dictionary) -> str:
+    from protocols.describe import describe
+
     try:
         return json_text(describe(packet, dictionary).to_json())
     except ProtocolError as exc:
@@ -159,6 +220,8 @@ def _described(packet: bytes, dictionary: Dictionary) -> str:
 
 def write_table(result: DecodeResult, console: Console, limit: int) -> int:
     """A rich table per set: the first ``limit`` packets, a column per parameter, units in the headers."""
+    from rich.table import Table
+
     shown = 0
     for block in result.blocks:
         table = Table(title=f"{block.device.name} {block.hk.name} (SID {block.hk.sid}): {len(block):,} packets")

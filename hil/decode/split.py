@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from hil.decode.chain import chain_starts
-from hil.errors import InputFileError
-from hil.filekind import STREAM, sniff
-from hil.packetfile import AUTO, read_packet_bytes
+from hil.errors import InputFileError, RecordingError
+from hil.filekind import RECORDING, STREAM, sniff
+from hil.packetfile import AUTO, index_recording, read_packet_bytes
 from hil.records import Damage, summarise
 from hil.streamfile import MAX_SKIPPED_SHARE, PLAIN, verified
 
@@ -40,6 +40,10 @@ class PacketBuffer:
     damage: list[Damage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kind: str = "packets"
+    time_ns: np.ndarray | None = None
+    """A recording's timestamp of each packet (virtual ns since T0); None where the packets' own times are all."""
+    phases: list[tuple[str, int]] = field(default_factory=list)
+    """Mission phases a recording marks: (name, ns since T0)."""
 
     @property
     def problems(self) -> list[str]:
@@ -131,17 +135,27 @@ def _clean_plain(buffer: PacketBuffer, total: int) -> bool:
 
 
 def read_buffer(path: str | Path, framing: str = AUTO) -> PacketBuffer:
-    """Read a packet file into one buffer: a clean plain stream is split straight into numpy, anything else
-    (recordings, CADU files, framed or damaged streams) goes through the one reader, ``read_packet_bytes``."""
+    """Read a packet file into one buffer: a clean plain stream is split straight into numpy, a recording is
+    indexed in place by the recording reader's vectorised walk, anything else (CADU files, framed or damaged
+    streams) goes through the one reader, ``read_packet_bytes``."""
     path = Path(path)
     try:
         buf, total = _read_padded(path)
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
     data = buf[FRONT:FRONT + total]
-    if framing in (AUTO, PLAIN) and sniff(data[:SNIFF].tobytes()) == STREAM:
+    kind = sniff(data[:SNIFF].tobytes()) if framing in (AUTO, PLAIN) else None
+    if kind == STREAM:
         buffer = _split(buf, total)
         if _clean_plain(buffer, total):
             return buffer
+    if kind == RECORDING and framing == AUTO:
+        try:
+            index = index_recording(path, data.tobytes())
+        except RecordingError:
+            pass  # not read as a recording: the one reader says what it is, as for any other file
+        else:
+            return PacketBuffer(buf, index.start + FRONT, index.size, index.damage, index.notes, "recording",
+                                index.time_ns, index.phases)
     read = read_packet_bytes(path, data.tobytes(), framing)
     return buffer_from_packets([r.packet for r in read.records], read.damage, read.notes, read.kind)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import construct as cs
@@ -177,15 +178,19 @@ class RecordCodec:
         self.leading = leading
         self.size = self.layout.size
         self.names = tuple(f.name for f in self.fields)
-        namespace: dict[str, Any] = {"_pack": self.layout.pack, "_unpack": self.layout.unpack,
-                                     "_floor": math.floor, "_slow": self._encode_slow}
-        passthrough = [f"l{i}" for i in range(leading)]
+
+    @cached_property
+    def encode(self) -> Callable[..., bytes]:
+        """Pack values given positionally: the leading pass-through fields, then engineering values.
+
+        Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile.
+        """
+        namespace: dict[str, Any] = {"_pack": self.layout.pack, "_floor": math.floor, "_slow": self._encode_slow}
+        passthrough = [f"l{i}" for i in range(self.leading)]
         inputs = [f"a{i}" for i in range(len(self.fields))]
-        raws = [f"r{i}" for i in range(len(self.fields))]
         args = ", ".join(passthrough + inputs)
         encode_terms = passthrough + [self._encode_term(i, f, namespace) for i, f in enumerate(self.fields)]
-        decode_terms = passthrough + [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
-        checks = [self._check_term(i, f) for i, f in enumerate(self.fields)] if strict else []
+        checks = [self._check_term(i, f) for i, f in enumerate(self.fields)] if self.strict else []
         source = [
             f"def encode({args}):",
             "    try:",
@@ -193,17 +198,24 @@ class RecordCodec:
             f"        return _pack({_tuple_items(encode_terms)})",
             "    except Exception:",
             f"        return _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
+        ] if encode_terms else ["def encode():", "    return _pack()"]
+        exec(compile("\n".join(source) + "\n", f"<record encode {self.names}>", "exec"), namespace)
+        return namespace["encode"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def decode(self) -> Callable[..., tuple[Any, ...]]:
+        """The leading fields and the engineering values, in order, from the octets at ``offset``."""
+        namespace: dict[str, Any] = {"_unpack": self.layout.unpack}
+        passthrough = [f"l{i}" for i in range(self.leading)]
+        raws = [f"r{i}" for i in range(len(self.fields))]
+        decode_terms = passthrough + [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        source = [
             "def decode(data, offset=0):",
             f"    ({_tuple_items(passthrough + raws)}) = _unpack(data, offset)",
             f"    return ({_tuple_items(decode_terms)})",
-        ] if encode_terms else [
-            "def encode():", "    return _pack()", "def decode(data, offset=0):", "    return _unpack(data, offset)",
-        ]
-        exec(compile("\n".join(source) + "\n", f"<record {self.names}>", "exec"), namespace)
-        self.encode = namespace["encode"]
-        """Pack values given positionally: the leading pass-through fields, then engineering values."""
-        self.decode = namespace["decode"]
-        """The leading fields and the engineering values, in order, from the octets at ``offset``."""
+        ] if decode_terms else ["def decode(data, offset=0):", "    return _unpack(data, offset)"]
+        exec(compile("\n".join(source) + "\n", f"<record decode {self.names}>", "exec"), namespace)
+        return namespace["decode"]  # type: ignore[no-any-return]
 
     @staticmethod
     def _encode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from binascii import crc_hqx
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any, NamedTuple, NoReturn
 
 import construct as cs
@@ -49,7 +50,21 @@ def _fused(head: cs.Construct, key: str, fields: Sequence[Field]) -> cs.Construc
                      *(f.name / f.raw for f in fields))
 
 
-class HousekeepingPacketCodec:
+class _FusedCodec:
+    """A whole-packet codec's record: its encode and decode are generated when the codec is first used."""
+
+    _record: RecordCodec
+
+    @cached_property
+    def _encode(self) -> Callable[..., bytes]:
+        return self._record.encode
+
+    @cached_property
+    def _decode(self) -> Callable[..., tuple[Any, ...]]:
+        return self._record.decode
+
+
+class HousekeepingPacketCodec(_FusedCodec):
     """TM[3,25] of one housekeeping set of one device: every header field but the numbering is a constant."""
 
     def __init__(self, apid: int, sid: int, fields: Sequence[Field]) -> None:
@@ -61,8 +76,6 @@ class HousekeepingPacketCodec:
                  "data_length": size - 7, "time_ref": 0, "service": 3, "subtype": 25, "dest_id": 0, "sid": sid}
         layout = FastLayout(declaration, errors=_ERRORS, fixed=fixed)
         self._record = RecordCodec(self.fields, strict=False, layout=layout, leading=4)
-        self._encode = self._record.encode
-        self._decode = self._record.decode
 
     def encode(self, values: Sequence[Any], seq_count: int, msg_counter: int, time_ns: int) -> bytes:
         """The whole packet for engineering ``values`` (set order), CRC included; values saturate."""
@@ -83,7 +96,7 @@ class HousekeepingPacketCodec:
                                   out[2] * NS_PER_S + ((out[3] * NS_PER_S + 0xFFFF) >> 16))
 
 
-class FunctionPacketCodec:
+class FunctionPacketCodec(_FusedCodec):
     """TC[8,1] of one function of one device: every header field but the numbering is a constant."""
 
     def __init__(self, apid: int, name: str, function_id: int, args: Sequence[Field]) -> None:
@@ -96,8 +109,6 @@ class FunctionPacketCodec:
                  "data_length": size - 7, "service": 8, "subtype": 1, "function_id": function_id}
         layout = FastLayout(declaration, errors=_ERRORS, fixed=fixed)
         self._record = RecordCodec(self.args, strict=True, layout=layout, leading=3)
-        self._encode = self._record.encode
-        self._decode = self._record.decode
 
     def encode(self, args: Sequence[Any], seq_count: int, ack_flags: int = 0xF, source_id: int = 0) -> bytes:
         """The whole packet for arguments in declaration order (validated strictly), CRC included."""

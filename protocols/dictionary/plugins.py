@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,6 +74,8 @@ def installed_entry_points() -> list[EntryPoint]:
 
 def builtin_entry_points(pyproject: Path = SOURCE_TREE_PYPROJECT) -> list[EntryPoint]:
     """farside's own entry points read from its source tree's pyproject.toml (the fallback without metadata)."""
+    import tomllib  # only a source tree without installed metadata reads its pyproject.toml
+
     try:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
         table = project["entry-points"][GROUP] if project["name"] == FARSIDE else {}

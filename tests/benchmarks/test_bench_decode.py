@@ -11,11 +11,18 @@ TM secondary header fields as `PacketField`s, the SID, the rest of the data fiel
 with `array_shape="expand"`, then the CRC as a footer field) `.load()` on that APID's stream: raw header
 fields and raw octets only — no per-set layout, no calibration, no CRC check. Targets: ≥ 1 M packets/s and
 ≥ 20× ccsdspy; figures are printed, never asserted.
+
+Whole processes on the reference mission's recording (`farside run --record`, pcapng, ~355k packets): `farside
+decode REC --format csv -o …` and `--format parquet -o …` against a Python process that loads the same packets
+(as a plain stream) with ccsdspy's `split_by_apid` and `VariableLength.load`, start-up included on both sides.
+Target: each farside format ≥ 20× faster than that baseline.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -168,10 +175,78 @@ def report(f: dict[str, float]) -> str:
     ])
 
 
+CCSDSPY_PROCESS = """
+import logging, sys, warnings
+from ccsdspy.utils import split_by_apid
+sys.path.insert(0, {here!r})
+from test_bench_decode import _ccsdspy_definition
+logging.getLogger("ccsdspy").setLevel(logging.ERROR)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    definition = _ccsdspy_definition()
+    print(sum(len(definition.load(s)["sid"]) for s in split_by_apid(sys.argv[1]).values()))
+"""
+"""The baseline process: ccsdspy's VariableLength load of every packet of a plain stream, APID by APID."""
+
+
+def _farside_cli() -> list[str]:
+    return [sys.executable, "-m", "hil.cli"]
+
+
+def _timed(argv: list[str], repeat: int = 1) -> tuple[float, str]:
+    """Best wall time of ``repeat`` runs of a whole process, and its stdout; a failing process fails the run."""
+    best, out = float("inf"), ""
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        best = min(best, time.perf_counter() - started)
+        assert done.returncode == 0, done.stderr[-2000:]
+        out = done.stdout
+    return best, out
+
+
+def run_processes(tmp: Path, repeat: int = 3) -> dict[str, float]:
+    """Record the reference mission, then time the whole decode processes against the ccsdspy process."""
+    recording, stream = tmp / "ref.pcapng", tmp / "ref.raw"
+    _timed([*_farside_cli(), "run", "--quiet", "--record", str(recording)])
+    buffer = read_buffer(recording)
+    stream.write_bytes(b"".join(buffer.packet(i) for i in range(len(buffer))))
+    script = tmp / "ccsdspy_load.py"
+    script.write_text(CCSDSPY_PROCESS.format(here=str(Path(__file__).resolve().parent)))
+    bare, _ = _timed([sys.executable, "-c", "pass"], repeat)
+    theirs, count = _timed([sys.executable, str(script), str(stream)])
+    assert int(count) == len(buffer), (count, len(buffer))
+    figures = {"packets": len(buffer), "octets": recording.stat().st_size, "python_s": bare, "ccsdspy_s": theirs}
+    for fmt in ("csv", "parquet"):
+        figures[f"{fmt}_s"], _ = _timed([*_farside_cli(), "decode", str(recording), "--format", fmt,
+                                         "-o", str(tmp / f"hk.{fmt}")], repeat)
+        figures[f"{fmt}_octets"] = (tmp / f"hk.{fmt}").stat().st_size
+    return figures
+
+
+def report_processes(f: dict[str, float]) -> str:
+    """The whole-process figures as text, as ratios against the ccsdspy process."""
+    lines = [f"reference mission recording: {f['packets']:,.0f} packets, {f['octets'] / 1e6:.1f} MB; "
+             f"bare python start: {f['python_s']:.2f} s",
+             f"ccsdspy VariableLength load (whole process, baseline): {f['ccsdspy_s']:.2f} s"]
+    for fmt in ("csv", "parquet"):
+        lines.append(f"farside decode --format {fmt} (whole process): {f[f'{fmt}_s']:.2f} s, "
+                     f"{f['packets'] / f[f'{fmt}_s']:,.0f} packets/s, {f[f'{fmt}_octets'] / 1e6:.1f} MB written; "
+                     f"{f['ccsdspy_s'] / f[f'{fmt}_s']:.1f}× faster than ccsdspy (target ≥ 20×)")
+    return "\n".join(lines)
+
+
 def test_decode_throughput_against_ccsdspy() -> None:
     """Print the figures; targets are read from the output, never asserted on timing."""
     print("\n" + report(run()))
 
 
+def test_decode_processes_against_ccsdspy(tmp_path: Path) -> None:
+    """Whole processes on the reference mission's recording; printed as ratios, never asserted on timing."""
+    print("\n" + report_processes(run_processes(tmp_path)))
+
+
 if __name__ == "__main__":
     print(report(run()))
+    with tempfile.TemporaryDirectory() as directory:
+        print(report_processes(run_processes(Path(directory))))
