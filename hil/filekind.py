@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from hil.recording.format import BYTE_ORDER_MAGIC, SHB_MAGIC
-from protocols.spacelink import ASM
+from protocols.syncmarker import ASM
 
 RECORDING, CADU, STREAM = "recording", "cadu", "stream"
 ASM_SIZE = len(ASM)

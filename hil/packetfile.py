@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hil.cadufile import read_cadu_file
 from hil.errors import InputFileError, RecordingError
 from hil.filekind import CADU, RECORDING, cadu_length, sniff
 from hil.recording.reader import RecordingIndex, index_recording, read_recording
@@ -49,6 +48,8 @@ def read_packet_bytes(path: Path, data: bytes, framing: str = AUTO) -> PacketFil
         except RecordingError as exc:
             detail = str(exc).removeprefix(f"{path}: ")
     elif kind == CADU:
+        from hil.cadufile import read_cadu_file  # the space link, loaded only for CADU files
+
         length = cadu_length(data) or 0
         read = read_cadu_file(path, data, length)
         if read is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack
 from datetime import datetime
@@ -105,6 +106,9 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     verification, telecommands) are counted, and written through the per-packet explainer in JSON lines.
     Exit code 0 when any packet decoded, 2 when the file holds none.
     """
+    # No linear algebra here: without this, OpenBLAS (loaded with numpy, next) starts a worker thread per core
+    # that spins for a while, on the cores the decode's own threads want. Too late, harmlessly, if numpy is in.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from hil.decode.bulk import decode_buffer
     from hil.decode.split import read_buffer
     from protocols.dictionary import default_dictionary

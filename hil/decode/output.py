@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,9 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hil.decode.bulk import DecodeResult, SetBlock
+from hil.decode.columns import LONG_HEAD, WIDE_HEAD, parameter_columns
+from hil.decode.parallel import in_order, run_all
 from hil.decode.split import PacketBuffer
-from hil.decode.text import csv_field, float_text, int_text, utc_ascii, value_text
+from hil.decode.text import csv_field, float_text, int_text, value_text
 from hil.decode.text import utc_text as utc_arrow
+from hil.decode.utc import utc_ascii
 from hil.jsontext import json_text
 from protocols.errors import ProtocolError
 
@@ -29,8 +33,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 """Told the number of packets written so far (every ``PROGRESS_EVERY``)."""
 PROGRESS_EVERY = 10_000
-WIDE_HEAD = ("time", "utc", "device", "apid", "seq_count", "set")
-LONG_HEAD = ("time", "utc", "device", "set", "seq_count", "parameter", "value", "unit")
 
 
 def utc_text(time_ns: np.ndarray) -> np.ndarray:
@@ -53,11 +55,6 @@ def _line(parts: Sequence[pa.Array | str]) -> pa.Array:
             merged.append(part)
     args = [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
     return pc.binary_join_element_wise(*args, "", null_handling="replace", null_replacement="")
-
-
-def _columns(block: SetBlock) -> dict[str, pa.Array]:
-    """Every value column of a block as CSV text, by parameter name."""
-    return {p.name: value_text(p, block.values[p.name], block.raw.get(p.name)) for p in block.parameters}
 
 
 def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]], progress: Progress | None) -> None:
@@ -84,30 +81,34 @@ def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]
 
 WINDOW = 2 * PROGRESS_EVERY
 """Packets put in file order and written at a time: a few MB of text, so the ordering stays in cache."""
+Piece = tuple[np.ndarray, int, list[pa.Array | str]]
+"""Where a piece's packets are in file order (ascending), its place among a packet's rows, its row parts."""
 
 
-def _write_rows(out: IO[str], pieces: list[tuple[np.ndarray, int, list[pa.Array | str]]], total: int, width: int,
-                progress: Progress | None) -> int:
-    """Write the text rows of ``pieces`` in file order, window by window; the number of rows.
+def _window(pieces: list[Piece], first: int, last: int, width: int) -> tuple[pa.Array, list[tuple[int, int | None]]]:
+    """The rows of packets ``first..last`` (file order) as one string array, and where to tell progress."""
+    lines, keys = [], []
+    per_packet = np.zeros(last - first, dtype=np.int64)
+    for rank, place, parts in pieces:
+        low, high = np.searchsorted(rank, [first, last]).tolist()
+        if high > low:
+            lines.append(_line([p if isinstance(p, str) else p.slice(low, high - low) for p in parts]))
+            keys.append((rank[low:high] - first) * width + place)
+            per_packet[rank[low:high] - first] += 1
+    ordered = pa.concat_arrays(lines).take(pa.array(np.argsort(np.concatenate(keys), kind="stable")))
+    ends = np.cumsum(per_packet)
+    steps = [(int(ends[k - first - 1]), k) for k in range(first + PROGRESS_EVERY, last + 1, PROGRESS_EVERY)]
+    return ordered, [*steps, (len(ordered), None)]
 
-    A piece is (where its packets are among the ``total`` in file order, ascending; its place among the ``width``
-    rows a packet may have; its parts, one row per packet). Progress is told every ``PROGRESS_EVERY`` packets.
-    """
+
+def _write_rows(out: IO[str], pieces: list[Piece], total: int, width: int, progress: Progress | None) -> int:
+    """Write the text rows of ``pieces`` in file order, window by window (joined on worker threads); the number
+    of rows. A piece's place is among the ``width`` rows a packet may have; progress is told every
+    ``PROGRESS_EVERY`` packets."""
     rows = 0
-    for first in range(0, total, WINDOW):
-        last = min(first + WINDOW, total)
-        lines, keys = [], []
-        per_packet = np.zeros(last - first, dtype=np.int64)
-        for rank, place, parts in pieces:
-            low, high = np.searchsorted(rank, [first, last]).tolist()
-            if high > low:
-                lines.append(_line([p if isinstance(p, str) else p.slice(low, high - low) for p in parts]))
-                keys.append((rank[low:high] - first) * width + place)
-                per_packet[rank[low:high] - first] += 1
-        ordered = pa.concat_arrays(lines).take(pa.array(np.argsort(np.concatenate(keys), kind="stable")))
-        ends = np.cumsum(per_packet)
-        steps = [(int(ends[k - first - 1]), k) for k in range(first + PROGRESS_EVERY, last + 1, PROGRESS_EVERY)]
-        _write(out, ordered, [*steps, (len(ordered), None)], progress)
+    windows = ((first, min(first + WINDOW, total)) for first in range(0, total, WINDOW))
+    for ordered, steps in in_order(lambda span: _window(pieces, *span, width), windows):
+        _write(out, ordered, steps, progress)
         rows += len(ordered)
     return rows
 
@@ -122,17 +123,16 @@ def _ranks(blocks: list[SetBlock]) -> tuple[int, list[np.ndarray]]:
     return total, np.split(rank, np.cumsum([len(b) for b in blocks])[:-1])
 
 
-def _head(block: SetBlock) -> tuple[pa.Array, pa.Array]:
-    return float_text(block.time), utc_arrow(block.time_ns)
-
-
-def parameter_columns(result: DecodeResult) -> list[str]:
-    """``device.parameter`` of every decoded value, in dictionary order of first appearance."""
-    seen: dict[str, None] = {}
-    for block in result.blocks:
-        for p in block.parameters:
-            seen.setdefault(f"{block.device.name}.{p.name}")
-    return list(seen)
+def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, dict[str, pa.Array]]]:
+    """Each block's time, UTC, sequence count and value columns as CSV text, formatted on worker threads."""
+    tasks: list[Callable[[], pa.Array]] = []
+    for block in blocks:
+        tasks += [partial(float_text, block.time), partial(utc_arrow, block.time_ns),
+                  partial(int_text, block.seq_count)]
+        tasks += [partial(value_text, p, block.values[p.name], block.raw.get(p.name)) for p in block.parameters]
+    done = iter(run_all(tasks))
+    return [(next(done), next(done), next(done), {p.name: next(done) for p in block.parameters})
+            for block in blocks]
 
 
 def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:
@@ -141,13 +141,11 @@ def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = No
     out.write(",".join(_cell(c) for c in [*WIDE_HEAD, *columns]) + "\n")
     blocks = [b for b in result.blocks if len(b)]
     total, ranks = _ranks(blocks)
-    pieces = []
-    for block, rank in zip(blocks, ranks, strict=True):
-        time, utc = _head(block)
-        text = _columns(block)
+    pieces: list[Piece] = []
+    for block, rank, (time, utc, seq, text) in zip(blocks, ranks, _texts(blocks), strict=True):
         where = {f"{block.device.name}.{p.name}": p.name for p in block.parameters}
         parts: list[pa.Array | str] = [time, ",", utc, f",{_cell(block.device.name)},{block.device.apid},",
-                                       int_text(block.seq_count), "," + _cell(block.hk.name)]
+                                       seq, "," + _cell(block.hk.name)]
         for column in columns:
             parts.append(",")
             if column in where:
@@ -162,11 +160,8 @@ def write_csv_long(result: DecodeResult, out: IO[str], progress: Progress | None
     blocks = [b for b in result.blocks if len(b) and b.parameters]
     total, ranks = _ranks(blocks)
     width = max((len(b.parameters) for b in blocks), default=1)
-    pieces = []
-    for block, rank in zip(blocks, ranks, strict=True):
-        time, utc = _head(block)
-        text = _columns(block)
-        seq = int_text(block.seq_count)
+    pieces: list[Piece] = []
+    for block, rank, (time, utc, seq, text) in zip(blocks, ranks, _texts(blocks), strict=True):
         head = f",{_cell(block.device.name)},{_cell(block.hk.name)},"
         for k, p in enumerate(block.parameters):  # the rows of one packet together, in parameter order
             pieces.append((rank, k, [time, ",", utc, head, seq, f",{_cell(p.name)},", text[p.name],

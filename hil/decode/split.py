@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from hil.records import Damage, summarise
 from hil.streamfile import MAX_SKIPPED_SHARE, PLAIN, verified
 
 FRONT = 1
-"""Octets of zero padding before the first packet (so odd-length rows can be read one octet early)."""
+"""Octets before every packet of a buffer, padding or the file's own (so odd-length rows can be read one octet
+early)."""
 BACK = 32
-"""Octets of zero padding after the last packet (so short packets' headers can be read without bounds checks)."""
+"""Octets from every packet's start to the end of a buffer, at least: padding or the file's own (so short
+packets' headers can be read without bounds checks)."""
 VECTOR_FROM = 1 << 20
 """Streams from this size on are split by vectorised chunked walks; smaller ones by a plain loop."""
 SAMPLE = 1 << 16
@@ -32,7 +35,8 @@ CRC_TRIES = 64
 
 @dataclass
 class PacketBuffer:
-    """Packets end to end in ``data`` (uint8, padded), each at ``offsets[i]`` with ``sizes[i]`` octets."""
+    """Packets in ``data`` (uint8, read-only where it is a file's own octets), each at ``offsets[i]`` with
+    ``sizes[i]`` octets, with ``FRONT`` octets before it and ``BACK`` from its start on (see those)."""
 
     data: np.ndarray
     offsets: np.ndarray
@@ -63,7 +67,7 @@ class PacketBuffer:
         return self.data[start:start + int(self.sizes[i])].tobytes()
 
 
-def _padded(data: bytes | bytearray) -> np.ndarray:
+def _padded(data: bytes | bytearray | mmap.mmap) -> np.ndarray:
     buf = np.zeros(FRONT + len(data) + BACK, dtype=np.uint8)
     buf[FRONT:FRONT + len(data)] = np.frombuffer(data, dtype=np.uint8)
     return buf
@@ -140,22 +144,51 @@ def read_buffer(path: str | Path, framing: str = AUTO) -> PacketBuffer:
     streams) goes through the one reader, ``read_packet_bytes``."""
     path = Path(path)
     try:
+        kind = sniff(_head(path)) if framing in (AUTO, PLAIN) else None
+        if kind == RECORDING and framing == AUTO:
+            return _read_recording(path, _mapped(path))
         buf, total = _read_padded(path)
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
-    data = buf[FRONT:FRONT + total]
-    kind = sniff(data[:SNIFF].tobytes()) if framing in (AUTO, PLAIN) else None
     if kind == STREAM:
         buffer = _split(buf, total)
         if _clean_plain(buffer, total):
             return buffer
-    if kind == RECORDING and framing == AUTO:
+    return _read_any(path, buf[FRONT:FRONT + total].tobytes(), framing)
+
+
+def _head(path: Path) -> bytes:
+    """The first octets of a file, as many as the format sniffer looks at."""
+    with path.open("rb") as file:
+        return file.read(SNIFF)
+
+
+def _mapped(path: Path) -> mmap.mmap | bytes:
+    """The file's octets, mapped read-only and paged in at once (no copy); read where it cannot be mapped.
+
+    A recording is written by appending, so its mapped part never changes under the reader."""
+    with path.open("rb") as file:
         try:
-            index = index_recording(path, data.tobytes())
-        except RecordingError:
-            pass  # not read as a recording: the one reader says what it is, as for any other file
-        else:
-            return PacketBuffer(buf, index.start + FRONT, index.size, index.damage, index.notes, "recording",
-                                index.time_ns, index.phases)
-    read = read_packet_bytes(path, data.tobytes(), framing)
+            return mmap.mmap(file.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                             prot=mmap.PROT_READ)
+        except (OSError, ValueError):
+            return file.read()
+
+
+def _read_recording(path: Path, data: mmap.mmap | bytes) -> PacketBuffer:
+    """A recording's packets where they lie in its octets (copied only when a packet sits too near either end)."""
+    try:
+        index = index_recording(path, data)
+    except RecordingError:
+        return _read_any(path, data[:], AUTO)  # not read as a recording: the one reader says what it is
+    start, octets = index.start, np.frombuffer(data, dtype=np.uint8)
+    if len(start) and (int(start.min()) < FRONT or int(start.max()) + BACK > len(data)):
+        start, octets = start + FRONT, _padded(data)
+    return PacketBuffer(octets, start, index.size, index.damage, index.notes, "recording", index.time_ns,
+                        index.phases)
+
+
+def _read_any(path: Path, data: bytes, framing: str) -> PacketBuffer:
+    """Whatever the one reader makes of a file, laid end to end."""
+    read = read_packet_bytes(path, data, framing)
     return buffer_from_packets([r.packet for r in read.records], read.damage, read.notes, read.kind)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import re
 import struct
 from dataclasses import dataclass, field
@@ -160,7 +161,8 @@ class RecordingIndex:
     """A recording's packets as columns over its octets: where each lies, its time, link, direction and block."""
 
     path: Path
-    data: bytes
+    data: bytes | mmap.mmap
+    """The recording's octets; slicing either gives bytes."""
     start: np.ndarray
     """Offset of each packet in ``data`` (int64)."""
     size: np.ndarray
@@ -198,7 +200,7 @@ class RecordingIndex:
 class _Reader:
     """One pass over a recording's octets, collecting packet columns, interfaces, header, phases and damage."""
 
-    def __init__(self, path: Path, data: bytes) -> None:
+    def __init__(self, path: Path, data: bytes | mmap.mmap) -> None:
         self.path, self.data = path, data
         self.octets = np.frombuffer(data, dtype=np.uint8)
         self.words = np.frombuffer(data, dtype="<u4", count=len(data) // 4)
@@ -440,12 +442,13 @@ class _Reader:
         self.phases.append((names[0].decode(errors="replace"), (high << 32) | low))
 
 
-def index_recording(path: str | Path, data: bytes) -> RecordingIndex:
-    """The packets of a recording's octets as columns; damaged blocks are skipped and reported in ``damage``.
+def index_recording(path: str | Path, data: bytes | mmap.mmap) -> RecordingIndex:
+    """The packets of a recording's octets (bytes, or a file mapped read-only: read in place, never copied) as
+    columns; damaged blocks are skipped and reported in ``damage``.
 
     RecordingError when the octets hold no sound block at all.
     """
-    return _Reader(Path(path), bytes(data)).read()
+    return _Reader(Path(path), data if isinstance(data, bytes | mmap.mmap) else bytes(data)).read()
 
 
 def read_recording(path: str | Path, data: bytes | None = None) -> PacketFile:

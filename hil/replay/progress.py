@@ -7,9 +7,6 @@ import time
 from types import TracebackType
 from typing import Protocol, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 LINE_EVERY_NS = 5_000_000_000
 
 
@@ -53,6 +50,9 @@ class BarProgress(NoProgress):
     """A rich progress bar on the terminal."""
 
     def __init__(self, label: str, total: int | None, stream: TextIO) -> None:
+        from rich.console import Console  # rich only where a bar is drawn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), console=Console(file=stream), transient=True)
         self._task = self._progress.add_task(label, total=total)

@@ -18,8 +18,8 @@ from protocols.framing.base import (
 from protocols.framing.packets import carries_crc, check_max_packet_size, header_fault, is_idle, require_packet
 from protocols.framing.skiplog import SkipLog
 from protocols.spacepacket import MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE
+from protocols.syncmarker import ASM
 
-ASM = bytes.fromhex("1ACFFC1D")
 _ASM_SIZE = len(ASM)
 _KEEP = _ASM_SIZE - 1  # with no marker in sight, the last 3 octets may still start one
 

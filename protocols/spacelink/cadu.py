@@ -10,8 +10,8 @@ from typing import NamedTuple
 from protocols.errors import FieldValueError, LengthError, field_error
 from protocols.spacelink.randomizer import tm_randomize
 from protocols.spacelink.reed_solomon import K, ReedSolomon
+from protocols.syncmarker import ASM
 
-ASM = bytes.fromhex("1ACFFC1D")
 ASM_SIZE = len(ASM)
 _ASM_INT = int.from_bytes(ASM, "big")
 
