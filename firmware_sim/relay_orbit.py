@@ -420,34 +420,37 @@ class RelayGeometry:
     def relay_position_km(self, t_ns: int) -> tuple[float, float, float]:
         """Moon-fixed relay position at one instant."""
         t = t_ns / NS_PER_S
+        sin, cos = math.sin, math.cos
         mean = math.remainder(self._m0 + self._n * t, 2 * math.pi)
         e = self._e
-        ecc = mean + 0.85 * e * math.copysign(1.0, math.sin(mean))
+        ecc = mean + 0.85 * e * math.copysign(1.0, sin(mean))
         for _ in range(50):
-            step = (ecc - e * math.sin(ecc) - mean) / (1 - e * math.cos(ecc))
+            step = (ecc - e * sin(ecc) - mean) / (1 - e * cos(ecc))
             ecc -= step
             if abs(step) < 1e-13:
                 break
-        x_orb = self._a * (math.cos(ecc) - e)
-        y_orb = self._a * math.sqrt(1 - e * e) * math.sin(ecc)
+        x_orb = self._a * (cos(ecc) - e)
+        y_orb = self._a * math.sqrt(1 - e * e) * sin(ecc)
         p, q = self._p_list, self._q_list
         x, y, z = (p[0] * x_orb + q[0] * y_orb, p[1] * x_orb + q[1] * y_orb, p[2] * x_orb + q[2] * y_orb)
         theta = 2 * math.pi * t / SIDEREAL_MONTH_S
-        cos_t, sin_t = math.cos(theta), math.sin(theta)
+        cos_t, sin_t = cos(theta), sin(theta)
         return cos_t * x + sin_t * y, -sin_t * x + cos_t * y, z
 
     def look(self, t_ns: int) -> Look:
-        """Everything at one geometry time."""
-        relay = self.relay_position_km(t_ns)
-        line = [r - s for r, s in zip(relay, self._site_list, strict=True)]
-        distance = math.sqrt(sum(c * c for c in line))
-        sin_el = sum(z * c for z, c in zip(self._zenith_list, line, strict=True)) / distance
+        """Everything at one geometry time (sums over tuples: the same additions, in the same order, as ever)."""
+        rx, ry, rz = self.relay_position_km(t_ns)
+        sx, sy, sz = self._site_list
+        lx, ly, lz = rx - sx, ry - sy, rz - sz
+        distance = math.sqrt(sum((lx * lx, ly * ly, lz * lz)))
+        zx, zy, zz = self._zenith_list
+        sin_el = sum((zx * lx, zy * ly, zz * lz)) / distance
         earth = self._earth_moon(t_ns)
-        to_earth = (earth - relay[0], -relay[1], -relay[2])
-        down = math.sqrt(sum(c * c for c in to_earth))
-        along = min(1.0, max(0.0, -sum(r * c for r, c in zip(relay, to_earth, strict=True)) / (down * down)))
-        closest = [r + c * along for r, c in zip(relay, to_earth, strict=True)]
-        clear = sum(c * c for c in closest) > MOON_RADIUS_KM ** 2
+        ex, ey, ez = earth - rx, -ry, -rz
+        down = math.sqrt(sum((ex * ex, ey * ey, ez * ez)))
+        along = min(1.0, max(0.0, -sum((rx * ex, ry * ey, rz * ez)) / (down * down)))
+        cx, cy, cz = rx + ex * along, ry + ey * along, rz + ez * along
+        clear = sum((cx * cx, cy * cy, cz * cz)) > MOON_RADIUS_KM ** 2
         elevation = math.degrees(math.asin(max(-1.0, min(1.0, sin_el))))
         return Look(t_ns, elevation, distance, sin_el >= self._sin_mask, clear, earth,
                     (distance + down) / SPEED_OF_LIGHT_KM_S)
@@ -458,8 +461,13 @@ class RelayGeometry:
         return mean - (EARTH_MOON_APOGEE_KM - EARTH_MOON_PERIGEE_KM) / 2 * math.cos(phase)
 
     def light_time_ns(self, t_ns: int) -> int:
-        """One-way lander→relay→Earth light time in integer nanoseconds."""
-        return round(self.look(t_ns).light_time_s * NS_PER_S)
+        """One-way lander→relay→Earth light time in integer nanoseconds: ``look``'s arithmetic, only the legs."""
+        rx, ry, rz = self.relay_position_km(t_ns)
+        sx, sy, sz = self._site_list
+        lx, ly, lz = rx - sx, ry - sy, rz - sz
+        ex, ey, ez = self._earth_moon(t_ns) - rx, -ry, -rz
+        up = math.sqrt(sum((lx * lx, ly * ly, lz * lz)))
+        return round((up + math.sqrt(sum((ex * ex, ey * ey, ez * ez)))) / SPEED_OF_LIGHT_KM_S * NS_PER_S)
 
     # schedules --------------------------------------------------------------------------------------------
     @cached_property

@@ -228,6 +228,11 @@ class ScenarioRun:
             return False
         return all(e.passed is not None or e.expectation.before_ns is None for e in self.expectations)
 
+    def _may_finish_by(self, cycle: int) -> bool:
+        """Whether ``finished`` can come true before the clock passes ``cycle`` (if not, nobody need ask it)."""
+        duration = self.scenario.duration_ns
+        return duration is None or self.bench.clock.ns(cycle) >= duration
+
     def run(self, until_ns: int | None = None, progress: Callable[[int, int | None], None] | None = None,
             chunk_s: float = 600.0) -> RunResult:
         """Run to the end (or ``until_ns``); ``progress(now_ns, end_ns)`` is called between chunks."""
@@ -239,7 +244,7 @@ class ScenarioRun:
                 target = self.scheduler.cycle + self.bench.clock.cycles(chunk_s)
                 if until_ns is not None:
                     target = min(target, self._cycle(until_ns))
-                self.scheduler.run(until_cycle=target, until=self.finished)
+                self.scheduler.run(until_cycle=target, until=self.finished if self._may_finish_by(target) else None)
                 if progress is not None:
                     progress(self.scheduler.now_ns, end)
         except KeyboardInterrupt:

@@ -91,7 +91,11 @@ class TelemetryStore:
     def __init__(self, watch: Iterable[str] | None = None, history_limit: int = 100_000,
                  event_limit: int = 100_000) -> None:
         self.watch_all = watch is None
-        self.watched = set(watch or ())
+        self.watched: set[str] = set()
+        self._watched_names: dict[str, set[str]] = {}
+        """The watched parameters by device, so that an update looks names up without building keys."""
+        for key in watch or ():
+            self.watch(key)
         self.history_limit = history_limit
         self.latest: dict[str, dict[str, Any]] = {}
         self.updated_ns: dict[str, int] = {}
@@ -102,21 +106,26 @@ class TelemetryStore:
     def watch(self, key: str) -> None:
         """Keep a history of ``device.parameter`` from now on."""
         self.watched.add(key)
+        device, _, name = key.partition(".")
+        self._watched_names.setdefault(device, set()).add(name)
 
     def update(self, device: str, time_ns: int, names: Iterable[str], values: Iterable[Any]) -> None:
         """New values of some of a device's parameters."""
         latest = self.latest.setdefault(device, {})
         self.updated_ns[device] = time_ns
-        watched, everything = self.watched, self.watch_all
+        everything = self.watch_all
+        watched = self._watched_names.get(device)
+        if not (everything or watched):
+            latest.update(zip(names, values, strict=True))
+            return
         for name, value in zip(names, values, strict=True):
             latest[name] = value
-            if everything or watched:
+            if everything or name in watched:  # type: ignore[operator]
                 key = f"{device}.{name}"
-                if everything or key in watched:
-                    series = self.history.get(key)
-                    if series is None:
-                        series = self.history[key] = Series(self.history_limit)
-                    series.add(time_ns, value)
+                series = self.history.get(key)
+                if series is None:
+                    series = self.history[key] = Series(self.history_limit)
+                series.add(time_ns, value)
 
     def value(self, device: str, parameter: str) -> Any:
         """The latest value; KeyError when the parameter has not been reported yet."""
