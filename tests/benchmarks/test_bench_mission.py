@@ -9,12 +9,28 @@ Run with `make bench` (or `python tests/benchmarks/test_bench_mission.py`). Thre
 3. wall time against telemetry rate: the same bench with every housekeeping interval scaled, giving the
    wall-clock cost per packet. The baseline measured in the same run is the bare fused encode+decode of one
    housekeeping packet, so the per-packet figure is also printed as a multiple of it.
+
+And the speed-up against the code of commit 6a1e2c1 (issue 17, target ≥ 3×): that commit is checked out in a
+temporary git worktree, and `farside run` of the reference mission and of the default-rates scenario (the reference
+bench with no timeline: every housekeeping set at the dictionary's default rate, see ``DEFAULT_RATES``) runs as a
+whole process in both trees, alternating, ``FARSIDE_BENCH_REPEAT`` times each (default 2), with this venv's Python
+(``PYTHONPATH`` picks the tree). Wall and CPU seconds (user + system of the process) are printed with the ratio of
+the best of each; the digests of the two trees are asserted equal (every packet on every link, in order).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 import timeit
+from collections.abc import Iterator
+from pathlib import Path
 
 from firmware_sim.bench import Bench
 from firmware_sim.missions import REFERENCE, builtin_path
@@ -24,6 +40,37 @@ from firmware_sim.scenario.model import BenchSettings
 from protocols.dictionary import default_dictionary
 
 HOUR = 3600.0
+BASELINE_COMMIT = "6a1e2c1"
+"""The code issue 17 measures the mission's speed against."""
+REFERENCE_DIGEST = "2630aaf796e4e013375c97f69e2c837b46780888d644cffb1a8ebe7d2ab221a1"
+"""The reference mission's packet digest at its seed (2024), the same at the baseline commit and now."""
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_RATES = """\
+# The dictionary's default housekeeping rates: the reference bench, every set as the dictionary has it, no timeline.
+[scenario]
+name = "default-rates"
+seed = 2024
+start = "2024-06-01T22:23:00Z"
+duration = "T+4h"
+
+[bench]
+clock_hz = 1000
+
+[bench.links.sampler]
+baud = 115200
+framing = "asm"
+
+[bench.links.ascender]
+baud = 115200
+framing = "asm"
+
+[bench.links.relay]
+baud = 115200
+framing = "asm"
+
+[bench.devices.relay]
+visibility = "geometry"
+"""
 
 
 def reference_mission() -> dict[str, float]:
@@ -95,6 +142,66 @@ def report() -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def baseline_tree(folder: Path) -> Iterator[Path]:
+    """A detached git worktree of ``BASELINE_COMMIT`` in ``folder``, removed afterwards."""
+    tree = folder / "baseline"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), BASELINE_COMMIT],
+                   check=True, capture_output=True, text=True)
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+                       check=True, capture_output=True, text=True)
+
+
+def farside_run(tree: Path, scenario: str | None) -> tuple[float, float, dict]:
+    """``farside run [scenario] --json`` as a whole process on the code of ``tree``: wall s, CPU s, the summary."""
+    command = [sys.executable, "-m", "hil.cli", "run", "--json", "--quiet", *([scenario] if scenario else [])]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, f"{tree}: farside run {scenario or ''} failed: {done.stderr[-2000:]}"
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, json.loads(done.stdout)
+
+
+def speedup_report(repeat: int) -> str:
+    """Both scenarios on the baseline and on this tree, alternating; digests asserted equal, times printed."""
+    lines = [f"speed-up against {BASELINE_COMMIT} (whole `farside run` processes, best of {repeat}; target ≥ 3×):"]
+    with tempfile.TemporaryDirectory(prefix="farside-bench-") as tmp:
+        scenario_file = Path(tmp) / "default-rates.toml"
+        scenario_file.write_text(DEFAULT_RATES)
+        with baseline_tree(Path(tmp)) as old:
+            for label, scenario in (("reference mission", None), ("default HK rates, 4 h", str(scenario_file))):
+                times: dict[str, list[tuple[float, float]]] = {"baseline": [], "now": []}
+                digests: dict[str, set[str]] = {"baseline": set(), "now": set()}
+                packets = 0
+                for _ in range(repeat):
+                    for name, tree in (("baseline", old), ("now", REPO)):
+                        wall, cpu, summary = farside_run(tree, scenario)
+                        times[name].append((wall, cpu))
+                        digests[name].add(summary["digest"])
+                        packets = summary["packets_total"]
+                        lines.append(f"  {label:22} {name:8}: {wall:6.1f} s wall, {cpu:6.1f} s CPU")
+                assert digests["baseline"] == digests["now"] and len(digests["now"]) == 1, (label, digests)
+                if scenario is None:
+                    assert digests["now"] == {REFERENCE_DIGEST}
+                old_wall, old_cpu = (min(t[i] for t in times["baseline"]) for i in (0, 1))
+                new_wall, new_cpu = (min(t[i] for t in times["now"]) for i in (0, 1))
+                lines.append(f"  {label:22} {packets:,} packets, same digest {next(iter(digests['now']))[:16]}…: "
+                             f"{old_wall / new_wall:.2f}× on wall time, {old_cpu / new_cpu:.2f}× on CPU time")
+    return "\n".join(lines)
+
+
+def test_speedup_against_baseline() -> None:
+    """Print the speed-up against the baseline commit; the digests (not the times) are asserted equal."""
+    print("\n" + speedup_report(int(os.environ.get("FARSIDE_BENCH_REPEAT", "2"))))
+
+
 def test_emulator_speed_and_scaling() -> None:
     """Print the figures; targets are read from the table, never asserted on timing."""
     print("\n" + report())
@@ -102,3 +209,4 @@ def test_emulator_speed_and_scaling() -> None:
 
 if __name__ == "__main__":
     print(report())
+    print(speedup_report(int(os.environ.get("FARSIDE_BENCH_REPEAT", "2"))))
