@@ -215,6 +215,16 @@ class FastLayout:
                         "_const_fail(buf, offset)")
         return "\n".join([*head, *body, f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
 
+    def constants_match(self, buf: bytes) -> bool:
+        """True when ``buf`` holds the whole layout and every constant field has its value (what unpack checks)."""
+        mask, expected = self._constants
+        return len(buf) >= self.size and int.from_bytes(buf[:self.size], "big") & mask == expected
+
+    @cached_property
+    def _constants(self) -> tuple[int, int]:
+        """The constant-bit mask and value (worked out on first use)."""
+        return self._constant_mask()
+
     def _constant_mask(self) -> tuple[int, int]:
         """A mask over the whole layout selecting constant bits, and the value they must have."""
         mask = expected = 0

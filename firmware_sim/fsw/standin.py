@@ -138,6 +138,11 @@ class FlightSoftware:
         now = self.scheduler.now_ns
         try:
             if len(raw) > 8 and raw[7] == 3 and raw[8] == 25:
+                codec = device.hk_codec_for(raw)
+                if codec is not None:  # checked now (and counted if bad), decoded when a value is asked for
+                    codec.verify(raw)
+                    self.store.defer(source, codec.sid, now, device.hk_set(codec.sid).parameters, raw, codec.values)
+                    return
                 report = device.decode_hk_packet(raw)
                 self.store.update(source, now, device.hk_set(report.sid).parameters, report.values)
                 return

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+Decoder = Callable[[bytes], tuple[Any, ...]]
+"""Engineering values of a housekeeping packet, in set order."""
 
 
 class Series:
@@ -85,8 +88,23 @@ class EventRecord:
     data: dict[str, Any]
 
 
+class _SetPlan(NamedTuple):
+    """What the store works out once about one housekeeping set of one device."""
+
+    names: tuple[str, ...]
+    members: frozenset[str]
+    histories: list[tuple[int, Series]]
+    """The positions of the watched names among ``names``, and their series."""
+    overlapping: tuple[int, ...]
+    """The device's other sets (as far as seen) that share a parameter with this one."""
+
+
 class TelemetryStore:
-    """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all)."""
+    """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all).
+
+    A housekeeping report may be kept undecoded (``defer``) until one of its values is asked for: at most one per
+    set, the newest; a set with a watched parameter is decoded at once, for its history.
+    """
 
     def __init__(self, watch: Iterable[str] | None = None, history_limit: int = 100_000,
                  event_limit: int = 100_000) -> None:
@@ -94,24 +112,45 @@ class TelemetryStore:
         self.watched: set[str] = set()
         self._watched_names: dict[str, set[str]] = {}
         """The watched parameters by device, so that an update looks names up without building keys."""
+        self._sets: dict[tuple[str, int], tuple[str, ...]] = {}
+        """Every housekeeping set seen, by device and SID: its parameter names."""
+        self._plans: dict[tuple[str, int], _SetPlan] = {}
         for key in watch or ():
             self.watch(key)
         self.history_limit = history_limit
-        self.latest: dict[str, dict[str, Any]] = {}
+        self._latest: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, dict[int, tuple[_SetPlan, bytes, Decoder]]] = {}
+        """Reports not decoded yet, by device and SID: (the set's plan, packet, decoder). The sets pending for one
+        device never share a parameter, so each parameter has at most one report waiting."""
         self.updated_ns: dict[str, int] = {}
         self.history: dict[str, Series] = {}
         self.events: deque[EventRecord] = deque(maxlen=event_limit)
         self.events_by_key: dict[str, int] = {}
 
+    @property
+    def latest(self) -> dict[str, dict[str, Any]]:
+        """The latest values by device and parameter (every report still undecoded is decoded first)."""
+        for device, pending in self._pending.items():
+            for sid in list(pending):
+                self._apply(device, pending.pop(sid))
+        return self._latest
+
     def watch(self, key: str) -> None:
         """Keep a history of ``device.parameter`` from now on."""
         self.watched.add(key)
+        self._plans.clear()
         device, _, name = key.partition(".")
         self._watched_names.setdefault(device, set()).add(name)
 
     def update(self, device: str, time_ns: int, names: Iterable[str], values: Iterable[Any]) -> None:
         """New values of some of a device's parameters."""
-        latest = self.latest.setdefault(device, {})
+        pending = self._pending.get(device)
+        if pending:
+            names = tuple(names)
+            members = frozenset(names)
+            for sid in [sid for sid, entry in pending.items() if not members.isdisjoint(entry[0].members)]:
+                self._apply(device, pending.pop(sid))
+        latest = self._latest.setdefault(device, {})
         self.updated_ns[device] = time_ns
         everything = self.watch_all
         watched = self._watched_names.get(device)
@@ -121,19 +160,79 @@ class TelemetryStore:
         for name, value in zip(names, values, strict=True):
             latest[name] = value
             if everything or name in watched:  # type: ignore[operator]
-                key = f"{device}.{name}"
-                series = self.history.get(key)
-                if series is None:
-                    series = self.history[key] = Series(self.history_limit)
-                series.add(time_ns, value)
+                self._series(f"{device}.{name}").add(time_ns, value)
+
+    def defer(self, device: str, sid: int, time_ns: int, names: tuple[str, ...], raw: bytes,
+              decode: Decoder) -> None:
+        """A report of housekeeping set ``sid`` (parameters ``names``) whose values ``decode(raw)`` gives (it must
+        not fail), decoded only when one of them is asked for; at once when one of them is watched."""
+        plan = self._plans.get((device, sid))
+        if plan is None:
+            plan = self._plan(device, sid, names)
+        if self.watch_all:
+            self.update(device, time_ns, names, decode(raw))
+            return
+        pending = self._pending.get(device)
+        if pending is None:
+            pending = self._pending[device] = {}
+        for other in plan.overlapping:  # an older value must not win over this report's once decoded
+            entry = pending.pop(other, None)
+            if entry is not None:
+                self._apply(device, entry)
+        self.updated_ns[device] = time_ns
+        if plan.histories:
+            pending.pop(sid, None)
+            values = decode(raw)
+            self._latest.setdefault(device, {}).update(zip(names, values, strict=True))
+            for index, series in plan.histories:
+                series.add(time_ns, values[index])
+            return
+        pending[sid] = (plan, raw, decode)  # a newer report of the same set replaces it whole
+
+    def _plan(self, device: str, sid: int, names: tuple[str, ...]) -> _SetPlan:
+        """Work out (once; ``watch`` starts afresh) where a set's watched values go and which sets it overlaps."""
+        self._sets[(device, sid)] = names
+        members = frozenset(names)
+        overlapping = tuple(other for (owner, other), others in self._sets.items()
+                            if owner == device and other != sid and not members.isdisjoint(others))
+        for other in overlapping:  # the other set's plan must learn of this one too
+            self._plans.pop((device, other), None)
+        watched = self._watched_names.get(device, set())
+        histories = [(i, self._series(f"{device}.{name}")) for i, name in enumerate(names) if name in watched]
+        plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping)
+        return plan
+
+    def _settle(self, device: str, parameter: str) -> None:
+        """Decode the report waiting with a value of ``parameter``, if one is."""
+        pending = self._pending.get(device)
+        if pending:
+            for sid, entry in pending.items():
+                if parameter in entry[0].members:
+                    del pending[sid]
+                    self._apply(device, entry)
+                    return
+
+    def _apply(self, device: str, entry: tuple[_SetPlan, bytes, Decoder]) -> None:
+        plan, raw, decode = entry
+        self._latest.setdefault(device, {}).update(zip(plan.names, decode(raw), strict=True))
+
+    def _series(self, key: str) -> Series:
+        series = self.history.get(key)
+        if series is None:
+            series = self.history[key] = Series(self.history_limit)
+        return series
 
     def value(self, device: str, parameter: str) -> Any:
         """The latest value; KeyError when the parameter has not been reported yet."""
-        return self.latest[device][parameter]
+        if device in self._pending:
+            self._settle(device, parameter)
+        return self._latest[device][parameter]
 
     def get(self, device: str, parameter: str, default: Any = None) -> Any:
         """The latest value, or ``default``."""
-        return self.latest.get(device, {}).get(parameter, default)
+        if device in self._pending:
+            self._settle(device, parameter)
+        return self._latest.get(device, {}).get(parameter, default)
 
     def add_event(self, record: EventRecord) -> None:
         """An event report arrived."""

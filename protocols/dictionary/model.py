@@ -185,6 +185,10 @@ class Device:
             self.command(name)  # unknown names raise UnknownCommandError listing the commands
             raise field_error(UnknownCommandError, "command", name, "is not a TC[8,1] function") from None
 
+    def hk_codec_for(self, raw: bytes) -> HousekeepingPacketCodec | None:
+        """The fused codec of the set a TM[3,25] packet's SID names (None: no set of this device has that SID)."""
+        return self._hk_packets_by_key.get(raw[19:21])  # type: ignore[attr-defined]
+
     def decode_hk_packet(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole TM[3,25] packet of this device to engineering values."""
         codec = self._hk_packets_by_key.get(raw[19:21])  # type: ignore[attr-defined]

@@ -95,6 +95,16 @@ class HousekeepingPacketCodec(_FusedCodec):
         return HousekeepingReport(self.sid, out[4:], out[0], out[1],
                                   out[2] * NS_PER_S + ((out[3] * NS_PER_S + 0xFFFF) >> 16))
 
+    def verify(self, raw: bytes) -> None:
+        """Raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields), decoding nothing:
+        a packet that passes decodes without error, so its values can wait until someone asks (``values``)."""
+        if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF) or not self._record.layout.constants_match(raw):
+            self.decode(raw)
+
+    def values(self, raw: bytes) -> tuple[Any, ...]:
+        """The engineering values (set order) of a packet ``verify`` passed."""
+        return self._decode(raw)[4:]
+
 
 class FunctionPacketCodec(_FusedCodec):
     """TC[8,1] of one function of one device: every header field but the numbering is a constant."""
