@@ -221,6 +221,7 @@ class Link:
         self._recent_ends: dict[int, deque[int]] = {id(a): deque(maxlen=MIN_QUEUED_FRAMES),
                                                     id(b): deque(maxlen=MIN_QUEUED_FRAMES)}
         self._ns_per_octet_x_baud = BITS_PER_OCTET * NS_PER_S
+        self._period_ns = scheduler.clock.period_ns
         self.timed = True
         """False when one end is a real wire: that wire's own timing applies, the link adds none."""
         a.link = b.link = self
@@ -284,11 +285,11 @@ class Link:
     def carry(self, sender: Port, packet: bytes, frame: bytes) -> None:
         """Serialise ``frame`` after anything already on the wire this way, apply faults, deliver at the end."""
         forward = sender is self.a
-        receiver = self.b if forward else self.a
+        direction = "a>b" if forward else "b>a"
         scheduler = self.scheduler
         now = scheduler.now_ns
         for tap in self.taps:
-            tap(now, self.name, "a>b" if forward else "b>a", packet)
+            tap(now, self.name, direction, packet)
         key = id(sender)
         start = self._free_at_ns[key]
         if start < now:
@@ -302,17 +303,15 @@ class Link:
         self._free_at_ns[key] = end
         self._recent_ends[key].append(end)
         faults = self.faults
-        delay = 0
-        if faults.direction == "both" or faults.direction == ("a>b" if forward else "b>a"):
-            delay = faults.extra_delay_ns
+        if faults.direction == "both" or faults.direction == direction:
+            end += faults.extra_delay_ns
             if (faults.cut or faults.drop_next or faults.drop_probability or faults.corrupt_next
                     or faults.bit_error_rate):
                 delivered = self._apply_faults(frame)
                 if delivered is None:
                     return
                 frame = delivered
-        period = scheduler.clock.period_ns
-        scheduler.call_at(-(-(end + delay) // period), receiver.receive, frame)
+        scheduler.call_at(-(-end // self._period_ns), (self.b if forward else self.a).receive, frame)
 
     def _apply_faults(self, frame: bytes) -> bytes | None:
         faults = self.faults
