@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from firmware_sim.bench import Bench, ModelClass
-from firmware_sim.engine.pacing import Pacing
+from firmware_sim.engine.pacing import AsFastAsPossible, Pacing
 from firmware_sim.engine.scheduler import Timer
 from firmware_sim.errors import SimError
 from firmware_sim.fsw.telemetry import TelemetryStore, Verification
@@ -110,12 +110,49 @@ class ScenarioRun:
             deadline = result.expectation.before_ns
             if deadline is not None:
                 self.scheduler.at(self._cycle(deadline), lambda r=result: self._deadline(r), priority=10)
-        self.scheduler.every(self.bench.clock.cycles(CHECK_PERIOD_S), self._check, priority=5,
-                             first=self.scheduler.cycle)
+        self._check_period = self.bench.clock.cycles(CHECK_PERIOD_S)
+        self._check_origin = self.scheduler.cycle
+        self._ticks: set[int] = set()
+        self._slot_passed: int | None = None
+        if scenario.duration_ns is None or not isinstance(self.scheduler.pacing, AsFastAsPossible):
+            self.scheduler.every(self._check_period, self._check, priority=5, first=self._check_origin)
+        else:
+            self.bench.store.notify(self._condition_keys(), self._changed)
+            self._tick_at(self._check_origin)
+            self._tick_at(self._tick_from(self._cycle(scenario.duration_ns)))
         self.scheduler.at(0, self._arm_next)
 
     def _cycle(self, ns: int) -> int:
         return self.bench.clock.cycles_ns(ns)
+
+    # the once-a-second check, only in the seconds that need it -------------------------------------------------
+    # Conditions are checked at whole seconds (priority 5: after the cycle's device work). With a duration and no
+    # wall clock, a check runs only in a second in which a value a condition reads arrived (plus the first second
+    # and the one that ends the run): in any other second it would find what the check before it found.
+    def _condition_keys(self) -> set[str]:
+        conditions = [e.condition for e in self.scenario.expectations]
+        conditions += [s.when for s in self.scenario.timeline if s.when is not None]
+        return {f"{c.device}.{c.event if isinstance(c, EventCondition) else c.parameter}" for c in conditions}
+
+    def _tick_from(self, cycle: int) -> int:
+        """The first check second at or after ``cycle``."""
+        period, origin = self._check_period, self._check_origin
+        return origin + max(0, -(-(cycle - origin) // period)) * period
+
+    def _tick_at(self, cycle: int) -> None:
+        if cycle not in self._ticks:
+            self._ticks.add(cycle)
+            self.scheduler.call_at(cycle, self._tick, cycle, priority=5)
+
+    def _tick(self, cycle: int) -> None:
+        self._ticks.discard(cycle)
+        self._slot_passed = cycle
+        self._check()
+
+    def _changed(self) -> None:
+        """A value a condition reads arrived: check at this second's check, or the next one if it has passed."""
+        tick = self._tick_from(self.scheduler.cycle)
+        self._tick_at(tick + self._check_period if tick == self._slot_passed else tick)
 
     # timeline -----------------------------------------------------------------------------------------------
     def _arm_next(self) -> None:
@@ -205,6 +242,7 @@ class ScenarioRun:
                 exp.passed, exp.decided_ns = True, self.scheduler.now_ns
 
     def _deadline(self, result: ExpectationResult) -> None:
+        self._slot_passed = self.scheduler.cycle  # past this cycle's check (priority 10 comes after 5)
         self._check()
         if result.passed is None:
             result.passed, result.decided_ns = False, self.scheduler.now_ns

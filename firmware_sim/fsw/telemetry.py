@@ -97,6 +97,8 @@ class _SetPlan(NamedTuple):
     """The positions of the watched names among ``names``, and their series."""
     overlapping: tuple[int, ...]
     """The device's other sets (as far as seen) that share a parameter with this one."""
+    notify: bool
+    """True when the set holds a parameter the listener wants to hear of."""
 
 
 class TelemetryStore:
@@ -115,6 +117,8 @@ class TelemetryStore:
         self._sets: dict[tuple[str, int], tuple[str, ...]] = {}
         """Every housekeeping set seen, by device and SID: its parameter names."""
         self._plans: dict[tuple[str, int], _SetPlan] = {}
+        self._interest: dict[str, set[str]] = {}
+        self._listener: Callable[[], None] | None = None
         for key in watch or ():
             self.watch(key)
         self.history_limit = history_limit
@@ -142,11 +146,28 @@ class TelemetryStore:
         device, _, name = key.partition(".")
         self._watched_names.setdefault(device, set()).add(name)
 
+    def notify(self, keys: Iterable[str], listener: Callable[[], None]) -> None:
+        """Call ``listener`` (one, replacing any before) whenever a value of one of ``keys`` arrives:
+        ``device.parameter`` or ``device.event`` (an event report of that name)."""
+        self._listener = listener
+        self._interest.clear()
+        for key in keys:
+            device, _, name = key.partition(".")
+            self._interest.setdefault(device, set()).add(name)
+        self._plans.clear()
+
     def update(self, device: str, time_ns: int, names: Iterable[str], values: Iterable[Any]) -> None:
         """New values of some of a device's parameters."""
+        if type(names) is not tuple:
+            names = tuple(names)
+        self._store(device, time_ns, names, values)  # type: ignore[arg-type]
+        if self._listener is not None and not self._interest.get(device, set()).isdisjoint(names):
+            self._listener()
+
+    def _store(self, device: str, time_ns: int, names: tuple[str, ...], values: Iterable[Any]) -> None:
+        """``update`` without telling the listener."""
         pending = self._pending.get(device)
         if pending:
-            names = tuple(names)
             members = frozenset(names)
             for sid in [sid for sid, entry in pending.items() if not members.isdisjoint(entry[0].members)]:
                 self._apply(device, pending.pop(sid))
@@ -172,6 +193,13 @@ class TelemetryStore:
         if self.watch_all:
             self.update(device, time_ns, names, decode(raw))
             return
+        self._defer(device, sid, time_ns, plan, raw, decode)
+        if plan.notify and self._listener is not None:
+            self._listener()
+
+    def _defer(self, device: str, sid: int, time_ns: int, plan: _SetPlan, raw: bytes, decode: Decoder) -> None:
+        """``defer`` without telling the listener."""
+        names = plan.names
         pending = self._pending.get(device)
         if pending is None:
             pending = self._pending[device] = {}
@@ -199,7 +227,8 @@ class TelemetryStore:
             self._plans.pop((device, other), None)
         watched = self._watched_names.get(device, set())
         histories = [(i, self._series(f"{device}.{name}")) for i, name in enumerate(names) if name in watched]
-        plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping)
+        notify = not members.isdisjoint(self._interest.get(device, ()))
+        plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping, notify)
         return plan
 
     def _settle(self, device: str, parameter: str) -> None:
@@ -239,6 +268,8 @@ class TelemetryStore:
         self.events.append(record)
         key = f"{record.device}.{record.name}"
         self.events_by_key[key] = self.events_by_key.get(key, 0) + 1
+        if self._listener is not None and record.name in self._interest.get(record.device, ()):
+            self._listener()
 
     def event_count(self, device: str, name: str) -> int:
         """How many times ``device`` reported event ``name``."""

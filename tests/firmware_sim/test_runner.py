@@ -2,6 +2,7 @@
 
 import pytest
 
+from firmware_sim.engine.pacing import RealTime
 from firmware_sim.runner import ScenarioRun
 from firmware_sim.scenario import parse_scenario
 from firmware_sim.summary import build_summary
@@ -112,3 +113,16 @@ def test_same_seed_same_digest_other_seed_other_digest() -> None:
 def test_until_stops_early(until_s: int) -> None:
     result = ScenarioRun(parse_scenario(SCENARIO, "short.toml")).run(until_ns=until_s * 10**9)
     assert result.bench.now_s == until_s
+
+
+def test_checks_only_in_seconds_that_need_them_decide_as_a_check_every_second() -> None:
+    """A run as fast as possible checks conditions only in seconds in which a value they read arrived; the same run
+    on a (very fast) wall clock, checked every second, fires the same steps and decides the same."""
+    scenario = parse_scenario(SCENARIO, "short.toml")
+    first = ScenarioRun(scenario).run()
+    second = ScenarioRun(scenario, pacing=RealTime(speed=1e9)).run()
+    assert first.bench.now_s == second.bench.now_s == 1200.0
+    assert first.bench.digest.hexdigest() == second.bench.digest.hexdigest()
+    assert [(s.fired_ns, s.outcome) for s in first.steps] == [(s.fired_ns, s.outcome) for s in second.steps]
+    assert [(e.passed, e.decided_ns) for e in first.expectations] == [
+        (e.passed, e.decided_ns) for e in second.expectations]
