@@ -37,17 +37,15 @@ class Scheduler:
         self.clock = clock or Clock()
         self.pacing = pacing or AsFastAsPossible()
         self.cycle = 0
+        """The current cycle; only the scheduler moves it, and ``now_ns`` with it."""
+        self.now_ns = 0
+        """Virtual time in nanoseconds (``cycle`` × the clock period)."""
         self._period = self.clock.period_ns
         self.events_run = 0
         self._paced = not isinstance(self.pacing, AsFastAsPossible)
         self._heap: list[tuple[int, int, int, Timer | None, Callable[..., None], object]] = []
         self._order = count()
         self._stopped = False
-
-    @property
-    def now_ns(self) -> int:
-        """Virtual time in nanoseconds."""
-        return self.cycle * self._period
 
     @property
     def now_s(self) -> float:
@@ -125,11 +123,15 @@ class Scheduler:
             if self._paced:
                 interrupted_ns = self.pacing.wait_until(self.clock.ns(cycle))
                 if interrupted_ns is not None:
-                    self.cycle = min(cycle, max(self.cycle, interrupted_ns // self._period))
+                    self._move(min(cycle, max(self.cycle, interrupted_ns // self._period)))
                     self.pacing.dispatch()
                     return False
-            self.cycle = cycle
+            self._move(cycle)
         return True
+
+    def _move(self, cycle: int) -> None:
+        self.cycle = cycle
+        self.now_ns = cycle * self._period
 
     def run(self, until_cycle: int | None = None, until: Callable[[], bool] | None = None) -> bool:
         """Step until ``until_cycle`` is reached, ``until()`` holds, ``stop()`` is called, or nothing is left.
@@ -158,7 +160,7 @@ class Scheduler:
 
     def _run_unpaced(self, until_cycle: int | None, until: Callable[[], bool] | None) -> bool:
         """``run`` as fast as possible: the steps of ``step`` in one loop, the same order and the same checks."""
-        heap, pop, push, order = self._heap, heapq.heappop, heapq.heappush, self._order
+        heap, pop, push, order, period = self._heap, heapq.heappop, heapq.heappush, self._order, self._period
         run = 0
         try:
             while not self._stopped:
@@ -169,12 +171,13 @@ class Scheduler:
                 if not heap or (until_cycle is not None and heap[0][0] > until_cycle):
                     if until_cycle is not None:
                         if until_cycle > self.cycle:
-                            self.cycle = until_cycle
+                            self._move(until_cycle)
                         return until is None or until()
                     return False
                 due = heap[0][0]
                 if due > self.cycle:
                     self.cycle = due
+                    self.now_ns = due * period
                 while heap and heap[0][0] == due:
                     _, priority, _, timer, function, argument = pop(heap)
                     if timer is not None:

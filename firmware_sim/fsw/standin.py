@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from firmware_sim.engine.link import Port
@@ -69,7 +70,7 @@ class FlightSoftware:
         """Connect the stand-in to a device's link."""
         self.dictionary.device(device)
         self.ports[device] = port
-        port.handler = lambda raw: self._on_packet(device, raw)
+        port.handler = partial(self._on_packet, device)
 
     # commanding --------------------------------------------------------------------------------------------
     def send(self, device: str, command: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> Verification:

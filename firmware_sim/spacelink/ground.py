@@ -152,7 +152,10 @@ class GroundStation:
             seq = ((packet[2] & 0x3F) << 8) | packet[3]
             received = ReceivedPacket(packet, sent_ns, arrival_ns, apid, seq, is_tc)
             if apid != IDLE_APID:
-                self._account(self.apids.setdefault((is_tc, apid), ApidStats()), seq)
+                stats = self.apids.get((is_tc, apid))
+                if stats is None:
+                    stats = self.apids[(is_tc, apid)] = ApidStats()
+                self._account(stats, seq)
         self.received.append(received)
         for listener in self.listeners:
             listener(received)
