@@ -284,8 +284,9 @@ class RelayRadioModel(DeviceModel):
 
     # transmitter ----------------------------------------------------------------------------------------------
     def _can_transmit(self) -> bool:
-        return (self.powered and self.telemetry["radio_mode"] == "relay" and self.link_up and not self._stuck
-                and not self._pa_failed)
+        t = self.telemetry  # powered, in relay mode, locked (the properties, read once per packet here)
+        return (t["radio_power"] == "on" and t["radio_mode"] == "relay" and t["link_state"] == "locked"
+                and not self._stuck and not self._pa_failed)
 
     def _tx_time_ns(self, packet: bytes) -> int:
         bits = self.space_link.air_octets(packet) * 8

@@ -61,6 +61,17 @@ class PortStats:
         del self.skipped[: max(0, len(self.skipped) - self.skipped_kept)]
 
 
+class _Lane:
+    """One direction of a link, kept by the port that sends on it: when its wire is next free, and when the last
+    few frames on it end."""
+
+    __slots__ = ("free_at_ns", "recent_ends")
+
+    def __init__(self) -> None:
+        self.free_at_ns = 0
+        self.recent_ends: deque[int] = deque(maxlen=MIN_QUEUED_FRAMES)
+
+
 class Port:
     """One end of a link: frames outgoing packets and deframes incoming octets into whole packets."""
 
@@ -71,6 +82,8 @@ class Port:
         self.handler: PacketHandler | None = None
         self.on_rejected: RejectHandler | None = None
         self.link: Link | None = None
+        self.lane = _Lane()
+        """This end's sending direction on its link (the link sets it up when connected)."""
         self.stats = PortStats()
         self._last_input_ns = 0
         self._quiet_check_due = False
@@ -217,9 +230,7 @@ class Link:
         self.max_backlog_ns = max_backlog_ns
         self.overflow = LinkOverflow()
         self.taps: list[Tap] = []
-        self._free_at_ns = {id(a): 0, id(b): 0}
-        self._recent_ends: dict[int, deque[int]] = {id(a): deque(maxlen=MIN_QUEUED_FRAMES),
-                                                    id(b): deque(maxlen=MIN_QUEUED_FRAMES)}
+        a.lane, b.lane = _Lane(), _Lane()
         self._ns_per_octet_x_baud = BITS_PER_OCTET * NS_PER_S
         self._period_ns = scheduler.clock.period_ns
         self.timed = True
@@ -290,18 +301,18 @@ class Link:
         now = scheduler.now_ns
         for tap in self.taps:
             tap(now, self.name, direction, packet)
-        key = id(sender)
-        start = self._free_at_ns[key]
+        lane = sender.lane
+        start = lane.free_at_ns
         if start < now:
             start = now
         elif start - now > self.max_backlog_ns:
-            recent = self._recent_ends[key]
+            recent = lane.recent_ends
             if len(recent) == MIN_QUEUED_FRAMES and recent[0] > now:  # the last few frames are all still queued
                 self.overflow.count(forward, len(frame))
                 return
         end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud) if self.timed else start
-        self._free_at_ns[key] = end
-        self._recent_ends[key].append(end)
+        lane.free_at_ns = end
+        lane.recent_ends.append(end)
         faults = self.faults
         if faults.direction == "both" or faults.direction == direction:
             end += faults.extra_delay_ns
