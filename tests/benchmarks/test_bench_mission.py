@@ -47,7 +47,7 @@ BASELINE_COMMIT = "6a1e2c1"
 BASELINE_DIGEST = "2630aaf796e4e013375c97f69e2c837b46780888d644cffb1a8ebe7d2ab221a1"
 """The reference mission's packet digest at its seed (2024) at the baseline commit."""
 REFERENCE_DIGEST = "2928481172073c3a7879c0afdb736bb7a0957e0edc021a3301ac03615c6accab"
-"""The same now, as at commit 914b668 just before the speed work: the one before it (7bc0b04, issue 13) numbers the
+"""The same now, as at commit c99320a just before the speed work: 7bc0b04 (issue 13), before it, numbers the
 packets a device makes while a command starts when they are sent, so each APID's counts go out in order; every
 other packet is as at the baseline."""
 REPO = Path(__file__).resolve().parents[2]
