@@ -149,9 +149,10 @@ class Bench:
 
     def _overhear(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
         """A real flight computer's telemetry from a modelled device: decoded into the store as the stand-in would
-        (so that expectations and conditions see it); nothing else is done with it."""
-        if direction == "b>a" and packet and not packet[0] & 0x10:
-            self.fsw._decode(link, packet)  # the stand-in's own decoder, the one for every device's TM
+        (so that expectations and conditions see it); nothing else is done with it. Verification reports answer
+        the flight computer's own commands, which the stand-in does not track: they are left alone."""
+        if direction == "b>a" and len(packet) > 7 and not packet[0] & 0x10 and packet[7] != 1:
+            self.fsw.decode_telemetry(link, packet)  # the stand-in's own decoder, the one for every device's TM
 
     def _exposure(self, device: str) -> str | None:
         """The URL a modelled device meets a real flight computer on (``"bus"``: its shared link; None: nowhere)."""

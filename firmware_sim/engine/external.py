@@ -50,6 +50,8 @@ class ExternalPort(Port):
     Garbage from outside is skipped and counted by the deframer; the packets around it still get through.
     """
 
+    leaves_the_bench = True
+
     def __init__(self, name: str, framing: str = "asm") -> None:
         super().__init__(name, framing)
         self.outlet: Outlet | None = None

@@ -75,6 +75,9 @@ class _Lane:
 class Port:
     """One end of a link: frames outgoing packets and deframes incoming octets into whole packets."""
 
+    leaves_the_bench = False
+    """True for an end whose frames go out to a real wire (written at once when due now, see ``Link.carry``)."""
+
     def __init__(self, name: str, framing: str = "asm") -> None:
         self.name = name
         self.framing = framing
@@ -322,7 +325,12 @@ class Link:
                 if delivered is None:
                     return
                 frame = delivered
-        scheduler.call_at(-(-end // self._period_ns), (self.b if forward else self.a).receive, frame)
+        due = -(-end // self._period_ns)
+        receiver = self.b if forward else self.a
+        if due <= scheduler.cycle and receiver.leaves_the_bench:
+            receiver.receive(frame)  # onto a real wire and due now: out at once, not after the rest of this instant
+            return
+        scheduler.call_at(due, receiver.receive, frame)
 
     def _apply_faults(self, frame: bytes) -> bytes | None:
         faults = self.faults

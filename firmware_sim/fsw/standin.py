@@ -128,13 +128,14 @@ class FlightSoftware:
             self.route(raw)
             return
         self.counters.tm_received += 1
-        self._decode(source, raw)
+        self.decode_telemetry(source, raw)
         for listener in self.listeners:
             listener(source, raw)
         if self.relay is not None:
             self._downlink(raw)
 
-    def _decode(self, source: str, raw: bytes) -> None:
+    def decode_telemetry(self, source: str, raw: bytes) -> None:
+        """Put one TM packet from ``source`` into the store (verification reports update the tracked commands)."""
         device = self.dictionary.device(source)
         now = self.scheduler.now_ns
         try:

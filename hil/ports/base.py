@@ -204,11 +204,13 @@ class PortBase:
         return f"{type(self).__name__}({self.name!r}, {self.url!r}, {state}, endpoint={self.endpoint!r})"
 
 
-def drain(read: Callable[[int], bytes]) -> tuple[bytes, Exception | None]:
+def drain(read: Callable[[int], bytes], short_read_ends: bool = False) -> tuple[bytes, Exception | None]:
     """Read until nothing more is waiting (at most MAX_READ): the octets, and why the peer is gone (None if not).
 
     ``read(n)`` returns b"" at end of stream (reported as EOFError) and raises BlockingIOError when nothing waits;
-    any other OSError is reported, after the octets that arrived before it.
+    any other OSError is reported, after the octets that arrived before it. With ``short_read_ends`` a read that
+    returns fewer octets than asked for ends the turn (the fd held no more), saving the read that would only
+    say so; whatever comes later (a departure included) makes the fd readable again for the next turn.
     """
     data = bytearray()
     while len(data) < MAX_READ:
@@ -220,6 +222,8 @@ def drain(read: Callable[[int], bytes]) -> tuple[bytes, Exception | None]:
             return bytes(data), exc
         if not chunk:
             return bytes(data), EOFError("end of stream")
+        if short_read_ends and len(chunk) < READ_CHUNK:
+            return bytes(data) + chunk if data else chunk, None
         data += chunk
     return bytes(data), None
 

@@ -75,9 +75,9 @@ class PtyPort(PortBase):
         """Read what the reader wrote; while down, probe whether a reader has opened the slave."""
         if self._master is None:
             return b""
-        data, gone = drain(self._read)
+        data, gone = drain(self._read, short_read_ends=self.up)  # while down: read on, to learn EIO
         self.stats.octets_in += len(data)
-        if gone is None or data:
+        if (gone is None or data) and not self.up:
             self._went_up(f"a reader opened {self.endpoint}")
         if gone is not None and self.up:
             self._went_down(f"the reader closed {self.endpoint}" if _is_eio(gone) else f"pty error: {describe(gone)}")

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
+import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.runner import ScenarioRun
+from firmware_sim.scenario.loader import BUS, UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings, Scenario
 from firmware_sim.spacelink.gateway import FrameGroundGateway
+from hil.boards.errors import BoardError
 from hil.errors import TransportError
+from hil.serve.bus import Bus
 from hil.serve.pacing import WallClockIo
 from hil.serve.shadow import Difference, Shadow
 
@@ -53,10 +59,40 @@ def check_real_nodes(scenario: Scenario) -> None:
     for url, uses in urls.items():
         if uses > 1 and url not in SHAREABLE_URLS:
             raise ConfigurationError(f"{url}: {uses} nodes use this transport; one transport carries one link, "
-                                     f"so give each device its own in [bench.expose] (or use pty://)")
+                                     f"so give each device its own in [bench.expose], put them on the flight "
+                                     f"computer's one link with DEVICE = \"bus\" there (DEVICE = \"none\" leaves one "
+                                     f"unexposed), or use pty://")
     if settings.is_real("fsw") and any(step.command for step in scenario.timeline):
         raise ConfigurationError("the timeline sends commands through the flight-software stand-in, "
                                  "but bench.nodes.fsw is a real flight computer")
+    check_link_framings(settings)
+
+
+def check_link_framings(settings: BenchSettings) -> None:
+    """Refuse a device link whose transport cannot carry its framing (``raw`` on a byte stream)."""
+    from hil.schemes import check_framing
+
+    for device, url in _device_link_urls(settings):
+        try:
+            check_framing(url, settings.links.get(device, LinkSettings()).framing)
+        except TransportError as exc:
+            raise ConfigurationError(f"bench.links.{device}: {exc}") from None
+
+
+def _device_link_urls(settings: BenchSettings) -> list[tuple[str, str]]:
+    """(device, URL) of every real transport that carries a device link: a board, an exposed model, a shadow."""
+    from protocols.dictionary import default_dictionary
+    from protocols.dictionary.registry import default_members
+
+    dictionary = default_dictionary()
+    names = settings.member_names(dictionary.names, default_members(dictionary))
+    found = [(name, settings.node(name)) for name in names if settings.is_real(name)]
+    if settings.is_real("fsw"):
+        for name in names:
+            exposed = settings.expose.get(name, settings.node("fsw"))
+            if exposed != UNEXPOSED:
+                found.append((name, settings.node("fsw") if exposed == BUS else exposed))
+    return found + list(settings.shadow.items())
 
 
 def _bench_urls(settings: BenchSettings) -> list[str]:
@@ -67,10 +103,33 @@ def _bench_urls(settings: BenchSettings) -> list[str]:
     names = settings.member_names(dictionary.names, default_members(dictionary))
     urls = [settings.node(name) for name in names if settings.is_real(name)]
     if settings.is_real("fsw"):
-        urls += [settings.expose.get(name, settings.node("fsw")) for name in names]
+        exposures = [settings.expose.get(name, settings.node("fsw")) for name in names]
+        urls += [url for url in exposures if url not in (BUS, UNEXPOSED)]
+        if BUS in exposures:
+            urls.append(settings.node("fsw"))
     if settings.is_real("ground"):
         urls.append(settings.node("ground"))
     return urls + list(settings.shadow.values())
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the objects alive now out of Python's garbage collections while the bench serves, then hand them back.
+
+    The bench is built before it serves: tens of thousands of long-lived objects (dictionary, codecs, models) that
+    a full collection would walk, for tens of milliseconds, in the middle of whatever command had just come in.
+    Only on the main thread, where the process is the bench: a bench on a thread of someone else's process
+    (``emu://`` in a flight-software program) leaves that process's collections alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class ServeSession:
@@ -91,6 +150,18 @@ class ServeSession:
         self.bench = self.run.bench
         self.notify = notify or (lambda message: None)
         self.ports: dict[str, Any] = {}
+        self.boundaries: dict[str, Any] = {}
+        """What the bench puts behind each port (an external end, the bus, a shadow), by port name."""
+        self.board_log_path: Callable[[str], Path] | None = None
+        """Where the log of the board behind a port goes, by port name (None: kept in memory only)."""
+        self.board_logs: dict[str, Path] = {}
+        self.board_ends: dict[str, str] = {}
+        """The line each board ended the run with, by port name."""
+        self.failure: BoardError | None = None
+        """Why the run could not go on (a board that exited); raised by whoever runs the session, once it is closed."""
+        path = Path(scenario.path)
+        self.base_dir = path.parent if path.is_file() else None
+        """Relative paths in node URLs (a board's kernel) are taken from here: the bench file's directory."""
         self.events: deque[str] = deque(maxlen=EVENTS_KEPT)
         self.port_changes = 0
         self.shadows: dict[str, Shadow] = {}
@@ -108,10 +179,15 @@ class ServeSession:
             from hil.schemes import open_port as opener
         open_port = opener
         try:
+            on_bus = {name: end.boundary for name, end in self.bench.external.items() if end.url == BUS}
             for name, end in self.bench.external.items():
-                port = self._open(open_port, name, end.url)
-                end.boundary.outlet = port.write
-                self.pacing.watch(port, end.boundary.inject, end.boundary.expire)
+                if end.url != BUS:
+                    self._attach(name, self._open(open_port, name, end.url), end.boundary)
+            if on_bus:
+                apids = {name: self.bench.dictionary.device(name).apid for name in on_bus}
+                framing = next(iter(on_bus.values())).framing
+                fsw = self.scenario.bench.node("fsw")
+                self._attach("fsw", self._open(open_port, "fsw", fsw), Bus(on_bus, apids, framing))
             for device, url in self.scenario.bench.shadow.items():
                 self._open_shadow(open_port, device, url)
         except Exception:
@@ -121,11 +197,60 @@ class ServeSession:
 
     def _open(self, open_port: Callable[..., Any], name: str, url: str) -> Any:
         try:
-            port = open_port(url, name, on_change=self._port_changed)
+            anchored = self._anchored(url)
+            if anchored is not None:
+                port = anchored.open_port(name, self._port_changed)
+            else:
+                port = open_port(url, name, on_change=self._port_changed)
         except TransportError as exc:
             raise TransportError(f"cannot open {name} ({url}): {exc}") from None
         self.ports[name] = port
         return port
+
+    def _anchored(self, url: str) -> Any:
+        """The parsed URL with its relative paths taken from the bench file's directory, if its scheme has any."""
+        if self.base_dir is None:
+            return None
+        from hil.schemes import parse_url
+
+        try:
+            anchored = getattr(parse_url(url), "anchored", None)
+        except TransportError:
+            return None  # the opener says what is wrong with it
+        return anchored(self.base_dir) if anchored is not None else None
+
+    def _attach(self, name: str, port: Any, boundary: Any) -> None:
+        """Carry ``boundary``'s frames on ``port`` and its input into the bench; watch a board's log and exit."""
+        boundary.outlet = port.write
+        self.pacing.watch(port, boundary.inject, boundary.expire)
+        self.boundaries[name] = boundary
+        log = getattr(port, "board_log", None)
+        if log is not None and self.board_log_path is not None:
+            self.board_logs[name] = self.board_log_path(name)
+            log.save_to(self.board_logs[name])
+        supervise = getattr(port, "supervise", None)
+        if supervise is not None:
+            supervise(lambda line: self._board_ended(name, line), self._board_failed)
+
+    def _board_ended(self, name: str, line: str) -> None:
+        """A board's log printed its end line (called from its log thread): the run is done."""
+        self.board_ends.setdefault(name, line)
+        self.stop(f"{name} finished: {line}")
+
+    def failed_verdicts(self) -> list[str]:
+        """One sentence per board whose end line is not the passing one its URL asks for (``pass=``)."""
+        failed = []
+        for name, line in self.board_ends.items():
+            passing = getattr(self.ports.get(name), "passing", "")
+            if passing and not line.startswith(passing):
+                failed.append(f"{name}: the board ended with {line!r}, not {passing!r}")
+        return failed
+
+    def _board_failed(self, error: BoardError) -> None:
+        """A board exited while the bench needed it (called from its watcher thread): end the run with its error."""
+        if self.failure is None:
+            self.failure = BoardError(f"{error} (at T+{self.bench.scheduler.now_ns / 1e9:.3f}s)")
+            self.stop(f"{error}")
 
     def _open_shadow(self, open_port: Callable[..., Any], device: str, url: str) -> None:
         link = self.bench.links.get(device)
@@ -135,6 +260,7 @@ class ServeSession:
         shadow = Shadow(device, self.bench.scheduler, self._difference, framing=framing)
         port = self._open(open_port, f"{device}.shadow", url)
         shadow.outlet = port.write
+        self.boundaries[f"{device}.shadow"] = shadow
         shadow.follow(link)
         self.pacing.watch(port, shadow.inject, shadow.expire)
         self.shadows[device] = shadow
@@ -203,7 +329,8 @@ class ServeSession:
             return self._stop_reason is not None
 
         scheduler.every(self.bench.clock.cycles(1.0), lambda: None, priority=100)  # the bench never runs dry
-        scheduler.run(until_cycle=end, until=done)
+        with frozen_heap():
+            scheduler.run(until_cycle=end, until=done)
         if self._stop_reason is None:
             self._stop_reason = "duration reached"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import termios
+import threading
 import time
 from pathlib import Path
 
@@ -129,3 +130,18 @@ def test_link_never_replaces_a_real_file(bench: Bench, tmp_path: Path) -> None:
     with pytest.raises(TransportError, match="cannot create"):
         bench.open(f"pty://?link={tmp_path / 'no-such-dir' / 'tty'}")
     assert precious.read_text() == "keep me"
+
+
+def test_a_burst_larger_than_one_read_arrives_whole_and_in_order(bench: Bench) -> None:
+    port = bench.open("pty://")
+    reader = open_reader(port)
+    burst = bytes(range(251)) * 1000  # 251 kB: many reads of the master, each turn of the loop takes one
+    try:
+        assert bench.until(lambda: port.up)
+        writer = threading.Thread(target=os.write, args=(reader, burst))  # blocks until the bench has read it
+        writer.start()
+        assert bench.wait_bytes("port", len(burst)) == burst
+        writer.join()
+        assert port.stats.octets_in == len(burst)
+    finally:
+        os.close(reader)
