@@ -86,6 +86,8 @@ _TM_HEAD = FastLayout(cs.Struct("header" / PRIMARY_HEADER, "secondary" / TM_SECO
 _TC_PACK, _TC_UNPACK = _TC_HEAD.pack, _TC_HEAD.unpack
 _TM_PACK, _TM_UNPACK = _TM_HEAD.pack, _TM_HEAD.unpack
 _TC_MIN = TC_HEADER_SIZE + CRC_SIZE
+_TC_ID_BITS = 0b0001_1 << 27
+"""Version 0, packet type TC, secondary header present: the fixed top bits of a TC's request ID."""
 _TM_MIN = TM_HEADER_SIZE + CRC_SIZE
 
 
@@ -134,7 +136,8 @@ class PusTc(NamedTuple):
     @property
     def request_id(self) -> bytes:
         """The 4-octet request ID that verification reports echo (first 4 octets of the packet)."""
-        return request_id(self.apid, self.seq_count, self.seq_flags)
+        word = _TC_ID_BITS | (self.apid & 0x7FF) << 16 | (self.seq_flags & 0x3) << 14 | (self.seq_count & 0x3FFF)
+        return word.to_bytes(4, "big")  # request_id()'s octets without building a header on the TC path
 
 
 class PusTm(NamedTuple):

@@ -27,6 +27,9 @@ HK_LINK_SHARE = 0.9
 """Housekeeping may take at most this share of the device link's capacity; a faster schedule is refused."""
 EVENT_LOG_LIMIT = 10_000
 """Events a device keeps in its own log (the oldest go first); reports on the wire are not limited."""
+ACK_ACCEPTANCE, ACK_START, ACK_PROGRESS, ACK_COMPLETION = (int(flag) for flag in (
+    AckFlags.ACCEPTANCE, AckFlags.START, AckFlags.PROGRESS, AckFlags.COMPLETION))
+"""The acknowledgement flags as plain ints: ``int & IntFlag`` runs the enum's Python code on every TC."""
 
 
 @dataclass
@@ -221,7 +224,7 @@ class DeviceModel:
             self._fail(verification.ACCEPTANCE_FAIL, request, FailureCode.BAD_ARGUMENTS, str(exc))
             return
         self.counters.commands_accepted += 1
-        if tc.ack_flags & AckFlags.ACCEPTANCE:
+        if tc.ack_flags & ACK_ACCEPTANCE:
             self.send_tm(1, verification.ACCEPTANCE_OK, request)
         self._held = []
         try:
@@ -236,7 +239,7 @@ class DeviceModel:
             self._fail(verification.START_FAIL, request, FailureCode.EXECUTION_FAILED, str(exc), rejected=False)
             return
         held, self._held = self._held, None
-        if tc.ack_flags & AckFlags.START:
+        if tc.ack_flags & ACK_START:
             self.send_tm(1, verification.START_OK, request)
         for build in held:
             packet = build(self._seq.next(self.apid))
@@ -244,7 +247,7 @@ class DeviceModel:
                 self.port.send(packet)
         if execution is None:
             self.counters.commands_completed += 1
-            if tc.ack_flags & AckFlags.COMPLETION:
+            if tc.ack_flags & ACK_COMPLETION:
                 self.send_tm(1, verification.COMPLETION_OK, request)
         else:
             execution.request_id, execution.ack_flags = request, tc.ack_flags
@@ -255,7 +258,7 @@ class DeviceModel:
 
     def progress(self, execution: Execution) -> None:
         """The long-running command passed a step: TM[1,5] if asked for."""
-        if not execution.done and execution.ack_flags & AckFlags.PROGRESS:
+        if not execution.done and execution.ack_flags & ACK_PROGRESS:
             self.send_tm(1, verification.PROGRESS_OK, execution.request_id)
 
     def complete(self, execution: Execution) -> None:
@@ -264,7 +267,7 @@ class DeviceModel:
             return
         execution.done = True
         self.counters.commands_completed += 1
-        if execution.ack_flags & AckFlags.COMPLETION:
+        if execution.ack_flags & ACK_COMPLETION:
             self.send_tm(1, verification.COMPLETION_OK, execution.request_id)
 
     def fail(self, execution: Execution, code: int, reason: str, data: bytes = b"") -> None:

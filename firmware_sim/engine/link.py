@@ -297,13 +297,15 @@ class Link:
         return -(-octets * BITS_PER_OCTET * NS_PER_S // self.baud)
 
     def carry(self, sender: Port, packet: bytes, frame: bytes) -> None:
-        """Serialise ``frame`` after anything already on the wire this way, apply faults, deliver at the end."""
+        """Serialise ``frame`` after anything already on the wire this way, apply faults, deliver at the end.
+
+        Every tap hears the packet before anything it causes, except where the frame leaves the bench due now: it
+        is written first (the outside world waits for it; the taps only record), then the taps hear it.
+        """
         forward = sender is self.a
         direction = "a>b" if forward else "b>a"
         scheduler = self.scheduler
         now = scheduler.now_ns
-        for tap in self.taps:
-            tap(now, self.name, direction, packet)
         lane = sender.lane
         start = lane.free_at_ns
         if start < now:
@@ -311,6 +313,7 @@ class Link:
         elif start - now > self.max_backlog_ns:
             recent = lane.recent_ends
             if len(recent) == MIN_QUEUED_FRAMES and recent[0] > now:  # the last few frames are all still queued
+                self._tap(now, direction, packet)
                 self.overflow.count(forward, len(frame))
                 return
         end = start - (-len(frame) * self._ns_per_octet_x_baud // self.baud) if self.timed else start
@@ -323,14 +326,26 @@ class Link:
                     or faults.bit_error_rate):
                 delivered = self._apply_faults(frame)
                 if delivered is None:
+                    self._tap(now, direction, packet)
                     return
                 frame = delivered
         due = -(-end // self._period_ns)
         receiver = self.b if forward else self.a
-        if due <= scheduler.cycle and receiver.leaves_the_bench:
-            receiver.receive(frame)  # onto a real wire and due now: out at once, not after the rest of this instant
-            return
+        if due <= scheduler.cycle:
+            if receiver.leaves_the_bench:
+                receiver.receive(frame)  # onto a real wire and due now: out at once, not after the rest of this instant
+                self._tap(now, direction, packet)
+                return
+            if not self.timed:  # came in from a real wire (no emulated timing): handled in this same call
+                self._tap(now, direction, packet)
+                receiver.receive(frame)
+                return
+        self._tap(now, direction, packet)
         scheduler.call_at(due, receiver.receive, frame)
+
+    def _tap(self, now: int, direction: str, packet: bytes) -> None:
+        for tap in self.taps:
+            tap(now, self.name, direction, packet)
 
     def _apply_faults(self, frame: bytes) -> bytes | None:
         faults = self.faults

@@ -111,9 +111,10 @@ class PortBase:
         if not self.up:
             return self._drop(len(octets))
         try:
-            self._flush_tail()
             if self._tail:
-                return self._drop(len(octets))
+                self._flush_tail()
+                if self._tail:
+                    return self._drop(len(octets))
             sent = self._send(octets)
         except BlockingIOError:
             return self._drop(len(octets))

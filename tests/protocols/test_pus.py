@@ -103,3 +103,10 @@ def test_out_of_range_fields_name_the_field(field: str, kwargs: dict[str, int]) 
     values = {"apid": 1, "service": 17, "subtype": 1, **kwargs}
     with pytest.raises(FieldValueError, match=field):
         PusTc(**values).pack()
+
+
+@pytest.mark.parametrize("apid, seq_count, seq_flags",
+                         [(0, 0, 0), (0x7FF, 0x3FFF, 3), (0x110, 77, 1), (0x2A5, 0x1555, 2)])
+def test_request_id_matches_the_packed_header_at_every_field_edge(apid: int, seq_count: int, seq_flags: int) -> None:
+    tc = PusTc(apid, 17, 1, b"", seq_count, 0, 0xF, seq_flags)
+    assert tc.request_id == tc.pack()[:4] == request_id(apid, seq_count, seq_flags)

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
+from firmware_sim.engine.external import ExternalPort
 from firmware_sim.engine.link import Link, Port
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from protocols.pus import PusTm
+from protocols.pus import PusTc, PusTm
+from protocols.syncmarker import ASM
 
 
 def _pair(baud: int = 115_200, framing: str = "asm") -> tuple[Scheduler, Link, list[tuple[int, bytes]]]:
@@ -91,3 +93,34 @@ def test_unconnected_port_and_bad_baud_are_configuration_errors() -> None:
         Port("lonely").send(_packet(0))
     with pytest.raises(ConfigurationError, match="baud"):
         Link("x", Scheduler(), Port("a"), Port("b"), 0)
+
+
+def _bench_edge() -> tuple[Scheduler, Link, ExternalPort, list[str]]:
+    """A device port behind a link whose other end is a real wire (an external port, so the link is untimed)."""
+    scheduler = Scheduler()
+    outside, device = ExternalPort("fsw.sampler"), Port("sampler")
+    link = Link("sampler", scheduler, outside, device, rng=np.random.default_rng(1))
+    link.timed = False
+    heard: list[str] = []
+    link.taps.append(lambda ns, name, direction, packet: heard.append(f"tap {direction} {packet[7]},{packet[8]}"))
+    outside.outlet = lambda octets: heard.append(f"wire {octets[11]},{octets[12]}") is None
+    return scheduler, link, outside, heard
+
+
+def test_a_command_from_a_real_wire_is_answered_in_the_call_that_brought_it() -> None:
+    scheduler, link, outside, heard = _bench_edge()
+    answer = PusTm(apid=0x110, service=1, subtype=1, app_data=b"\x18\x10\xc0\x00").pack()
+    link.b.handler = lambda packet: (heard.append(f"device {packet[7]},{packet[8]}"), link.b.send(answer))
+    outside.inject(ASM + PusTc(0x110, 17, 1, b"", 0, 1, 0xF).pack())
+    assert heard == ["tap a>b 17,1", "device 17,1", "wire 1,1", "tap b>a 1,1"]  # nothing left for the scheduler
+    assert scheduler.next_due is None
+
+
+def test_a_timed_link_still_delivers_a_command_after_its_wire_time() -> None:
+    scheduler, link, outside, heard = _bench_edge()
+    link.timed = True
+    link.b.handler = lambda packet: heard.append(f"device {packet[7]},{packet[8]}")
+    outside.inject(ASM + PusTc(0x110, 17, 1, b"", 0, 1, 0xF).pack())
+    assert heard == ["tap a>b 17,1"]
+    scheduler.run()
+    assert heard == ["tap a>b 17,1", "device 17,1"] and scheduler.now_ns > 0
