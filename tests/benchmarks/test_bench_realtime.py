@@ -1,7 +1,8 @@
 """Benchmark: the real-time bench over a pty — telecommand-to-acceptance latency, 1 kHz cycle jitter, drift.
 
 Run with ``python tests/benchmarks/test_bench_realtime.py`` (about 2.5 minutes; FARSIDE_JITTER_S shortens the
-60 s jitter run, FARSIDE_PINGS the latency run). Prints, each against a baseline measured in the same run:
+60 s jitter run, 0 skips it; FARSIDE_PINGS shortens the latency runs). Prints, each against a baseline measured in
+the same run:
 
 - latency: a separate ``farside serve`` process at ×1; this process writes TC[17,1] to the sampler's pty and
   times the arrival of its TM[1,1] (p50, p99, max). Baseline: a bare pty echo, another process that holds a pty's
@@ -9,6 +10,10 @@ Run with ``python tests/benchmarks/test_bench_realtime.py`` (about 2.5 minutes; 
   flight software of tests/hil/serve) drives both, pinging them in turn, so both see the same load; farside's
   added latency is the difference. No emulated wire time is in either: a link with a real end adds none (the pty
   is the wire), so the figure is farside's own; what the emulated link's baud rate would add is printed beside;
+- the bench's own work per ping, in this process and without a pty: the TC's octets handed to the sampler's
+  boundary until its TM[1,1] is handed to the port (the TC reaches the device and the report leaves in that one
+  call), after a wait asleep in ``select`` as long as the latency run's gap between two pings of serve. Baseline:
+  the same pings back to back, caches warm. Their ratio is what a wake-up costs the code that follows it;
 - jitter: the default serve bench (every device modelled, on ptys) with an action every 1 kHz cycle; how late
   each cycle begins against its wall-clock deadline (p50, p99, max) and the drift between virtual and wall time
   at the end. Baseline: a plain ``time.sleep(0.001)`` loop over the same span.
@@ -18,6 +23,7 @@ Never asserts timing.
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import time
@@ -117,6 +123,43 @@ def measure_latency() -> tuple[list[int], list[int], int]:
         return samples["sampler"], samples["echo"], octets
 
 
+def measure_own_work(pings: int) -> tuple[list[int], list[int]]:
+    """ns from the TC's octets handed to the sampler's boundary to its TM[1,1] handed to the port: after an idle
+    wait in ``select`` (2 × PING_GAP_S, as between two pings of serve in the latency run), and back to back."""
+    session = ServeSession(default_scenario())
+    session.open()
+    boundary = session.boundaries["sampler"]
+    answered: list[int] = []
+    boundary.outlet = lambda octets: answered.append(time.perf_counter_ns()) is None
+    idle_r, idle_w = os.pipe()
+    samples: dict[bool, list[int]] = {True: [], False: []}
+    try:
+        for idle in (True, False):
+            for seq in range(WARM_UP + pings):
+                frame = ASM + PusTc(SAMPLER_APID, 17, 1, b"", seq & 0x3FFF, 1, 0xF).pack()
+                if idle:
+                    select.select([idle_r], [], [], 2 * PING_GAP_S)
+                answered.clear()
+                start = time.perf_counter_ns()
+                boundary.inject(frame)
+                if seq >= WARM_UP:
+                    samples[idle].append(answered[0] - start)
+    finally:
+        os.close(idle_r)
+        os.close(idle_w)
+        session.close()
+    return samples[True], samples[False]
+
+
+def print_own_work(idle: list[int], warm: list[int]) -> None:
+    """The bench's own work per ping after an idle wait, against the same work back to back."""
+    print(f"\nTC octets in → TM[1,1] handed to the port, in process (no pty), {len(idle)} pings")
+    print(f"  after {2 * PING_GAP_S * 1e3:g} ms asleep  {_figures(idle)}")
+    print(f"  back to back        {_figures(warm)}")
+    print(f"  ratio p50 idle/warm {np.percentile(idle, 50) / np.percentile(warm, 50):.1f}×  "
+          f"p99 {np.percentile(idle, 99) / np.percentile(warm, 99):.1f}×")
+
+
 def measure_jitter(seconds: float) -> tuple[list[int], int]:
     """Lateness of every 1 kHz cycle of the default serve bench; and wall minus virtual elapsed at the end (ns)."""
     session = ServeSession(default_scenario())
@@ -165,6 +208,9 @@ def print_latency(latency: list[int], echo: list[int], octets: int) -> None:
 def test_bench_realtime() -> None:
     """Measure and print every figure."""
     print_latency(*measure_latency())
+    print_own_work(*measure_own_work(PINGS))
+    if JITTER_S <= 0:
+        return
     late, drift = measure_jitter(JITTER_S)
     naive, naive_drift = measure_sleep_baseline(JITTER_S)
     positive = [max(0, x) for x in late]
