@@ -78,36 +78,31 @@ def type_kind(f: Field) -> str:
     return "Float" if f.is_float or f.calibration is not None else "Integer"
 
 
-def parameter_type(name: str, f: Field) -> Element:
-    """The telemetry parameter type of a field (no valid range: telemetry reports what the hardware saw)."""
+def _value_type(name: str, f: Field, role: str) -> tuple[str, Element]:
+    """The kind and the ``<kind><role>Type`` element of a field (role: Parameter or Argument), encoding included."""
     kind = type_kind(f)
     attrs = {"name": name}
     if kind == "Integer":
         attrs.update(signed="false" if f.type_name.startswith("u") else "true", sizeInBits=str(f.raw.sizeof() * 8))
     elif kind == "Float":
         attrs["sizeInBits"] = "64"
-    out = element(f"{kind}ParameterType", **_describe(f, attrs))
+    out = element(f"{kind}{role}Type", **_describe(f, attrs))
     _units(f, out)
     data_encoding(f, out)
     if kind == "Enumerated":
         _enumeration(f, out)
-    return out
+    return kind, out
+
+
+def parameter_type(name: str, f: Field) -> Element:
+    """The telemetry parameter type of a field (no valid range: telemetry reports what the hardware saw)."""
+    return _value_type(name, f, "Parameter")[1]
 
 
 def argument_type(name: str, f: Field) -> Element:
     """The telecommand argument type of a field, with the valid range a command is checked against."""
-    kind = type_kind(f)
-    attrs = {"name": name}
-    if kind == "Integer":
-        attrs.update(signed="false" if f.type_name.startswith("u") else "true", sizeInBits=str(f.raw.sizeof() * 8))
-    elif kind == "Float":
-        attrs["sizeInBits"] = "64"
-    out = element(f"{kind}ArgumentType", **_describe(f, attrs))
-    _units(f, out)
-    data_encoding(f, out)
-    if kind == "Enumerated":
-        _enumeration(f, out)
-    elif f.minimum is not None or f.maximum is not None:
+    kind, out = _value_type(name, f, "Argument")
+    if kind != "Enumerated" and (f.minimum is not None or f.maximum is not None):
         bounds: dict[str, str] = {}
         if kind == "Integer":
             if f.minimum is not None:
