@@ -100,6 +100,7 @@ class ScenarioRun:
         self.faults: list[tuple[int, str, str, dict[str, Any]]] = []
         self.errors: list[str] = []
         self._current = 0
+        self._interrupted = False
         self._waiting_when: tuple[StepResult, int] | None = None
         self._timeout: Timer | None = None
         self.timeline_done_ns: int | None = None if self.steps else 0
@@ -278,7 +279,7 @@ class ScenarioRun:
         end = self.scenario.duration_ns if until_ns is None else until_ns
         interrupted = False
         try:
-            while not self.finished() and (until_ns is None or self.scheduler.now_ns < until_ns):
+            while not (self._interrupted or self.finished()) and (until_ns is None or self.scheduler.now_ns < until_ns):
                 target = self.scheduler.cycle + self.bench.clock.cycles(chunk_s)
                 if until_ns is not None:
                     target = min(target, self._cycle(until_ns))
@@ -287,9 +288,15 @@ class ScenarioRun:
                     progress(self.scheduler.now_ns, end)
         except KeyboardInterrupt:
             interrupted = True
+        interrupted = interrupted or self._interrupted
         self._final_check()
         return RunResult(self.scenario, self.bench, self.steps, self.expectations, self.phases, self.faults,
                          time.perf_counter() - wall0, interrupted, self.errors)
+
+    def interrupt(self) -> None:
+        """End the run after the action under way, as Ctrl-C does (safe to call from a signal handler)."""
+        self._interrupted = True
+        self.scheduler.stop()
 
     def _final_check(self) -> None:
         self._check()

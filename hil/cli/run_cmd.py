@@ -45,6 +45,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from firmware_sim.scenario import load_scenario
     from firmware_sim.scenario.timespec import parse_time
     from firmware_sim.summary import build_summary
+    from hil.cli.ctrl_c import ctrl_c_stops
     from hil.replay.node import recorded_models
     from hil.report.progress import progress_reporter
     from hil.report.text import summary_lines
@@ -81,7 +82,8 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
         run.phase_listeners.append(recorder.mark_phase)
     reporter = None if quiet else progress_reporter(sys.stderr, end_ns)
     try:
-        result = run.run(until_ns=until_ns, progress=reporter.update if reporter else None)
+        with ctrl_c_stops(run.interrupt):
+            result = run.run(until_ns=until_ns, progress=reporter.update if reporter else None)
     finally:
         if reporter is not None:
             reporter.close()
