@@ -26,6 +26,7 @@ from tempfile import TemporaryDirectory
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hil" / "boards"))
+from firmware.bench import ONE_BUS, SAMPLER_ONLY, write_bench
 from firmware.build import build_firmware
 
 from hil.recording.reader import read_recording
@@ -34,22 +35,9 @@ RUNS = int(os.environ.get("FARSIDE_BOARD_RUNS", "2"))
 PINGS = 8
 SPEED = 4
 MACHINE = "lm3s6965evb"
-BENCH = """\
-[scenario]
-name = "board benchmark"
-duration = "T+5m"
-[bench.nodes]
-fsw = "qemu:{machine}?kernel={kernel}&end=VERDICT&pass=VERDICT%20PASS"
-[bench.devices.sampler]
-rock_density_per_m = 0
-[bench.devices.relay]
-visibility = "always"
-[bench.expose]
-{expose}
-"""
 BENCHES = {
-    "sampler on UART0": (("sampler",), 'ascender = "none"\nrelay = "none"'),
-    "one bus, 3 devices": (("sampler", "ascender", "relay"), 'sampler = "bus"\nascender = "bus"\nrelay = "bus"'),
+    "sampler on UART0": (("sampler",), SAMPLER_ONLY),
+    "one bus, 3 devices": (("sampler", "ascender", "relay"), ONE_BUS),
 }
 
 
@@ -78,8 +66,7 @@ def farside_share_us(recording: Path) -> list[float]:
 def fly(folder: Path, devices: tuple[str, ...], expose: str) -> tuple[list[float], list[float]]:
     """One run of the firmware: its own RTT samples and farside's shares, in µs."""
     elf = build_firmware(MACHINE, devices, folder / "firmware", pings=PINGS)
-    bench = folder / "bench.toml"
-    bench.write_text(BENCH.format(machine=MACHINE, kernel=elf, expose=expose))
+    bench = write_bench(folder, MACHINE, elf, expose)
     recording = folder / "run.pcapng"
     done = subprocess.run([sys.executable, "-m", "hil.cli", "run", str(bench), "--speed", str(SPEED), "--quiet",
                            "--record", str(recording), "--report", str(folder / "report")],

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from firmware.bench import ONE_BUS, SAMPLER_ONLY, write_bench
 
 FARSIDE = [sys.executable, "-m", "hil.cli"]
 SPEED = 4
@@ -20,40 +21,6 @@ SPEED = 4
 RUN_TIMEOUT_S = 150
 Firmware = Callable[[str, tuple[str, ...]], Path]
 """The ``firmware`` fixture: the reference flight software's ELF for (machine, devices)."""
-BENCH = """\
-[scenario]
-name = "reference flight software on {machine}"
-duration = "T+5m"
-
-[bench.nodes]
-fsw = "qemu:{machine}?kernel={kernel}&uart=0&log=1&end=VERDICT&pass=VERDICT%20PASS"
-
-[bench.devices.sampler]
-rock_density_per_m = 0
-
-[bench.devices.relay]
-visibility = "always"
-
-[bench.expose]
-{expose}
-
-[[expect]]
-name = "drill depth reached"
-condition = "sampler.drill_depth >= 0.1"
-
-[[expect]]
-name = "no command rejected"
-condition = "sampler.commands_rejected == 0"
-"""
-SAMPLER_ONLY = 'ascender = "none"\nrelay = "none"'
-ONE_BUS = 'sampler = "bus"\nascender = "bus"\nrelay = "bus"'
-
-
-def write_bench(folder: Path, machine: str, kernel: Path | str, expose: str) -> Path:
-    """A bench file whose flight computer is the ELF on ``machine`` (the kernel path relative to the bench file)."""
-    path = folder / "bench.toml"
-    path.write_text(BENCH.format(machine=machine, kernel=kernel, expose=expose))
-    return path
 
 
 def qemu_pids(text: str) -> list[int]:
