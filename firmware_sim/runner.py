@@ -294,7 +294,7 @@ class ScenarioRun:
                          time.perf_counter() - wall0, interrupted, self.errors)
 
     def interrupt(self) -> None:
-        """End the run after the action under way, as Ctrl-C does (safe to call from a signal handler)."""
+        """End the run once the current cycle's actions are done, as Ctrl-C does (safe from a signal handler)."""
         self._interrupted = True
         self.scheduler.stop()
 

@@ -1,4 +1,4 @@
-"""Ctrl-C during a headless run: the first asks the run to stop after its current action, a second aborts."""
+"""Ctrl-C during a headless run: the first asks the run to stop at the end of its cycle, a second interrupts it."""
 
 from __future__ import annotations
 
