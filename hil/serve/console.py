@@ -13,6 +13,7 @@ import click
 from firmware_sim.scenario.model import Scenario
 from hil.serve.session import ServeSession
 from hil.serve.status import StatusLine
+from hil.serve.wake_latency import hold_wake_latency
 
 SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
 
@@ -21,12 +22,14 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
                    duration: float | None = None, record_path: Path | None = None,
                    endpoints_path: Path | None = None, quiet: bool = False,
                    endpoints_to_stderr: bool = False,
-                   board_log_path: Callable[[str], Path] | None = None) -> ServeSession:
+                   board_log_path: Callable[[str], Path] | None = None,
+                   wake_latency_us: int | None = 0) -> ServeSession:
     """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
 
-    ``board_log_path(port name)`` says where the log of a board behind a port is written. Returns the closed
-    session; a bad bench or a port that cannot open raises (SimError, HilError), and so does a board that exited
-    while the bench needed it (BoardError, once everything is closed).
+    ``board_log_path(port name)`` says where the log of a board behind a port is written. While it serves, the
+    session asks Linux to keep CPU wake-up latency at most ``wake_latency_us`` (None: leaves it alone). Returns
+    the closed session; a bad bench or a port that cannot open raises (SimError, HilError), and so does a board
+    that exited while the bench needed it (BoardError, once everything is closed).
     """
     session = ServeSession(scenario, seed=seed, speed=speed)
     session.board_log_path = board_log_path
@@ -48,9 +51,14 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
         previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
                     for number in SIGNAL_REASONS}
         session.pacing.take_signals()
+        hold = None if wake_latency_us is None else hold_wake_latency(wake_latency_us)
+        if hold is not None:
+            click.echo(f"farside: {hold.describe()}", err=True)
         try:
             session.serve(duration, tick=None if quiet else status.tick)
         finally:
+            if hold is not None:
+                hold.release()
             for number, handler in previous.items():
                 signal.signal(number, handler)
     finally:

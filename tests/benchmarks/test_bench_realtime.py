@@ -9,7 +9,9 @@ the same run:
   master as serve does and writes back what it reads (the floor any bench on a pty pays). One client (the serial
   flight software of tests/hil/serve) drives both, pinging them in turn, so both see the same load; farside's
   added latency is the difference. No emulated wire time is in either: a link with a real end adds none (the pty
-  is the wire), so the figure is farside's own; what the emulated link's baud rate would add is printed beside;
+  is the wire), so the figure is farside's own; what the emulated link's baud rate would add is printed beside.
+  Twice: serve with ``--wake-latency off``, then as shipped (holding CPU wake-up latency at 0 µs through PM QoS
+  when it may; the hold is the whole machine's, so the echo measured beside it has it too);
 - the bench's own work per ping, in this process and without a pty: the TC's octets handed to the sampler's
   boundary until its TM[1,1] is handed to the port (the TC reaches the device and the report leaves in that one
   call), after a wait asleep in ``select`` as long as the latency run's gap between two pings of serve. Baseline:
@@ -58,9 +60,10 @@ def _figures(samples_ns: list[int]) -> str:
     return f"p50 {p50:7.1f} µs  p99 {p99:7.1f} µs  max {values.max():8.1f} µs"
 
 
-def _serve(folder: Path) -> tuple[subprocess.Popen[str], str]:
+def _serve(folder: Path, wake_latency: str) -> tuple[subprocess.Popen[str], str]:
     endpoints = folder / "endpoints.json"
-    process = subprocess.Popen([sys.executable, "-m", "hil.cli", "serve", "--quiet", "--endpoints", str(endpoints)],
+    process = subprocess.Popen([sys.executable, "-m", "hil.cli", "serve", "--quiet", "--endpoints", str(endpoints),
+                                "--wake-latency", wake_latency],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not endpoints.exists() and time.monotonic() < deadline:
@@ -94,13 +97,15 @@ def _ping(fsw: SerialFlightSoftware, name: str, seq: int) -> tuple[int, int]:
     return int(answer.wall * 1e9) - sent, 2 * len(ASM) + len(ping) + len(answer.packet)
 
 
-def measure_latency() -> tuple[list[int], list[int], int]:
+def measure_latency(wake_latency: str = "0") -> tuple[list[int], list[int], int]:
     """TC written → answer read, alternating between `farside serve` at ×1 (TM[1,1]) and a bare pty echo.
 
-    Returns the serve samples, the echo samples (ns) and the octets on the wire for one TC and its TM[1,1].
+    ``wake_latency`` is serve's ``--wake-latency`` (its PM QoS request holds for the whole machine, the echo
+    included). Returns the serve samples, the echo samples (ns) and the octets on the wire for one TC and its
+    TM[1,1].
     """
     with TemporaryDirectory() as folder:
-        process, path = _serve(Path(folder))
+        process, path = _serve(Path(folder), wake_latency)
         echo, echo_path, echo_slave = _echo()
         fsw = SerialFlightSoftware({"sampler": path, "echo": echo_path})
         samples: dict[str, list[int]] = {"sampler": [], "echo": []}
@@ -190,12 +195,12 @@ def measure_sleep_baseline(seconds: float) -> tuple[list[int], int]:
     return late, int(np.median(late[-1000:]) - np.median(late[:1000]))
 
 
-def print_latency(latency: list[int], echo: list[int], octets: int) -> None:
+def print_latency(latency: list[int], echo: list[int], octets: int, how: str) -> None:
     """The latency figures, farside's added latency, and the wire time a link with a real end does not add."""
     p50, p99 = (np.percentile(latency, q) / 1000 for q in (50, 99))
     e50, e99 = (np.percentile(echo, q) / 1000 for q in (50, 99))
     baud = LinkSettings().baud
-    print(f"\nTC→TM[1,1] over a pty, {len(latency)} pings at ×1, alternating with the echo")
+    print(f"\nTC→TM[1,1] over a pty, {len(latency)} pings at ×1, alternating with the echo; {how}")
     print(f"  farside serve   {_figures(latency)}")
     print(f"  pty echo floor  {_figures(echo)}")
     print(f"  farside added   p50 {p50 - e50:+7.1f} µs  p99 {p99 - e99:+7.1f} µs  "
@@ -207,7 +212,9 @@ def print_latency(latency: list[int], echo: list[int], octets: int) -> None:
 
 def test_bench_realtime() -> None:
     """Measure and print every figure."""
-    print_latency(*measure_latency())
+    print_latency(*measure_latency("off"), "serve --wake-latency off (the machine's power management as it is)")
+    print_latency(*measure_latency(), "serve as shipped (--wake-latency 0: CPU wake-up latency held at 0 µs when "
+                                      "serve may, as root; else as above)")
     print_own_work(*measure_own_work(PINGS))
     if JITTER_S <= 0:
         return
