@@ -166,7 +166,8 @@ def _head(path: Path) -> bytes:
 def _mapped(path: Path) -> mmap.mmap | bytes:
     """The file's octets, mapped read-only and paged in at once (no copy); read where it cannot be mapped.
 
-    A recording is written by appending, so its mapped part never changes under the reader."""
+    A recording is written by appending, and a new one at the same path replaces the file instead of truncating it
+    (``create_replacing``), so its mapped part never changes under the reader."""
     with path.open("rb") as file:
         try:
             return mmap.mmap(file.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),

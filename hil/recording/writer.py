@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import struct
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +36,32 @@ from hil.recording.format import (
     option,
 )
 from hil.recording.header import utc_offset_seconds
+
+
+def create_replacing(path: Path) -> IO[bytes]:
+    """``path`` opened for writing as a new file: a regular file already there is replaced, never truncated.
+
+    Whoever still reads the old recording (``farside decode`` maps it into memory) keeps its octets: truncating a
+    file under a mapping kills the reader with SIGBUS. The new file takes the old one's permissions; anything but a
+    regular file (a symbolic link, a FIFO, /dev/stdout), or a file in a directory we may not write, is opened as
+    it is.
+    """
+    if path.is_symlink() or not path.is_file():
+        return open(path, "wb")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    except PermissionError:  # a writable file in a directory we may not add to: truncating is all there is
+        return open(path, "wb")
+    try:
+        os.fchmod(fd, mode)
+        os.replace(temporary, path)
+    except OSError:
+        os.close(fd)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return os.fdopen(fd, "wb")
+
 
 FLUSH_EVERY = 4096
 FLUSH_SECONDS = 0.5
@@ -67,7 +96,7 @@ class Recorder:
     def open(self, path: str | Path, header: dict[str, Any]) -> Recorder:
         """Create the file and write the section header (JSON split over comments); RecordingError when it cannot."""
         try:
-            self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
+            self._file = create_replacing(Path(path))
         except OSError as exc:
             raise RecordingError(f"cannot create recording {path}: {exc.strerror}") from None
         version = str(header.get("farside_version", ""))
