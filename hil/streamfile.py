@@ -14,11 +14,14 @@ from pathlib import Path
 
 from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
 from protocols.crc import CRC16_INIT
-from protocols.framing import make_framing
+from protocols.framing import DATAGRAM_FRAMINGS, make_framing
+from protocols.framing import FRAMINGS as FRAMING_REGISTRY
 from protocols.framing.base import TRUNCATED
 from protocols.pus import PUS_VERSION
 
-PLAIN, FRAMINGS = "packets", ("asm", "cobs")
+PLAIN = "packets"
+FRAMINGS = tuple(sorted(set(FRAMING_REGISTRY) - DATAGRAM_FRAMINGS))
+"""The framings a stream file may be in: every registered framing that finds its frames in a byte stream."""
 HEADER = 6
 PREFIX = 1 << 17
 """Octets a framing is tried on first, to see whether it finds any packet before reading the whole file."""
