@@ -12,7 +12,7 @@ import click
 from firmware_sim.missions import builtin_names, scenario_path
 from firmware_sim.seeds import SEED_RANGE
 from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
-from hil.cli.wake_latency_option import wake_latency_option
+from hil.cli.realtime_options import realtime_options
 
 if TYPE_CHECKING:
     from firmware_sim.scenario.model import Scenario
@@ -33,10 +33,10 @@ if TYPE_CHECKING:
               help="run again what made this recording (its scenario, seed and --until) and check the digest")
 @click.option("--speed", type=click.FloatRange(0.01, 1000.0), default=None,
               help="a bench with real nodes: virtual seconds per wall-clock second (default 1)")
-@wake_latency_option
+@realtime_options
 def run_command(scenario: str | None, seed: int | None, report_dir: Path | None, until: str | None, as_json: bool,
                 quiet: bool, record_path: Path | None = None, from_path: Path | None = None,
-                speed: float | None = None, wake_latency_us: int | None = 0) -> int:
+                speed: float | None = None, wake_latency_us: int | None = 0, rt_priority: int | None = None) -> int:
     """Run SCENARIO (a TOML file or a built-in name; default: the reference mission) headless.
 
     Exit code 0 when every expectation passed (and, with --from, the digest matches the recording), 1 when any
@@ -71,7 +71,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
     if loaded.bench.real_time:
         return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path, report_dir, speed or 1.0,
-                              wake_latency_us)
+                              wake_latency_us, rt_priority)
     if speed is not None:
         return fail("--speed paces a bench with real nodes; this scenario has none and runs as fast as it can")
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
@@ -150,7 +150,7 @@ def _compare(source: RerunSource, summary: dict[str, Any]) -> tuple[str, bool]:
 
 def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: int | None, as_json: bool, quiet: bool,
                    record_path: Path | None, report_dir: Path | None = None, speed: float = 1.0,
-                   wake_latency_us: int | None = 0) -> int:
+                   wake_latency_us: int | None = 0, rt_priority: int | None = None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end.
 
     A board's log goes to REPORT_DIR/board-NAME.log (else beside the recording, else nowhere but the status line).
@@ -167,7 +167,7 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
     session = serve_scenario(scenario, path, seed=seed, speed=speed,
                              duration=None if until_ns is None else until_ns / 1e9, record_path=record_path,
                              quiet=quiet, endpoints_to_stderr=True, board_log_path=log_path,
-                             wake_latency_us=wake_latency_us)
+                             wake_latency_us=wake_latency_us, rt_priority=rt_priority)
     result = session.run.run(until_ns=session.bench.scheduler.now_ns)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))

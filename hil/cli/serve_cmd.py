@@ -8,7 +8,7 @@ import click
 
 from firmware_sim.seeds import SEED_RANGE
 from hil.cli.output import EXIT_FAILED, EXIT_PASSED
-from hil.cli.wake_latency_option import wake_latency_option
+from hil.cli.realtime_options import realtime_options
 
 
 @click.command("serve")
@@ -28,10 +28,11 @@ from hil.cli.wake_latency_option import wake_latency_option
 @click.option("--relay", "relay_visibility", type=click.Choice(["always", "geometry"]), default=None,
               help="always: hold the relay in view (bench work); geometry: orbit and landing site decide")
 @click.option("--quiet", is_flag=True, help="no status line (endpoints and events are still printed)")
-@wake_latency_option
+@realtime_options
 def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | None, speed: float,
                   duration: float | None, record_path: Path | None, ground_url: str | None,
-                  relay_visibility: str | None, quiet: bool, wake_latency_us: int | None) -> int:
+                  relay_visibility: str | None, quiet: bool, wake_latency_us: int | None,
+                  rt_priority: int | None) -> int:
     """Run BENCH (a scenario/bench TOML file) in real time; with none, expose every modelled device on a pty.
 
     Prints every endpoint, keeps a status line (virtual time, late cycles, packets and errors per port) and
@@ -49,7 +50,7 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     scenario = with_overrides(scenario, ground_url, relay_visibility)
     session = serve_scenario(scenario, bench, seed=seed, speed=speed, duration=duration, record_path=record_path,
                              endpoints_path=endpoints_path, quiet=quiet, board_log_path=board_log_beside(record_path),
-                             wake_latency_us=wake_latency_us)
+                             wake_latency_us=wake_latency_us, rt_priority=rt_priority)
 
     for line in space_link_lines(link_summary(session.bench.radio, session.bench.space_link, session.bench.ground)):
         click.echo(line, err=True)

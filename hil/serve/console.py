@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from firmware_sim.scenario.model import Scenario
+from hil.serve.rt_priority import raise_rt_priority
 from hil.serve.session import ServeSession
 from hil.serve.status import StatusLine
 from hil.serve.wake_latency import hold_wake_latency
@@ -23,13 +24,14 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
                    endpoints_path: Path | None = None, quiet: bool = False,
                    endpoints_to_stderr: bool = False,
                    board_log_path: Callable[[str], Path] | None = None,
-                   wake_latency_us: int | None = 0) -> ServeSession:
+                   wake_latency_us: int | None = 0, rt_priority: int | None = None) -> ServeSession:
     """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
 
     ``board_log_path(port name)`` says where the log of a board behind a port is written. While it serves, the
-    session asks Linux to keep CPU wake-up latency at most ``wake_latency_us`` (None: leaves it alone). Returns
-    the closed session; a bad bench or a port that cannot open raises (SimError, HilError), and so does a board
-    that exited while the bench needed it (BoardError, once everything is closed).
+    session asks Linux to keep CPU wake-up latency at most ``wake_latency_us`` (None: leaves it alone) and runs its
+    loop at SCHED_FIFO ``rt_priority`` (None: normal priority). Returns the closed session; a bad bench or a port
+    that cannot open raises (SimError, HilError), and so does a board that exited while the bench needed it
+    (BoardError, once everything is closed).
     """
     session = ServeSession(scenario, seed=seed, speed=speed)
     session.board_log_path = board_log_path
@@ -52,11 +54,15 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
                     for number in SIGNAL_REASONS}
         session.pacing.take_signals()
         hold = None if wake_latency_us is None else hold_wake_latency(wake_latency_us)
-        if hold is not None:
-            click.echo(f"farside: {hold.describe()}", err=True)
+        raised = None if rt_priority is None else raise_rt_priority(rt_priority)
+        for asked in (hold, raised):
+            if asked is not None:
+                click.echo(f"farside: {asked.describe()}", err=True)
         try:
             session.serve(duration, tick=None if quiet else status.tick)
         finally:
+            if raised is not None:
+                raised.restore()
             if hold is not None:
                 hold.release()
             for number, handler in previous.items():

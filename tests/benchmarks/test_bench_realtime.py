@@ -10,8 +10,9 @@ the same run:
   flight software of tests/hil/serve) drives both, pinging them in turn, so both see the same load; farside's
   added latency is the difference. No emulated wire time is in either: a link with a real end adds none (the pty
   is the wire), so the figure is farside's own; what the emulated link's baud rate would add is printed beside.
-  Twice: serve with ``--wake-latency off``, then as shipped (holding CPU wake-up latency at 0 µs through PM QoS
-  when it may; the hold is the whole machine's, so the echo measured beside it has it too);
+  Four times: serve with ``--wake-latency off``, then as shipped (holding CPU wake-up latency at 0 µs through
+  PM QoS when it may; the hold is the whole machine's, so the echo measured beside it has it too); then as
+  shipped and with ``--rt-priority 50`` (SCHED_FIFO) while one busy loop per CPU runs at normal priority;
 - the bench's own work per ping, in this process and without a pty: the TC's octets handed to the sampler's
   boundary until its TM[1,1] is handed to the port (the TC reaches the device and the report leaves in that one
   call), after a wait asleep in ``select`` as long as the latency run's gap between two pings of serve. Baseline:
@@ -24,12 +25,14 @@ Never asserts timing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import subprocess
 import sys
 import time
 import tty
+from collections.abc import Iterator
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -49,6 +52,9 @@ PING_GAP_S = 0.002
 """Between one ping and the next, to either: each of the two is pinged about every 4 ms. The longer a process sleeps,
 the slower it answers (its caches go cold), so both get the same gap."""
 JITTER_S = float(os.environ.get("FARSIDE_JITTER_S", "60"))
+BUSY_LIMIT_S = 600
+BUSY = f"import time\nend = time.monotonic() + {BUSY_LIMIT_S}\nwhile time.monotonic() < end:\n    pass\n"
+"""A busy loop at normal priority, the load the loaded latency runs put beside serve."""
 ECHO = "import os\ntry:\n    while d := os.read(0, 4096):\n        os.write(1, d)\nexcept OSError:\n    pass\n"
 """Reads the pty master it is given as stdin and writes every octet back to it; ends when the last reader leaves."""
 SAMPLER_APID = 0x110
@@ -60,11 +66,10 @@ def _figures(samples_ns: list[int]) -> str:
     return f"p50 {p50:7.1f} µs  p99 {p99:7.1f} µs  max {values.max():8.1f} µs"
 
 
-def _serve(folder: Path, wake_latency: str) -> tuple[subprocess.Popen[str], str]:
+def _serve(folder: Path, options: tuple[str, ...]) -> tuple[subprocess.Popen[str], str]:
     endpoints = folder / "endpoints.json"
     process = subprocess.Popen([sys.executable, "-m", "hil.cli", "serve", "--quiet", "--endpoints", str(endpoints),
-                                "--wake-latency", wake_latency],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not endpoints.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -97,15 +102,28 @@ def _ping(fsw: SerialFlightSoftware, name: str, seq: int) -> tuple[int, int]:
     return int(answer.wall * 1e9) - sent, 2 * len(ASM) + len(ping) + len(answer.packet)
 
 
-def measure_latency(wake_latency: str = "0") -> tuple[list[int], list[int], int]:
+@contextlib.contextmanager
+def _busy(processes: int) -> Iterator[None]:
+    """Other work on the machine: ``processes`` busy loops at normal priority, each ending by itself within
+    ``BUSY_LIMIT_S`` should this process die before it stops them."""
+    hogs = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait(timeout=10)
+
+
+def measure_latency(options: tuple[str, ...] = (), busy: int = 0) -> tuple[list[int], list[int], int]:
     """TC written → answer read, alternating between `farside serve` at ×1 (TM[1,1]) and a bare pty echo.
 
-    ``wake_latency`` is serve's ``--wake-latency`` (its PM QoS request holds for the whole machine, the echo
-    included). Returns the serve samples, the echo samples (ns) and the octets on the wire for one TC and its
-    TM[1,1].
+    ``options`` go to serve (``--wake-latency``'s PM QoS request holds for the whole machine, the echo included);
+    ``busy`` busy loops run meanwhile. Returns the serve samples, the echo samples (ns) and the octets on the wire
+    for one TC and its TM[1,1].
     """
-    with TemporaryDirectory() as folder:
-        process, path = _serve(Path(folder), wake_latency)
+    with TemporaryDirectory() as folder, _busy(busy):
+        process, path = _serve(Path(folder), options)
         echo, echo_path, echo_slave = _echo()
         fsw = SerialFlightSoftware({"sampler": path, "echo": echo_path})
         samples: dict[str, list[int]] = {"sampler": [], "echo": []}
@@ -212,9 +230,14 @@ def print_latency(latency: list[int], echo: list[int], octets: int, how: str) ->
 
 def test_bench_realtime() -> None:
     """Measure and print every figure."""
-    print_latency(*measure_latency("off"), "serve --wake-latency off (the machine's power management as it is)")
+    print_latency(*measure_latency(("--wake-latency", "off")),
+                  "serve --wake-latency off (the machine's power management as it is)")
     print_latency(*measure_latency(), "serve as shipped (--wake-latency 0: CPU wake-up latency held at 0 µs when "
                                       "serve may, as root; else as above)")
+    cores = os.cpu_count() or 1
+    print_latency(*measure_latency(busy=cores), f"serve as shipped, {cores} busy loops running beside it")
+    print_latency(*measure_latency(("--rt-priority", "50"), busy=cores),
+                  f"serve --rt-priority 50 (SCHED_FIFO when serve may, as root), {cores} busy loops running beside it")
     print_own_work(*measure_own_work(PINGS))
     if JITTER_S <= 0:
         return

@@ -1,4 +1,4 @@
-"""``--wake-latency``: the CPU wake-up latency a real-time bench asks Linux for while it runs (serve, run)."""
+"""What a real-time bench asks of the host while it runs (``serve``, ``run`` on real nodes): the CLI options."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ def parse_wake_latency(value: str) -> int | None:
     return limit
 
 
-def wake_latency_option(function: F) -> F:
-    """Add ``--wake-latency MICROSECONDS|off`` (default 0), passed as ``wake_latency_us`` (None for off)."""
+def realtime_options(function: F) -> F:
+    """Add ``--wake-latency MICROSECONDS|off`` (default 0; passed as ``wake_latency_us``, None for off) and
+    ``--rt-priority N`` (default none; passed as ``rt_priority``)."""
+    function = click.option(
+        "--rt-priority", "rt_priority", type=click.IntRange(1, 99), metavar="1..99",
+        help="a bench with real nodes: run its loop at this SCHED_FIFO real-time priority (needs root or "
+             "CAP_SYS_NICE), so that other work on the machine cannot delay a TC's answer; default: normal")(function)
     return click.option(
         "--wake-latency", "wake_latency_us", default="0", show_default=True, metavar="MICROSECONDS|off",
         callback=lambda _ctx, _param, value: parse_wake_latency(value),
