@@ -12,7 +12,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse_wake_latency(value: str) -> int | None:
     """Microseconds (0..2e9), or None for ``off``; BadParameter otherwise."""
-    from hil.serve.wake_latency import MAX_LIMIT_US
+    from hil.serve.host_requests import MAX_WAKE_LATENCY_US
 
     if value.strip().lower() == "off":
         return None
@@ -20,8 +20,8 @@ def parse_wake_latency(value: str) -> int | None:
         limit = int(value)
     except ValueError:
         raise click.BadParameter(f"{value!r}: a whole number of microseconds, or off") from None
-    if not 0 <= limit <= MAX_LIMIT_US:
-        raise click.BadParameter(f"{limit}: 0..{MAX_LIMIT_US} microseconds, or off")
+    if not 0 <= limit <= MAX_WAKE_LATENCY_US:
+        raise click.BadParameter(f"{limit}: 0..{MAX_WAKE_LATENCY_US} microseconds, or off")
     return limit
 
 

@@ -11,10 +11,9 @@ from typing import Any
 import click
 
 from firmware_sim.scenario.model import Scenario
-from hil.serve.rt_priority import raise_rt_priority
+from hil.serve.host_requests import hold_wake_latency, raise_rt_priority
 from hil.serve.session import ServeSession
 from hil.serve.status import StatusLine
-from hil.serve.wake_latency import hold_wake_latency
 
 SIGNAL_REASONS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
 
@@ -53,18 +52,15 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
         previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
                     for number in SIGNAL_REASONS}
         session.pacing.take_signals()
-        hold = None if wake_latency_us is None else hold_wake_latency(wake_latency_us)
-        raised = None if rt_priority is None else raise_rt_priority(rt_priority)
-        for asked in (hold, raised):
-            if asked is not None:
-                click.echo(f"farside: {asked.describe()}", err=True)
+        asked = ([] if wake_latency_us is None else [hold_wake_latency(wake_latency_us)]) + (
+            [] if rt_priority is None else [raise_rt_priority(rt_priority)])
+        for request in asked:
+            click.echo(f"farside: {request.describe()}", err=True)
         try:
             session.serve(duration, tick=None if quiet else status.tick)
         finally:
-            if raised is not None:
-                raised.restore()
-            if hold is not None:
-                hold.release()
+            for request in reversed(asked):
+                request.release()
             for number, handler in previous.items():
                 signal.signal(number, handler)
     finally:
