@@ -11,8 +11,8 @@ Run with `make bench` (or `python tests/benchmarks/test_bench_mission.py`). Thre
    housekeeping packet, so the per-packet figure is also printed as a multiple of it.
 
 And the speed-up against the code of commit 6a1e2c1 (issue 17, target ≥ 3×): that commit is checked out in a
-temporary git worktree, and `farside run` of the reference mission and of the default-rates scenario (the reference
-bench with no timeline: every housekeeping set at the dictionary's default rate, see ``DEFAULT_RATES``) runs as a
+temporary git worktree, and `farside run` of the reference mission and of the built-in ``default-rates`` scenario
+(the reference bench with no timeline: every housekeeping set at the dictionary's default rate) runs as a
 whole process in both trees, alternating, ``FARSIDE_BENCH_REPEAT`` times each (default 2), with this venv's Python
 (``PYTHONPATH`` picks the tree). Wall and CPU seconds (user + system of the process) and the run's own wall time
 (from the summary, without start-up) are printed with the ratio of the best of each; the digests are asserted (every
@@ -51,32 +51,8 @@ REFERENCE_DIGEST = "2928481172073c3a7879c0afdb736bb7a0957e0edc021a3301ac03615c6a
 packets a device makes while a command starts when they are sent, so each APID's counts go out in order; every
 other packet is as at the baseline."""
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_RATES = """\
-# The dictionary's default housekeeping rates: the reference bench, every set as the dictionary has it, no timeline.
-[scenario]
-name = "default-rates"
-seed = 2024
-start = "2024-06-01T22:23:00Z"
-duration = "T+4h"
-
-[bench]
-clock_hz = 1000
-
-[bench.links.sampler]
-baud = 115200
-framing = "asm"
-
-[bench.links.ascender]
-baud = 115200
-framing = "asm"
-
-[bench.links.relay]
-baud = 115200
-framing = "asm"
-
-[bench.devices.relay]
-visibility = "geometry"
-"""
+DEFAULT_RATES = builtin_path("default-rates").read_text()
+"""The built-in default-rates scenario (its text is written to a file for the baseline tree, which lacks it)."""
 
 
 def reference_mission() -> dict[str, float]:
