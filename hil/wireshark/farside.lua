@@ -8,7 +8,8 @@
 --                 message counter and destination (TM) or acknowledgement flags and source (TC), the CUC time
 --                 (4 coarse + 2 fine octets, 1958 TAI) and the packet's CRC-16. The built-in `ccsds` dissector
 --                 reads the secondary header as the ISS format; this tree is the one to trust for farside.
---   farside.tm    a TM transfer frame (CCSDS 132.0-B): header, the packets it starts, OCF (CLCW) and FECF.
+--   farside.tm    a TM transfer frame (CCSDS 132.0-B): header, the packets it starts, OCF (CLCW) and FECF; a packet
+--                 that runs on from earlier frames of its virtual channel is reassembled in the frame that ends it.
 --   farside.cadu  a CADU: sync marker 1ACFFC1D, then a TM frame, randomized or not, with or without Reed-Solomon
 --                 check symbols (worked out from the frame's own FECF, as farside's CADU reader does).
 --   farside.tc    a TC transfer frame (CCSDS 232.0-B): header, segment header, packet or control command, FECF.
@@ -197,27 +198,55 @@ local function dissect_clcw(range, tree)
         band(range:uint(), 0xFF)))
 end
 
--- The whole space packets in `data` from `start`, each handed to Wireshark's ccsds dissector; the rest labelled.
+-- One space packet handed to Wireshark's ccsds dissector (which throws on packets shorter than its ISS secondary
+-- header: the tree says so and dissection goes on).
+local function dissect_packet(tvb, pinfo, tree)
+    local ok = pcall(function() ccsds_dissector:call(tvb, pinfo, tree) end)
+    if not ok then tree:add_proto_expert_info(ccsds_stopped) end
+end
+
+-- The whole space packets in `data` from `start`, each dissected; the rest labelled. Returns the offset of a packet
+-- that continues in the next frame, or nil.
 local function dissect_packets(data, start, pinfo, tree, partial_field)
     local offset = start
     while offset < data:len() do
         local left = data:len() - offset
         if left < 6 then
             tree:add(partial_field, data:range(offset, left)):append_text(" (a packet continues in the next frame)")
-            return
+            return offset
         end
         local length = data:range(offset + 4, 2):uint() + 7
         if band(data:range(offset, 2):uint(), 0x7FF) == 0x7FF and length <= left then
             tree:add(partial_field, data:range(offset, length)):append_text(" (idle packet)")
         elseif length > left then
             tree:add(partial_field, data:range(offset, left)):append_text(" (a packet continues in the next frame)")
-            return
+            return offset
         else
-            -- Wireshark's ccsds dissector throws on packets shorter than its ISS secondary header; go on after it
-            local ok = pcall(function() ccsds_dissector:call(data:range(offset, length):tvb(), pinfo, tree) end)
-            if not ok then tree:add_proto_expert_info(ccsds_stopped) end
+            dissect_packet(data:range(offset, length):tvb(), pinfo, tree)
         end
         offset = offset + length
+    end
+    return nil
+end
+
+-- Packets that run from one frame into the next of the same virtual channel, joined on the first pass through a
+-- capture: `carried` holds, per spacecraft and VC, the octets so far and the VC frame count the next part must
+-- come in; `completed` holds, per capture frame number, the packets that frame completes (shown on every pass).
+-- A gap in the VC count, idle data or a length that does not add up drops what was carried.
+local carried, completed = {}, {}
+
+local function join_carried(key, vc, fhp, data, number)
+    local open = carried[key]
+    carried[key] = nil
+    if open == nil or open.next_vc ~= vc or fhp == 0x7FE then return end
+    local head = fhp == 0x7FF and data:len() or math.min(fhp, data:len())
+    local octets = open.octets
+    if head > 0 then octets = octets .. data:range(0, head):bytes() end
+    if fhp == 0x7FF then
+        carried[key] = { octets = octets, next_vc = (vc + 1) % 256 }
+    elseif octets:len() >= 6 and octets:get_index(4) * 256 + octets:get_index(5) + 7 == octets:len() then
+        completed[number] = completed[number] or {}
+        table.insert(completed[number], octets)
     end
 end
 
@@ -247,6 +276,10 @@ local tm_bad_fecf = ProtoExpert.new("farside.tm.bad_fecf", "TM frame FECF does n
     expert.group.CHECKSUM, expert.severity.ERROR)
 tm.experts = { tm_bad_fecf }
 
+function tm.init()
+    carried, completed = {}, {}
+end
+
 function tm.dissector(tvb, pinfo, tree)
     local size = tvb:len()
     if size < 8 then return 0 end
@@ -264,6 +297,14 @@ function tm.dissector(tvb, pinfo, tree)
     local data = tvb:range(6, size - 6 - trailer):tvb()
     sub:append_text(string.format(", SCID %d, VC %d, MC %d, VC count %d", rshift(band(first, 0x3FF0), 4), vcid,
         mc, vc))
+    local key = rshift(band(first, 0x3FF0), 4) * 8 + vcid
+    if not pinfo.visited then join_carried(key, vc, fhp, data, pinfo.number) end
+    for _, octets in ipairs(completed[pinfo.number] or {}) do
+        local whole = octets:tvb("Reassembled space packet")
+        sub:add(tf.data, whole:range(0, whole:len())):append_text(" (a packet begun in an earlier frame, reassembled)")
+        dissect_packet(whole, pinfo, sub)
+    end
+    local continues = nil
     if fhp == 0x7FE then
         sub:add(tf.data, data:range(0, data:len())):append_text(" (idle data)")
     elseif fhp == 0x7FF then
@@ -272,7 +313,10 @@ function tm.dissector(tvb, pinfo, tree)
         if fhp > 0 then
             sub:add(tf.data, data:range(0, math.min(fhp, data:len()))):append_text(" (the end of a packet)")
         end
-        if fhp < data:len() then dissect_packets(data, fhp, pinfo, sub, tf.data) end
+        if fhp < data:len() then continues = dissect_packets(data, fhp, pinfo, sub, tf.data) end
+    end
+    if not pinfo.visited and continues ~= nil then
+        carried[key] = { octets = data:range(continues, data:len() - continues):bytes(), next_vc = (vc + 1) % 256 }
     end
     pinfo.cols.protocol = "farside TM"
     pinfo.cols.info = string.format("TM frame VC %d MC %d VC count %d FHP %d", vcid, mc, vc, fhp)
