@@ -79,7 +79,7 @@ def raise_rt_priority(priority: int) -> HostRequest:
         raise ValueError(f"SCHED_FIFO priority {priority}: 1..99")
     request = HostRequest(f"the bench's loop runs at SCHED_FIFO priority {priority}",
                           f"SCHED_FIFO priority {priority} not taken; the loop runs at normal priority")
-    if not hasattr(os, "SCHED_FIFO"):
+    if not hasattr(os, "sched_setscheduler"):
         request.why = "this system has no SCHED_FIFO"
         return request
     policy, previous = os.sched_getscheduler(0), os.sched_getparam(0)
