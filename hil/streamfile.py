@@ -14,14 +14,11 @@ from pathlib import Path
 
 from hil.records import Damage, PacketFile, PacketRecord, tm_time_ns
 from protocols.crc import CRC16_INIT
-from protocols.framing import DATAGRAM_FRAMINGS, make_framing
-from protocols.framing import FRAMINGS as FRAMING_REGISTRY
+from protocols.framing import STREAM_FRAMINGS, make_framing
 from protocols.framing.base import TRUNCATED
 from protocols.pus import PUS_VERSION
 
 PLAIN = "packets"
-FRAMINGS = tuple(sorted(set(FRAMING_REGISTRY) - DATAGRAM_FRAMINGS))
-"""The framings a stream file may be in: every registered framing that finds its frames in a byte stream."""
 HEADER = 6
 PREFIX = 1 << 17
 """Octets a framing is tried on first, to see whether it finds any packet before reading the whole file."""
@@ -142,7 +139,7 @@ def guess_stream(path: Path, data: bytes) -> tuple[PacketFile | None, str]:
     reason = unrecognised(plain)
     if reason is None and all(d.torn for d in plain.damage):
         return plain, ""
-    readings = [plain] + [read_framed(path, data, f) for f in FRAMINGS if _finds_packets(data, f)]
+    readings = [plain] + [read_framed(path, data, f) for f in STREAM_FRAMINGS if _finds_packets(data, f)]
     believed = [r for r in readings if unrecognised(r) is None]
     if believed:
         return min(believed, key=lambda r: r.skipped), ""

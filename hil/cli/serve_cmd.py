@@ -62,4 +62,3 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
         result = session.run.run(until_ns=session.bench.scheduler.now_ns)
         return EXIT_PASSED if result.passed and not verdicts else EXIT_FAILED
     return EXIT_FAILED if verdicts else EXIT_PASSED
-

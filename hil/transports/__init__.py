@@ -12,9 +12,9 @@ from hil.transports.files import FileTransport
 from hil.transports.serialport import SerialTransport
 from hil.transports.sockets import TcpTransport, UdpTransport
 from protocols.errors import FramingError
-from protocols.framing import DATAGRAM_FRAMINGS, FRAMINGS, Framer, make_framing
+from protocols.framing import STREAM_FRAMINGS, Framer, make_framing
 
-FRAMING_NAMES = ("none", *sorted(set(FRAMINGS) - DATAGRAM_FRAMINGS))
+FRAMING_NAMES = ("none", *STREAM_FRAMINGS)
 """Every value ``framing`` accepts (``none`` sends each packet as it is: one per datagram on UDP, as ``raw`` does)."""
 
 

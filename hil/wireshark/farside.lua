@@ -295,9 +295,9 @@ function tm.dissector(tvb, pinfo, tree)
     for _, name in ipairs({ "sec_header", "sync", "order", "segment", "fhp" }) do sub:add(tf[name], tvb:range(4, 2)) end
     local trailer = 2 + (ocf and 4 or 0)
     local data = tvb:range(6, size - 6 - trailer):tvb()
-    sub:append_text(string.format(", SCID %d, VC %d, MC %d, VC count %d", rshift(band(first, 0x3FF0), 4), vcid,
-        mc, vc))
-    local key = rshift(band(first, 0x3FF0), 4) * 8 + vcid
+    local scid = rshift(band(first, 0x3FF0), 4)
+    sub:append_text(string.format(", SCID %d, VC %d, MC %d, VC count %d", scid, vcid, mc, vc))
+    local key = scid * 8 + vcid
     if not pinfo.visited then join_carried(key, vc, fhp, data, pinfo.number) end
     for _, octets in ipairs(completed[pinfo.number] or {}) do
         local whole = octets:tvb("Reassembled space packet")

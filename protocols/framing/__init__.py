@@ -29,6 +29,8 @@ FRAMINGS: dict[str, tuple[type[Framer], type[Deframer]]] = {
 DATAGRAM_FRAMINGS = frozenset({"raw"})
 """Framings whose deframer takes each ``feed`` as one whole datagram: only a transport that keeps message
 boundaries can carry them (every other framing finds its frames in a byte stream however it is chunked)."""
+STREAM_FRAMINGS = tuple(sorted(set(FRAMINGS) - DATAGRAM_FRAMINGS))
+"""Every other framing: it finds its frames in a byte stream however it is chunked (a stream file, a pty, TCP)."""
 
 
 def make_framing(name: str, **options: Any) -> tuple[Framer, Deframer]:
@@ -54,6 +56,7 @@ __all__ = [
     "FRAMINGS",
     "REASONS",
     "SKIP_SPAN",
+    "STREAM_FRAMINGS",
     "AsmDeframer",
     "AsmFramer",
     "CobsDeframer",

@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 
 import protocols.framing as framing
 from protocols.errors import FramingError
-from protocols.framing import DATAGRAM_FRAMINGS, FRAMINGS, Deframer, Framer, make_framing
+from protocols.framing import DATAGRAM_FRAMINGS, FRAMINGS, STREAM_FRAMINGS, Deframer, Framer, make_framing
 from protocols.pus import PusTc, PusTm
 from protocols.spacepacket import MAX_PACKET_SIZE, SpacePacket, idle_packet
 
 NAMES = sorted(FRAMINGS)
-STREAMS = sorted(set(FRAMINGS) - DATAGRAM_FRAMINGS)
+STREAMS = list(STREAM_FRAMINGS)
 """Framings whose frames are found in a byte stream however it is chunked."""
 
 
