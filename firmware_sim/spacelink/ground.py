@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
@@ -19,9 +19,11 @@ NS_PER_S = 1_000_000_000
 SEQ_MODULO = 1 << 14
 
 
-@dataclass(frozen=True)
-class ReceivedPacket:
-    """One packet as the ground got it: octets, when the radio sent it and when it arrived."""
+class ReceivedPacket(NamedTuple):
+    """One packet as the ground got it: octets, when the radio sent it and when it arrived.
+
+    A named tuple rather than a frozen dataclass: one is made per downlinked packet, at a third of the cost.
+    """
 
     raw: bytes
     sent_ns: int
