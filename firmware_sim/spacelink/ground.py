@@ -22,7 +22,7 @@ SEQ_MODULO = 1 << 14
 class ReceivedPacket(NamedTuple):
     """One packet as the ground got it: octets, when the radio sent it and when it arrived.
 
-    A named tuple rather than a frozen dataclass: one is made per downlinked packet, at a third of the cost.
+    A named tuple: one is made per downlinked packet, and it is the cheapest immutable record to make.
     """
 
     raw: bytes
