@@ -29,6 +29,9 @@ EARTH_MOON_PERIGEE_KM = LIGHT_TIME_S[0] * SPEED_OF_LIGHT_KM_S
 """Chosen so that the one-way Moon-centre light time is REFERENCE's 1.21 s at perigee ..."""
 EARTH_MOON_APOGEE_KM = LIGHT_TIME_S[2] * SPEED_OF_LIGHT_KM_S
 """... and 1.35 s at apogee (1.28 s mean)."""
+_EARTH_MOON_MEAN_KM = (EARTH_MOON_PERIGEE_KM + EARTH_MOON_APOGEE_KM) / 2
+_EARTH_MOON_SWING_KM = (EARTH_MOON_APOGEE_KM - EARTH_MOON_PERIGEE_KM) / 2
+"""The Earth–Moon distance swings by this either side of the mean over the anomalistic month."""
 MOON_PERIGEE_AFTER_LANDING_S = 9.6 * 3600.0
 """The Moon passed perigee on 2024-06-02 near 08 UTC, about 9.6 h after the 2024-06-01 22:23 UTC landing."""
 LANDING_UTC = "2024-06-01T22:23:00Z"
@@ -340,6 +343,7 @@ class RelayGeometry:
         self._e = orbit.eccentricity
         self._n = orbit.mean_motion
         self._m0 = math.radians(orbit.mean_anomaly_deg)
+        self._b = self._a * math.sqrt(1 - self._e * self._e)  # semi-minor axis
         inc, raan, argp = (math.radians(orbit.inclination_deg), math.radians(orbit.raan_deg),
                            math.radians(orbit.arg_perilune_deg))
         # perifocal → inertial: P toward perilune, Q 90° ahead in the orbit plane
@@ -359,7 +363,7 @@ class RelayGeometry:
     def relay_positions_km(self, t_ns: np.ndarray) -> np.ndarray:
         """Moon-fixed relay positions, shape (3, N), for int64 geometry times."""
         t = np.asarray(t_ns, dtype=np.int64).astype(np.float64) / NS_PER_S
-        mean = np.remainder(self._m0 + self._n * t, 2 * math.pi)
+        mean = np.remainder(self._m0 + self._n * t, math.tau)
         e = self._e
         ecc = mean + 0.85 * e * np.sign(np.sin(mean))  # Danby's start: converges for any e < 1
         for _ in range(50):
@@ -368,9 +372,9 @@ class RelayGeometry:
             if float(np.max(np.abs(step), initial=0.0)) < 1e-13:
                 break
         x_orb = self._a * (np.cos(ecc) - e)
-        y_orb = self._a * math.sqrt(1 - e * e) * np.sin(ecc)
+        y_orb = self._b * np.sin(ecc)
         inertial = np.outer(self._p, x_orb) + np.outer(self._q, y_orb)
-        theta = 2 * math.pi * t / SIDEREAL_MONTH_S  # Moon's rotation since time zero
+        theta = math.tau * t / SIDEREAL_MONTH_S  # Moon's rotation since time zero
         cos_t, sin_t = np.cos(theta), np.sin(theta)
         return np.stack([cos_t * inertial[0] + sin_t * inertial[1], -sin_t * inertial[0] + cos_t * inertial[1],
                          inertial[2]])
@@ -378,9 +382,8 @@ class RelayGeometry:
     def earth_moon_km(self, t_ns: np.ndarray) -> np.ndarray:
         """Earth–Moon centre distance over the anomalistic month (perigee 1.21 light-s, apogee 1.35)."""
         t = np.asarray(t_ns, dtype=np.int64).astype(np.float64) / NS_PER_S
-        phase = 2 * math.pi * (t - self.moon_perigee_s) / ANOMALISTIC_MONTH_S
-        mean = (EARTH_MOON_PERIGEE_KM + EARTH_MOON_APOGEE_KM) / 2
-        return mean - (EARTH_MOON_APOGEE_KM - EARTH_MOON_PERIGEE_KM) / 2 * np.cos(phase)
+        phase = math.tau * (t - self.moon_perigee_s) / ANOMALISTIC_MONTH_S
+        return _EARTH_MOON_MEAN_KM - _EARTH_MOON_SWING_KM * np.cos(phase)
 
     def _sight(self, relay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Range (km) and sine of elevation of the relay from the site."""
@@ -421,7 +424,7 @@ class RelayGeometry:
         """Moon-fixed relay position at one instant."""
         t = t_ns / NS_PER_S
         sin, cos = math.sin, math.cos
-        mean = math.remainder(self._m0 + self._n * t, 2 * math.pi)
+        mean = math.remainder(self._m0 + self._n * t, math.tau)
         e = self._e
         ecc = mean + 0.85 * e * math.copysign(1.0, sin(mean))
         for _ in range(50):
@@ -430,10 +433,10 @@ class RelayGeometry:
             if abs(step) < 1e-13:
                 break
         x_orb = self._a * (cos(ecc) - e)
-        y_orb = self._a * math.sqrt(1 - e * e) * sin(ecc)
+        y_orb = self._b * sin(ecc)
         p, q = self._p_list, self._q_list
         x, y, z = (p[0] * x_orb + q[0] * y_orb, p[1] * x_orb + q[1] * y_orb, p[2] * x_orb + q[2] * y_orb)
-        theta = 2 * math.pi * t / SIDEREAL_MONTH_S
+        theta = math.tau * t / SIDEREAL_MONTH_S
         cos_t, sin_t = cos(theta), sin(theta)
         return cos_t * x + sin_t * y, -sin_t * x + cos_t * y, z
 
@@ -456,9 +459,8 @@ class RelayGeometry:
                     (distance + down) / SPEED_OF_LIGHT_KM_S)
 
     def _earth_moon(self, t_ns: int) -> float:
-        phase = 2 * math.pi * (t_ns / NS_PER_S - self.moon_perigee_s) / ANOMALISTIC_MONTH_S
-        mean = (EARTH_MOON_PERIGEE_KM + EARTH_MOON_APOGEE_KM) / 2
-        return mean - (EARTH_MOON_APOGEE_KM - EARTH_MOON_PERIGEE_KM) / 2 * math.cos(phase)
+        phase = math.tau * (t_ns / NS_PER_S - self.moon_perigee_s) / ANOMALISTIC_MONTH_S
+        return _EARTH_MOON_MEAN_KM - _EARTH_MOON_SWING_KM * math.cos(phase)
 
     def light_time_ns(self, t_ns: int) -> int:
         """One-way lander→relay→Earth light time in integer nanoseconds: ``look``'s arithmetic, only the legs."""

@@ -143,6 +143,7 @@ class RelayRadioModel(DeviceModel):
         self.fig = RelayFigures()
         self._queue: deque[bytes] = deque()
         self._queue_octets = 0
+        self._period_ns = scheduler.clock.period_ns
         self._tx_end_ns: int | None = None
         self._wake: Timer | None = None
         self._wake_cycle: int | None = None
@@ -251,7 +252,7 @@ class RelayRadioModel(DeviceModel):
         return self._light_ns
 
     def _cycle(self, virtual_ns: int) -> int:
-        return -(-virtual_ns // self.scheduler.clock.period_ns)
+        return -(-virtual_ns // self._period_ns)
 
     # packets from flight software ----------------------------------------------------------------------------
     def on_packet(self, raw: bytes) -> None:
@@ -267,18 +268,19 @@ class RelayRadioModel(DeviceModel):
         self._enqueue(raw)
 
     def _enqueue(self, raw: bytes) -> None:
-        if len(self._queue) >= self.telemetry["downlink_queue_limit"] or (
-                self._queue_octets + len(raw) > self.settings.queue_octets):
+        queue, size = self._queue, len(raw)
+        if len(queue) >= self.telemetry["downlink_queue_limit"] or (
+                self._queue_octets + size > self.settings.queue_octets):
             self._count("packets_dropped")
             self.fig.packets_dropped += 1
             now = self.scheduler.now_ns
             interval = round(self.settings.overflow_event_interval_s * NS_PER_S)
             if self._last_overflow_event_ns is None or now - self._last_overflow_event_ns >= interval:
                 self._last_overflow_event_ns = now
-                self.emit("queue-overflow", self.telemetry["packets_dropped"], len(self._queue))
+                self.emit("queue-overflow", self.telemetry["packets_dropped"], len(queue))
             return
-        self._queue.append(raw)
-        self._queue_octets += len(raw)
+        queue.append(raw)
+        self._queue_octets += size
         self._queue_telemetry()
         self._pump()
 
@@ -294,15 +296,16 @@ class RelayRadioModel(DeviceModel):
 
     def _pump(self) -> None:
         """Finish every packet whose last bit has gone, start the next, and wake at its end."""
-        now = self.scheduler.now_ns
-        while self._tx_end_ns is not None and self._tx_end_ns <= now:
-            end, self._tx_end_ns = self._tx_end_ns, None
+        now, queue = self.scheduler.now_ns, self._queue
+        end = self._tx_end_ns
+        while end is not None and end <= now:
+            self._tx_end_ns = None
             self._finish_head(end)
-            if self._queue and self._can_transmit():
-                self._tx_end_ns = end + self._tx_time_ns(self._queue[0])
-        if self._tx_end_ns is None and self._queue and self._can_transmit():
-            self._tx_end_ns = now + self._tx_time_ns(self._queue[0])
-        due = None if self._tx_end_ns is None else self._cycle(self._tx_end_ns)
+            end = end + self._tx_time_ns(queue[0]) if queue and self._can_transmit() else None
+            self._tx_end_ns = end
+        if end is None and queue and self._can_transmit():
+            end = self._tx_end_ns = now + self._tx_time_ns(queue[0])
+        due = None if end is None else -(-end // self._period_ns)
         if due != self._wake_cycle:
             if self._wake is not None:
                 self._wake.cancel()
@@ -315,15 +318,18 @@ class RelayRadioModel(DeviceModel):
 
     def _finish_head(self, end_ns: int) -> None:
         raw = self._queue.popleft()
-        self._queue_octets -= len(raw)
-        arrival = self.space_link.downlink(raw, end_ns)
+        size = len(raw)
+        self._queue_octets -= size
+        link = self.space_link
+        arrival = link.downlink(raw, end_ns)
         self._count("packets_downlinked")
-        if not self.space_link.frames:  # one packet, one "frame" on the packet link
+        if not link.frames:  # one packet, one "frame" on the packet link
             self._count("frames_sent")
             self.telemetry["tm_frame_count"] = (self.telemetry["tm_frame_count"] + 1) & 0xFF
-        self.fig.packets_downlinked += 1
-        self.fig.bytes_downlinked += len(raw)
-        self.fig.light_time_ns_total += arrival - end_ns
+        fig = self.fig
+        fig.packets_downlinked += 1
+        fig.bytes_downlinked += size
+        fig.light_time_ns_total += arrival - end_ns
         self._queue_telemetry()
 
     def _settle(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
@@ -19,9 +19,11 @@ NS_PER_S = 1_000_000_000
 SEQ_MODULO = 1 << 14
 
 
-@dataclass(frozen=True)
-class ReceivedPacket:
-    """One packet as the ground got it: octets, when the radio sent it and when it arrived."""
+class ReceivedPacket(NamedTuple):
+    """One packet as the ground got it: octets, when the radio sent it and when it arrived.
+
+    A named tuple: one is made per downlinked packet, and it is the cheapest immutable record to make.
+    """
 
     raw: bytes
     sent_ns: int
@@ -141,14 +143,16 @@ class GroundStation:
     # downlink ------------------------------------------------------------------------------------------------
     def receive_downlink(self, packet: bytes, sent_ns: int, arrival_ns: int) -> None:
         """Record one arriving packet and account for its sequence count."""
-        self.counters.packets_received += 1
-        self.counters.octets_received += len(packet)
-        if len(packet) < PRIMARY_HEADER_SIZE:
-            self.counters.undecodable += 1
+        counters, size = self.counters, len(packet)
+        counters.packets_received += 1
+        counters.octets_received += size
+        if size < PRIMARY_HEADER_SIZE:
+            counters.undecodable += 1
             received = ReceivedPacket(packet, sent_ns, arrival_ns, -1, -1, False)
         else:
-            is_tc = bool(packet[0] & 0x10)
-            apid = ((packet[0] & 0x07) << 8) | packet[1]
+            first = packet[0]
+            is_tc = (first & 0x10) != 0
+            apid = ((first & 0x07) << 8) | packet[1]
             seq = ((packet[2] & 0x3F) << 8) | packet[3]
             received = ReceivedPacket(packet, sent_ns, arrival_ns, apid, seq, is_tc)
             if apid != IDLE_APID:

@@ -130,7 +130,8 @@ class TmSender:
                 sent = ends.popleft()[1]
                 count += 1
                 total += sent
-                low = sent if low is None else min(low, sent)
+                if low is None or sent < low:
+                    low = sent
             out.append(SentFrame(vc, frame, count, total, low or 0))
         return out
 

@@ -178,12 +178,12 @@ class VcPacketExtractor:
         events.append(TmEvent(BAD_PACKET, self.vcid, value))
         self._desync(events)
 
-    def _size_of(self, head: bytes | bytearray, events: list[TmEvent]) -> int:
-        """Packet size announced by a 6-octet header, or 0 after reporting a bad header."""
-        if head[0] >> 5:
-            self._bad_header(events, head[0] >> 5)
+    def _size_of(self, data: bytes | bytearray, events: list[TmEvent], pos: int = 0) -> int:
+        """Packet size announced by the 6-octet header at ``pos``, or 0 after reporting a bad header."""
+        if data[pos] >> 5:
+            self._bad_header(events, data[pos] >> 5)
             return 0
-        size = ((head[4] << 8) | head[5]) + 1 + PRIMARY_HEADER_SIZE
+        size = ((data[pos + 4] << 8) | data[pos + 5]) + 1 + PRIMARY_HEADER_SIZE
         if size > self.max_packet_size:
             self._bad_header(events, size)
             return 0
@@ -222,7 +222,7 @@ class VcPacketExtractor:
             if end - pos < PRIMARY_HEADER_SIZE:
                 self._buf += data[pos:]
                 return
-            size = self._size_of(data[pos:pos + PRIMARY_HEADER_SIZE], events)
+            size = self._size_of(data, events, pos)
             if not size:
                 self.stats.octets_dropped += end - pos
                 return
