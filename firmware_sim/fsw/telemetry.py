@@ -101,6 +101,10 @@ class _SetPlan(NamedTuple):
     """True when the set holds a parameter the listener wants to hear of."""
 
 
+_Waiting = tuple[_SetPlan, bytes, Decoder]
+"""A report kept undecoded: its set's plan, the packet, and the packet's decoder."""
+
+
 class TelemetryStore:
     """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all).
 
@@ -123,7 +127,7 @@ class TelemetryStore:
             self.watch(key)
         self.history_limit = history_limit
         self._latest: dict[str, dict[str, Any]] = {}
-        self._pending: dict[str, dict[int, tuple[_SetPlan, bytes, Decoder]]] = {}
+        self._pending: dict[str, dict[int, _Waiting]] = {}
         """Reports not decoded yet, by device and SID: (the set's plan, packet, decoder). The sets pending for one
         device never share a parameter, so each parameter has at most one report waiting."""
         self.updated_ns: dict[str, int] = {}
@@ -229,7 +233,7 @@ class TelemetryStore:
         plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping, notify)
         return plan
 
-    def _settle(self, device: str, pending: dict[int, tuple[_SetPlan, bytes, Decoder]], parameter: str) -> None:
+    def _settle(self, device: str, pending: dict[int, _Waiting], parameter: str) -> None:
         """Decode the report among the device's ``pending`` ones that holds a value of ``parameter``, if one does."""
         for sid, entry in pending.items():
             if parameter in entry[0].members:
@@ -237,7 +241,7 @@ class TelemetryStore:
                 self._apply(device, entry)
                 return
 
-    def _apply(self, device: str, entry: tuple[_SetPlan, bytes, Decoder]) -> None:
+    def _apply(self, device: str, entry: _Waiting) -> None:
         plan, raw, decode = entry
         self._latest.setdefault(device, {}).update(zip(plan.names, decode(raw), strict=True))
 
