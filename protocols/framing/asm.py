@@ -88,7 +88,9 @@ class AsmDeframer:
                     stats.packets += 1
                     stats.octets_good += octets
                     self._base += octets
-                    return DeframeResult([bytes(packet)], skipped)
+                    if type(packet) is not bytes:  # a slice of bytes is a new bytes object already
+                        packet = bytes(packet)
+                    return DeframeResult([packet], skipped)
         self._buf += data
         return DeframeResult(self._scan(final=False), self._log.take())
 
