@@ -20,7 +20,7 @@ from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.standin import FlightSoftware
 from firmware_sim.fsw.telemetry import TelemetryStore
-from firmware_sim.origin import PacketOrigin
+from firmware_sim.origin import STREAM_BITS, TC_HEAD, PacketOrigin
 from firmware_sim.scenario.loader import UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
 from firmware_sim.spacelink.frames_link import FramesLink
@@ -47,7 +47,7 @@ class PacketDigest:
         self._hash = hashlib.sha256()
         self.per_apid: dict[int, int] = {}
         self.total = 0
-        self._origin = PacketOrigin(dictionary)
+        self._origin_by_head = PacketOrigin(dictionary).origin_by_head
 
     def tap(self, time_ns: int, link: str, direction: str, packet: bytes) -> None:
         """Link tap: hash every packet; count each once where it originates.
@@ -57,9 +57,11 @@ class PacketDigest:
         """
         self._hash.update(packet)
         self.total += 1
-        if self._origin.is_origin(link, direction, packet):
-            apid = ((packet[0] & 0x07) << 8) | packet[1]
-            self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
+        if len(packet) >= 2:  # ``PacketOrigin.is_origin`` by table: a link's direction is always a>b or b>a
+            head = ((packet[0] & STREAM_BITS) << 8) | packet[1]
+            if self._origin_by_head.get(head) == (link, direction):
+                apid = head & ~TC_HEAD
+                self.per_apid[apid] = self.per_apid.get(apid, 0) + 1
 
     def hexdigest(self) -> str:
         """The digest so far."""

@@ -6,6 +6,12 @@ from protocols.dictionary import Dictionary
 
 FROM_FSW = "a>b"
 """A link direction: from flight software's end (port a) towards the device's (port b)."""
+FROM_DEVICE = "b>a"
+"""A link direction: from the device's end (port b) towards flight software's (port a)."""
+STREAM_BITS = 0x17
+"""The first octet's bits that, with the second octet, name a packet's stream: the TC flag and the APID's top bits."""
+TC_HEAD = 0x1000
+"""The TC flag in a stream head (``((packet[0] & STREAM_BITS) << 8) | packet[1]``)."""
 
 
 class PacketOrigin:
@@ -19,6 +25,11 @@ class PacketOrigin:
     def __init__(self, dictionary: Dictionary) -> None:
         self.owner = {device.apid: device.name for device in dictionary.devices}
         """The device (and so the link) each APID belongs to."""
+        self.origin_by_head: dict[int, tuple[str, str]] = {}
+        """The (link, direction) each stream originates on, by its stream head (the APID, plus TC_HEAD for TCs)."""
+        for apid, device in self.owner.items():
+            self.origin_by_head[apid] = (device, FROM_DEVICE)
+            self.origin_by_head[TC_HEAD | apid] = (device, FROM_FSW)
 
     def is_origin(self, link: str | None, direction: str | None, packet: bytes) -> bool:
         """True when ``packet`` seen on ``link`` going ``direction`` is where it originates."""

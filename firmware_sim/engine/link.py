@@ -331,17 +331,22 @@ class Link:
                 frame = delivered
         due = -(-end // self._period_ns)
         receiver = self.b if forward else self.a
-        if due <= scheduler.cycle:
-            if receiver.leaves_the_bench:
-                receiver.receive(frame)  # onto a real wire and due now: out at once, not after the rest of this instant
-                self._tap(now, direction, packet)
-                return
-            if not self.timed:  # came in from a real wire (no emulated timing): handled in this same call
-                self._tap(now, direction, packet)
-                receiver.receive(frame)
-                return
-        self._tap(now, direction, packet)
+        if due <= scheduler.cycle and (receiver.leaves_the_bench or not self.timed):
+            self._deliver_now(receiver, now, direction, packet, frame)
+            return
+        name = self.name
+        for tap in self.taps:  # the loop of ``_tap``, written out: this is the path every packet takes
+            tap(now, name, direction, packet)
         scheduler.call_at(due, receiver.receive, frame)
+
+    def _deliver_now(self, receiver: Port, now: int, direction: str, packet: bytes, frame: bytes) -> None:
+        """Hand ``frame`` over in this same call: a real wire is written first, else the taps hear it first."""
+        if receiver.leaves_the_bench:
+            receiver.receive(frame)  # onto a real wire and due now: out at once, not after the rest of this instant
+            self._tap(now, direction, packet)
+            return
+        self._tap(now, direction, packet)  # came in from a real wire (no emulated timing)
+        receiver.receive(frame)
 
     def _tap(self, now: int, direction: str, packet: bytes) -> None:
         for tap in self.taps:

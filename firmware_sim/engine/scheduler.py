@@ -54,8 +54,10 @@ class Scheduler:
 
     def at(self, cycle: int, action: Action, priority: int = 0) -> Timer:
         """Run ``action`` at ``cycle`` (now if it is in the past); the returned timer can cancel it."""
+        if cycle < self.cycle:
+            cycle = self.cycle
         timer = Timer(action, 0)
-        heapq.heappush(self._heap, (max(cycle, self.cycle), priority, next(self._order), timer, action, _NO_ARG))
+        heapq.heappush(self._heap, (cycle, priority, next(self._order), timer, action, _NO_ARG))
         return timer
 
     def call_at(self, cycle: int, function: Callable[[Any], None], argument: Any, priority: int = 0) -> None:

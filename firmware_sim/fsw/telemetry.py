@@ -101,6 +101,10 @@ class _SetPlan(NamedTuple):
     """True when the set holds a parameter the listener wants to hear of."""
 
 
+_Waiting = tuple[_SetPlan, bytes, Decoder]
+"""A report kept undecoded: its set's plan, the packet, and the packet's decoder."""
+
+
 class TelemetryStore:
     """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all).
 
@@ -123,7 +127,7 @@ class TelemetryStore:
             self.watch(key)
         self.history_limit = history_limit
         self._latest: dict[str, dict[str, Any]] = {}
-        self._pending: dict[str, dict[int, tuple[_SetPlan, bytes, Decoder]]] = {}
+        self._pending: dict[str, dict[int, _Waiting]] = {}
         """Reports not decoded yet, by device and SID: (the set's plan, packet, decoder). The sets pending for one
         device never share a parameter, so each parameter has at most one report waiting."""
         self.updated_ns: dict[str, int] = {}
@@ -193,13 +197,6 @@ class TelemetryStore:
         if self.watch_all:
             self.update(device, time_ns, names, decode(raw))
             return
-        self._defer(device, sid, time_ns, plan, raw, decode)
-        if plan.notify and self._listener is not None:
-            self._listener()
-
-    def _defer(self, device: str, sid: int, time_ns: int, plan: _SetPlan, raw: bytes, decode: Decoder) -> None:
-        """``defer`` without telling the listener."""
-        names = plan.names
         pending = self._pending.get(device)
         if pending is None:
             pending = self._pending[device] = {}
@@ -210,12 +207,17 @@ class TelemetryStore:
         self.updated_ns[device] = time_ns
         if plan.histories:
             pending.pop(sid, None)
-            values = decode(raw)
-            self._latest.setdefault(device, {}).update(zip(names, values, strict=True))
-            for index, series in plan.histories:
-                series.add(time_ns, values[index])
-            return
-        pending[sid] = (plan, raw, decode)  # a newer report of the same set replaces it whole
+            self._record(device, time_ns, plan, decode(raw))
+        else:
+            pending[sid] = (plan, raw, decode)  # a newer report of the same set replaces it whole
+        if plan.notify and self._listener is not None:
+            self._listener()
+
+    def _record(self, device: str, time_ns: int, plan: _SetPlan, values: tuple[Any, ...]) -> None:
+        """Store a decoded report of a set with a watched parameter, and add to the watched histories."""
+        self._latest.setdefault(device, {}).update(zip(plan.names, values, strict=True))
+        for index, series in plan.histories:
+            series.add(time_ns, values[index])
 
     def _plan(self, device: str, sid: int, names: tuple[str, ...]) -> _SetPlan:
         """Work out (once; ``watch`` starts afresh) where a set's watched values go and which sets it overlaps."""
@@ -231,17 +233,15 @@ class TelemetryStore:
         plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping, notify)
         return plan
 
-    def _settle(self, device: str, parameter: str) -> None:
-        """Decode the report waiting with a value of ``parameter``, if one is."""
-        pending = self._pending.get(device)
-        if pending:
-            for sid, entry in pending.items():
-                if parameter in entry[0].members:
-                    del pending[sid]
-                    self._apply(device, entry)
-                    return
+    def _settle(self, device: str, pending: dict[int, _Waiting], parameter: str) -> None:
+        """Decode the report among the device's ``pending`` ones that holds a value of ``parameter``, if one does."""
+        for sid, entry in pending.items():
+            if parameter in entry[0].members:
+                del pending[sid]
+                self._apply(device, entry)
+                return
 
-    def _apply(self, device: str, entry: tuple[_SetPlan, bytes, Decoder]) -> None:
+    def _apply(self, device: str, entry: _Waiting) -> None:
         plan, raw, decode = entry
         self._latest.setdefault(device, {}).update(zip(plan.names, decode(raw), strict=True))
 
@@ -253,14 +253,16 @@ class TelemetryStore:
 
     def value(self, device: str, parameter: str) -> Any:
         """The latest value; KeyError when the parameter has not been reported yet."""
-        if device in self._pending:
-            self._settle(device, parameter)
+        pending = self._pending.get(device)
+        if pending:
+            self._settle(device, pending, parameter)
         return self._latest[device][parameter]
 
     def get(self, device: str, parameter: str, default: Any = None) -> Any:
         """The latest value, or ``default``."""
-        if device in self._pending:
-            self._settle(device, parameter)
+        pending = self._pending.get(device)
+        if pending:
+            self._settle(device, pending, parameter)
         return self._latest.get(device, {}).get(parameter, default)
 
     def add_event(self, record: EventRecord) -> None:

@@ -71,23 +71,26 @@ class AsmDeframer:
     def feed(self, data: bytes) -> DeframeResult:
         """Take the next octets; return the packets and the skipped ranges they complete."""
         stats = self.stats
-        stats.octets_in += len(data)
-        if not self._buf and data[:_ASM_SIZE] == ASM and len(data) > _ASM_SIZE + PRIMARY_HEADER_SIZE:
+        octets = len(data)
+        stats.octets_in += octets
+        if not self._buf and data[:_ASM_SIZE] == ASM and octets > _ASM_SIZE + PRIMARY_HEADER_SIZE:
             # fast path for the common case, exactly one whole frame with a good CRC: the scan's outcome
             size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
-            if len(data) == _ASM_SIZE + size and not data[4] & 0xE0 and size <= self.max_packet_size \
+            if octets == _ASM_SIZE + size and not data[4] & 0xE0 and size <= self.max_packet_size \
                     and carries_crc(data, _ASM_SIZE) and self.trust_read_end:
                 packet = data[_ASM_SIZE:]
                 if not crc_hqx(packet, CRC16_INIT):
                     log = self._log
                     skipped: list[SkippedRange] = []
-                    if log.open:
+                    if log.reason:  # a run of bad octets is open: this marker ends it
                         log.close()
                         skipped = log.take()
                     stats.packets += 1
-                    stats.octets_good += len(data)
-                    self._base += len(data)
-                    return DeframeResult([bytes(packet)], skipped)
+                    stats.octets_good += octets
+                    self._base += octets
+                    if type(packet) is not bytes:  # a slice of bytes is a new bytes object already
+                        packet = bytes(packet)
+                    return DeframeResult([packet], skipped)
         self._buf += data
         return DeframeResult(self._scan(final=False), self._log.take())
 

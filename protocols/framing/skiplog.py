@@ -11,39 +11,35 @@ SKIP_SPAN = 1 << 16
 class SkipLog:
     """Merges contiguous bad octets into one run, reports it when it ends, and counts them in the stats."""
 
-    __slots__ = ("_header", "_reason", "_start", "_stats", "_stop", "ranges", "span")
+    __slots__ = ("_header", "_start", "_stats", "_stop", "ranges", "reason", "span")
 
     def __init__(self, stats: DeframerStats, span: int = SKIP_SPAN) -> None:
         self._stats = stats
         self.span = span
         self._start = self._stop = 0
-        self._reason = ""  # empty while no run is open
+        self.reason = ""
+        """The open run's reason; empty while no run is open."""
         self._header = b""  # the rejected candidate's primary header, reported with the run's first piece
         self.ranges: list[SkippedRange] = []
 
     def skip(self, start: int, stop: int) -> None:
         """Drop ``[start, stop)``: it extends the open run if it follows on, else opens a "no sync" run."""
-        if not self._reason or self._stop != start:
+        if not self.reason or self._stop != start:
             self.close()
-            self._start, self._reason, self._header = start, NO_SYNC, b""
+            self._start, self.reason, self._header = start, NO_SYNC, b""
         self._grow(start, stop)
 
     def reject(self, start: int, stop: int, reason: str, header: bytes = b"") -> None:
         """Drop ``[start, stop)`` as the start of a new run with its own ``reason`` (and candidate ``header``)."""
         self.close()
-        self._start, self._reason, self._header = start, reason, header
+        self._start, self.reason, self._header = start, reason, header
         self._grow(start, stop)
-
-    @property
-    def open(self) -> bool:
-        """True while a run of bad octets is open (not yet reported)."""
-        return bool(self._reason)
 
     def close(self) -> None:
         """End the open run, reporting it if it holds any octets."""
-        if self._reason and self._stop > self._start:
+        if self.reason and self._stop > self._start:
             self._emit(self._start, self._stop)
-        self._reason = ""
+        self.reason = ""
 
     def take(self) -> list[SkippedRange]:
         """The ranges reported since the last call."""
@@ -58,6 +54,6 @@ class SkipLog:
             self._start += self.span
 
     def _emit(self, start: int, stop: int) -> None:
-        self.ranges.append(SkippedRange(start, stop, self._reason, self._header))
+        self.ranges.append(SkippedRange(start, stop, self.reason, self._header))
         self._header = b""
         self._stats.ranges_skipped += 1
