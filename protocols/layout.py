@@ -250,10 +250,27 @@ class FastLayout:
         raise FieldValueError("constant fields do not match")  # unreachable: the mask found a difference
 
     def _pack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
-        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
+        """``pack``: the fields are its arguments; any error is reported by ``_pack_error``."""
         args = ", ".join(self.fields)
+        lines = [f"def pack({args}):", "    try:"]
+        lines += ["        " + line for line in self._pack_statements(groups, self.fields, namespace)]
+        lines += ["    except (_error, TypeError, ValueError, OverflowError):",
+                  f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
+        return "\n".join(lines)
+
+    def pack_statements(self, values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
+        """Statements that return the octets of the non-constant fields given as expressions ``values`` (in
+        ``fields`` order), for a generated function that packs in its own body; the names they use go into
+        ``namespace``. A value that does not fit raises (ValueError, TypeError, OverflowError or struct.error)."""
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
+        return self._pack_statements(self._groups, values, namespace)
+
+    def _pack_statements(self, groups: list[_Group], values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
+        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
         if not groups:
-            return "def pack():\n    return b''\n"
+            return ["return b''"]
+        value_of = dict(zip(self.fields, values, strict=True))
         checks: list[str] = []
         carriers: list[str] = []
         codes: list[str] = []
@@ -268,15 +285,18 @@ class FastLayout:
                 constant = b""
             codes.append(group.codes)
             if group.direct:
-                carriers.append(group.slots[0].name)
+                carriers.append(value_of[group.slots[0].name])
                 continue
             terms, shift, fixed = [], sum(s.bits for s in group.slots), 0
-            for slot in group.slots:
+            for si, slot in enumerate(group.slots):
                 shift -= slot.bits
                 if slot.const is not None:
                     fixed |= (int(slot.const) & ((1 << slot.bits) - 1)) << shift
                     continue
-                name = slot.name
+                name = value_of[slot.name]
+                if not name.isidentifier():  # an expression: work it out once
+                    checks.append(f"b{gi}_{si} = {name}")
+                    name = f"b{gi}_{si}"
                 if slot.kind == "int":
                     checks.append(f"if ({name} + {1 << (slot.bits - 1)}) >> {slot.bits}: raise ValueError")
                     name = f"({name} & {(1 << slot.bits) - 1})"
@@ -296,12 +316,7 @@ class FastLayout:
             codes.append(f"{len(constant)}s")
             carriers.append(repr(constant))
         namespace["_P"] = struct.Struct(">" + "".join(codes))
-        lines = [f"def pack({args}):", "    try:"]
-        lines += ["        " + c for c in checks]
-        lines += [f"        return _P.pack({', '.join(carriers)})",
-                  "    except (_error, TypeError, ValueError, OverflowError):",
-                  f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
-        return "\n".join(lines)
+        return [*checks, f"return _P.pack({', '.join(carriers)})"]
 
     @staticmethod
     def _group_octets(group: _Group) -> bytes:

@@ -183,9 +183,10 @@ class RecordCodec:
     def encode(self) -> Callable[..., bytes]:
         """Pack values given positionally: the leading pass-through fields, then engineering values.
 
-        Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile.
+        Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile. The
+        conversions feed the layout's packing statements directly: one call from values to octets.
         """
-        namespace: dict[str, Any] = {"_pack": self.layout.pack, "_floor": math.floor, "_slow": self._encode_slow}
+        namespace: dict[str, Any] = {"_floor": math.floor, "_slow": self._encode_slow}
         passthrough = [f"l{i}" for i in range(self.leading)]
         inputs = [f"a{i}" for i in range(len(self.fields))]
         args = ", ".join(passthrough + inputs)
@@ -195,10 +196,10 @@ class RecordCodec:
             f"def encode({args}):",
             "    try:",
             *[f"        if not ({c}): raise ValueError" for c in checks if c],
-            f"        return _pack({_tuple_items(encode_terms)})",
+            *["        " + line for line in self.layout.pack_statements(encode_terms, namespace)],
             "    except Exception:",
             f"        return _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
-        ] if encode_terms else ["def encode():", "    return _pack()"]
+        ]
         exec(compile("\n".join(source) + "\n", f"<record encode {self.names}>", "exec"), namespace)
         return namespace["encode"]  # type: ignore[no-any-return]
 
