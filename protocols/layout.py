@@ -169,6 +169,20 @@ class FastLayout:
         }
 
     def _unpack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
+        """``unpack(buf, offset=0)``: the statements, then the fields as a tuple."""
+        statements, outputs = self._unpack_statements(groups, "buf", "offset", namespace)
+        return "\n".join(["def unpack(buf, offset=0):", *["    " + line for line in statements],
+                          f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
+
+    def unpack_statements(self, buffer: str, offset: str, namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Statements that read and check the layout at ``offset`` in ``buffer`` (variable names), and the
+        expressions of the non-constant fields after them, for a generated function that unpacks in its own
+        body; the names they use go into ``namespace``. Short input and wrong constants raise as ``unpack`` does."""
+        namespace.update(self._namespace())
+        return self._unpack_statements(self._groups, buffer, offset, namespace)
+
+    def _unpack_statements(self, groups: list[_Group], buffer: str, offset: str,
+                           namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
         """Unpack skips fully constant octets and checks every constant with one masked compare."""
         carriers: list[str] = []
         codes: list[str] = []
@@ -192,7 +206,7 @@ class FastLayout:
             for part, width in zip(parts, widths, strict=True):
                 shift -= width
                 expr.append(f"({part} << {shift})" if shift else part)
-            body.append(f"    g{gi} = {' | '.join(expr)}")
+            body.append(f"g{gi} = {' | '.join(expr)}")
             shift = sum(widths)
             for slot in group.slots:
                 shift -= slot.bits
@@ -204,16 +218,15 @@ class FastLayout:
                 outputs.append(f"bool({raw})" if slot.kind == "bool" else raw)
         namespace["_U"] = struct.Struct(">" + "".join(codes))
         mask, expected = self._constant_mask()
-        head = ["def unpack(buf, offset=0):"]
         if carriers:
-            head += ["    try:", f"        {', '.join(carriers)}, = _U.unpack_from(buf, offset)"]
+            head = ["try:", f"    {', '.join(carriers)}, = _U.unpack_from({buffer}, {offset})"]
         else:
-            head += ["    try:", "        _U.unpack_from(buf, offset)"]
-        head += ["    except _error:", "        _short(buf, offset)"]
+            head = ["try:", f"    _U.unpack_from({buffer}, {offset})"]
+        head += ["except _error:", f"    _short({buffer}, {offset})"]
         if mask:
-            head.append(f"    if _from(buf[offset:offset + {self.size}], 'big') & {mask} != {expected}: "
-                        "_const_fail(buf, offset)")
-        return "\n".join([*head, *body, f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
+            head.append(f"if _from({buffer}[{offset}:{offset} + {self.size}], 'big') & {mask} != {expected}: "
+                        f"_const_fail({buffer}, {offset})")
+        return [*head, *body], outputs
 
     def constants_match(self, buf: bytes) -> bool:
         """True when ``buf`` holds the whole layout and every constant field has its value (what unpack checks)."""

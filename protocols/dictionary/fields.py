@@ -206,17 +206,33 @@ class RecordCodec:
     @cached_property
     def decode(self) -> Callable[..., tuple[Any, ...]]:
         """The leading fields and the engineering values, in order, from the octets at ``offset``."""
-        namespace: dict[str, Any] = {"_unpack": self.layout.unpack}
+        return self._generate_decode("decode", with_leading=True)
+
+    @cached_property
+    def decode_values(self) -> Callable[..., tuple[Any, ...]]:
+        """The engineering values only, in order, from the octets at ``offset`` (leading fields skipped)."""
+        return self._generate_decode("decode_values", with_leading=False)
+
+    def _generate_decode(self, name: str, with_leading: bool) -> Callable[..., tuple[Any, ...]]:
+        """A decoder that unpacks in its own body and converts the raw values; generated on first use."""
+        namespace: dict[str, Any] = {}
+        statements, outputs = self.layout.unpack_statements("data", "offset", namespace)
         passthrough = [f"l{i}" for i in range(self.leading)]
         raws = [f"r{i}" for i in range(len(self.fields))]
-        decode_terms = passthrough + [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        terms = [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        assignments = list(zip(passthrough + raws, outputs, strict=True))
+        if with_leading:
+            terms = passthrough + terms
+        else:
+            assignments = assignments[self.leading:]
         source = [
-            "def decode(data, offset=0):",
-            f"    ({_tuple_items(passthrough + raws)}) = _unpack(data, offset)",
-            f"    return ({_tuple_items(decode_terms)})",
-        ] if decode_terms else ["def decode(data, offset=0):", "    return _unpack(data, offset)"]
-        exec(compile("\n".join(source) + "\n", f"<record decode {self.names}>", "exec"), namespace)
-        return namespace["decode"]  # type: ignore[no-any-return]
+            f"def {name}(data, offset=0):",
+            *["    " + line for line in statements],
+            *[f"    {var} = {expression}" for var, expression in assignments],
+            f"    return ({_tuple_items(terms)})",
+        ]
+        exec(compile("\n".join(source) + "\n", f"<record {name} {self.names}>", "exec"), namespace)
+        return namespace[name]  # type: ignore[no-any-return]
 
     @staticmethod
     def _encode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:
