@@ -10,7 +10,7 @@ from typing import Any
 
 import construct as cs
 
-from protocols.dictionary.calibration import Calibration, Linear
+from protocols.dictionary.calibration import Calibration, Linear, Table
 from protocols.errors import ArgumentError, ArgumentRangeError, FieldValueError, field_error
 from protocols.layout import FastLayout
 
@@ -245,7 +245,7 @@ class RecordCodec:
         if isinstance(cal, Linear) and not f.is_float:  # the same arithmetic as Linear.to_raw
             shifted = f"(a{i} - {cal.offset!r})" if cal.offset else f"a{i}"
             return f"_floor({shifted} / {cal.scale!r} + 0.5)"
-        namespace[f"_R{i}"] = cal.to_raw
+        namespace[f"_R{i}"] = cal.inverse if isinstance(cal, Table) else cal.to_raw
         return f"_R{i}(a{i})" if f.is_float else f"_floor(_R{i}(a{i}) + 0.5)"
 
     @staticmethod
@@ -268,7 +268,7 @@ class RecordCodec:
             return f"r{i}"
         if isinstance(cal, Linear):
             return f"(r{i} * {cal.scale!r} + {cal.offset!r})" if cal.offset else f"r{i} * {cal.scale!r}"
-        namespace[f"_G{i}"] = cal.to_engineering
+        namespace[f"_G{i}"] = cal.forward if isinstance(cal, Table) else cal.to_engineering
         return f"_G{i}(r{i})"
 
     def _encode_slow(self, passthrough: tuple[Any, ...], values: tuple[Any, ...]) -> bytes:
