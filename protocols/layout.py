@@ -169,6 +169,20 @@ class FastLayout:
         }
 
     def _unpack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
+        """``unpack(buf, offset=0)``: the statements, then the fields as a tuple."""
+        statements, outputs = self._unpack_statements(groups, "buf", "offset", namespace)
+        return "\n".join(["def unpack(buf, offset=0):", *["    " + line for line in statements],
+                          f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
+
+    def unpack_statements(self, buffer: str, offset: str, namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Statements that read and check the layout at ``offset`` in ``buffer`` (variable names), and the
+        expressions of the non-constant fields after them, for a generated function that unpacks in its own
+        body; the names they use go into ``namespace``. Short input and wrong constants raise as ``unpack`` does."""
+        namespace.update(self._namespace())
+        return self._unpack_statements(self._groups, buffer, offset, namespace)
+
+    def _unpack_statements(self, groups: list[_Group], buffer: str, offset: str,
+                           namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
         """Unpack skips fully constant octets and checks every constant with one masked compare."""
         carriers: list[str] = []
         codes: list[str] = []
@@ -192,7 +206,7 @@ class FastLayout:
             for part, width in zip(parts, widths, strict=True):
                 shift -= width
                 expr.append(f"({part} << {shift})" if shift else part)
-            body.append(f"    g{gi} = {' | '.join(expr)}")
+            body.append(f"g{gi} = {' | '.join(expr)}")
             shift = sum(widths)
             for slot in group.slots:
                 shift -= slot.bits
@@ -204,16 +218,15 @@ class FastLayout:
                 outputs.append(f"bool({raw})" if slot.kind == "bool" else raw)
         namespace["_U"] = struct.Struct(">" + "".join(codes))
         mask, expected = self._constant_mask()
-        head = ["def unpack(buf, offset=0):"]
         if carriers:
-            head += ["    try:", f"        {', '.join(carriers)}, = _U.unpack_from(buf, offset)"]
+            head = ["try:", f"    {', '.join(carriers)}, = _U.unpack_from({buffer}, {offset})"]
         else:
-            head += ["    try:", "        _U.unpack_from(buf, offset)"]
-        head += ["    except _error:", "        _short(buf, offset)"]
+            head = ["try:", f"    _U.unpack_from({buffer}, {offset})"]
+        head += ["except _error:", f"    _short({buffer}, {offset})"]
         if mask:
-            head.append(f"    if _from(buf[offset:offset + {self.size}], 'big') & {mask} != {expected}: "
-                        "_const_fail(buf, offset)")
-        return "\n".join([*head, *body, f"    return ({', '.join(outputs)}{',' if len(outputs) == 1 else ''})", ""])
+            head.append(f"if _from({buffer}[{offset}:{offset} + {self.size}], 'big') & {mask} != {expected}: "
+                        f"_const_fail({buffer}, {offset})")
+        return [*head, *body], outputs
 
     def constants_match(self, buf: bytes) -> bool:
         """True when ``buf`` holds the whole layout and every constant field has its value (what unpack checks)."""
@@ -250,10 +263,27 @@ class FastLayout:
         raise FieldValueError("constant fields do not match")  # unreachable: the mask found a difference
 
     def _pack_source(self, groups: list[_Group], namespace: dict[str, Any]) -> str:
-        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
+        """``pack``: the fields are its arguments; any error is reported by ``_pack_error``."""
         args = ", ".join(self.fields)
+        lines = [f"def pack({args}):", "    try:"]
+        lines += ["        " + line for line in self._pack_statements(groups, self.fields, namespace)]
+        lines += ["    except (_error, TypeError, ValueError, OverflowError):",
+                  f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
+        return "\n".join(lines)
+
+    def pack_statements(self, values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
+        """Statements that return the octets of the non-constant fields given as expressions ``values`` (in
+        ``fields`` order), for a generated function that packs in its own body; the names they use go into
+        ``namespace``. A value that does not fit raises (ValueError, TypeError, OverflowError or struct.error)."""
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
+        return self._pack_statements(self._groups, values, namespace)
+
+    def _pack_statements(self, groups: list[_Group], values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
+        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
         if not groups:
-            return "def pack():\n    return b''\n"
+            return ["return b''"]
+        value_of = dict(zip(self.fields, values, strict=True))
         checks: list[str] = []
         carriers: list[str] = []
         codes: list[str] = []
@@ -268,15 +298,18 @@ class FastLayout:
                 constant = b""
             codes.append(group.codes)
             if group.direct:
-                carriers.append(group.slots[0].name)
+                carriers.append(value_of[group.slots[0].name])
                 continue
             terms, shift, fixed = [], sum(s.bits for s in group.slots), 0
-            for slot in group.slots:
+            for si, slot in enumerate(group.slots):
                 shift -= slot.bits
                 if slot.const is not None:
                     fixed |= (int(slot.const) & ((1 << slot.bits) - 1)) << shift
                     continue
-                name = slot.name
+                name = value_of[slot.name]
+                if not name.isidentifier():  # an expression: work it out once
+                    checks.append(f"b{gi}_{si} = {name}")
+                    name = f"b{gi}_{si}"
                 if slot.kind == "int":
                     checks.append(f"if ({name} + {1 << (slot.bits - 1)}) >> {slot.bits}: raise ValueError")
                     name = f"({name} & {(1 << slot.bits) - 1})"
@@ -296,12 +329,7 @@ class FastLayout:
             codes.append(f"{len(constant)}s")
             carriers.append(repr(constant))
         namespace["_P"] = struct.Struct(">" + "".join(codes))
-        lines = [f"def pack({args}):", "    try:"]
-        lines += ["        " + c for c in checks]
-        lines += [f"        return _P.pack({', '.join(carriers)})",
-                  "    except (_error, TypeError, ValueError, OverflowError):",
-                  f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
-        return "\n".join(lines)
+        return [*checks, f"return _P.pack({', '.join(carriers)})"]
 
     @staticmethod
     def _group_octets(group: _Group) -> bytes:

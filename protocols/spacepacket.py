@@ -132,7 +132,8 @@ def idle_packet(size: int = MIN_PACKET_SIZE, seq_count: int = 0, fill: int = 0x5
     """An idle packet (APID 0x7FF, TM, unsegmented) of ``size`` octets filled with ``fill``."""
     if not MIN_PACKET_SIZE <= size <= MAX_PACKET_SIZE:
         raise field_error(LengthError, "size", size, f"a packet is {MIN_PACKET_SIZE}..{MAX_PACKET_SIZE} octets")
-    return SpacePacket(PacketType.TM, IDLE_APID, seq_count, bytes([fill]) * (size - PRIMARY_HEADER_SIZE)).pack()
+    data = bytes([fill]) * (size - PRIMARY_HEADER_SIZE)
+    return _HEADER.pack(PacketType.TM, False, IDLE_APID, SeqFlags.UNSEGMENTED, seq_count, len(data) - 1) + data
 
 
 class SequenceCounter:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 from firmware_sim.devices.ascent import (
@@ -67,7 +66,7 @@ class Flight:
         """Fly ``dt`` seconds under ``thrust`` at ``pitch``; True when this step lifted the vehicle off."""
         state = step(self.vehicle, thrust, mass_flow, pitch, dt,
                      ground_radius=None if self.lifted_off else self.ground_radius)
-        self.vehicle = replace(state, mass=mass)
+        self.vehicle = State(state.x, state.y, state.vx, state.vy, mass)
         lifted = not self.lifted_off and self.vehicle.speed > 0.0
         if lifted:
             self.lifted_off = True

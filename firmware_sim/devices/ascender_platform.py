@@ -114,7 +114,11 @@ class Platform:
     @property
     def heater_mask(self) -> int:
         """Bit per powered heater: 0 fuel tank, 1 oxidiser tank, 2 valves, 3 IMU."""
-        return sum(1 << HEATER_BITS[name] for name, zone in self.zones.items() if zone.powered)
+        mask = 0
+        for name, zone in self.zones.items():
+            if zone.powered:
+                mask |= 1 << HEATER_BITS[name]
+        return mask
 
     def advance(self, dt: float) -> list[Zone]:
         """Move ``dt`` seconds on; returns the zones that just left their limits."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 MOON_GM = 4.9028e12
 """Lunar gravitational parameter, m³/s² (4902.8 km³/s²)."""
@@ -110,7 +110,7 @@ def step(state: State, thrust_n: float, mass_flow: float, pitch_deg: float, dt: 
     if ground_radius is not None and state.radius <= ground_radius and state.speed == 0.0:
         mass_end = max(state.mass - mass_flow * dt, 1e-6)
         if thrust_n / mass_end * sin_p <= gravity(state.radius):
-            return replace(state, mass=mass_end)
+            return State(state.x, state.y, state.vx, state.vy, mass_end)
 
     def deriv(x: float, y: float, vx: float, vy: float, m: float) -> tuple[float, float, float, float]:
         r = math.hypot(x, y)
@@ -260,7 +260,7 @@ class AscentGuidance:
             return False
         angle = thrust_angle(nav, pitch_deg)
         dv = thrust_accel * self.tail_off_s
-        ahead = replace(nav, vx=nav.vx + dv * math.cos(angle), vy=nav.vy + dv * math.sin(angle))
+        ahead = State(nav.x, nav.y, nav.vx + dv * math.cos(angle), nav.vy + dv * math.sin(angle), nav.mass)
         periapsis, apoapsis = orbit_altitudes_km(ahead)
         if periapsis > 0.0 and apoapsis >= self.target_apoapsis_km:
             self.phase = "complete"

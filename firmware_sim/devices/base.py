@@ -6,6 +6,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -195,7 +196,7 @@ class DeviceModel:
     def _start_hk(self, sid: int) -> None:
         self._stop_hk(sid)
         period = max(1, self.scheduler.clock.cycles(self._hk_interval_ms[sid] / 1000))
-        self._hk_timers[sid] = self.scheduler.every(period, lambda: self.report_hk(sid))
+        self._hk_timers[sid] = self.scheduler.every(period, partial(self.report_hk, sid))
 
     def _stop_hk(self, sid: int) -> None:
         timer = self._hk_timers.pop(sid, None)

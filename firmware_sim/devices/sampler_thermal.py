@@ -39,7 +39,7 @@ class ThermalZone:
         unheated = self.ambient_c + self.load_rise_c
         if self.heater_stuck_on or self.heater_mode == "on":
             return unheated + self.heater_rise_c
-        if self.heater_on:
+        if self.heater_mode == "auto" and unheated < self.setpoint_c:  # heater_on, with the sum already made
             return min(self.setpoint_c, unheated + self.heater_rise_c)
         return unheated
 
@@ -84,7 +84,11 @@ class ThermalModel:
     @property
     def heater_mask(self) -> int:
         """heater_mask: bit 0 drill, 1 arm, 2 sealing, 3 electronics."""
-        return sum(1 << HEATER_BITS[name] for name, zone in self.zones.items() if zone.heater_on)
+        mask = 0
+        for name, zone in self.zones.items():
+            if zone.heater_on:
+                mask |= 1 << HEATER_BITS[name]
+        return mask
 
     def seconds_to_next_limit(self) -> float | None:
         """Time until the first zone now below its limit crosses it, or None."""

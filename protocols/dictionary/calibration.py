@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,16 @@ class Table:
         inverse = sorted((e, r) for r, e in self.points)
         object.__setattr__(self, "_forward", _Segments(raws, engs))
         object.__setattr__(self, "_inverse", _Segments([e for e, _ in inverse], [r for _, r in inverse]))
+
+    @property
+    def forward(self) -> Callable[[float], float]:
+        """``to_engineering`` as the interpolating function itself (one call less for generated codecs)."""
+        return self._forward
+
+    @property
+    def inverse(self) -> Callable[[float], float]:
+        """``to_raw`` as the interpolating function itself (one call less for generated codecs)."""
+        return self._inverse
 
     @property
     def segments(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import construct as cs
 
-from protocols.dictionary.calibration import Calibration, Linear
+from protocols.dictionary.calibration import Calibration, Linear, Table
 from protocols.errors import ArgumentError, ArgumentRangeError, FieldValueError, field_error
 from protocols.layout import FastLayout
 
@@ -183,9 +183,10 @@ class RecordCodec:
     def encode(self) -> Callable[..., bytes]:
         """Pack values given positionally: the leading pass-through fields, then engineering values.
 
-        Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile.
+        Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile. The
+        conversions feed the layout's packing statements directly: one call from values to octets.
         """
-        namespace: dict[str, Any] = {"_pack": self.layout.pack, "_floor": math.floor, "_slow": self._encode_slow}
+        namespace: dict[str, Any] = {"_floor": math.floor, "_slow": self._encode_slow}
         passthrough = [f"l{i}" for i in range(self.leading)]
         inputs = [f"a{i}" for i in range(len(self.fields))]
         args = ", ".join(passthrough + inputs)
@@ -195,27 +196,43 @@ class RecordCodec:
             f"def encode({args}):",
             "    try:",
             *[f"        if not ({c}): raise ValueError" for c in checks if c],
-            f"        return _pack({_tuple_items(encode_terms)})",
+            *["        " + line for line in self.layout.pack_statements(encode_terms, namespace)],
             "    except Exception:",
             f"        return _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
-        ] if encode_terms else ["def encode():", "    return _pack()"]
+        ]
         exec(compile("\n".join(source) + "\n", f"<record encode {self.names}>", "exec"), namespace)
         return namespace["encode"]  # type: ignore[no-any-return]
 
     @cached_property
     def decode(self) -> Callable[..., tuple[Any, ...]]:
         """The leading fields and the engineering values, in order, from the octets at ``offset``."""
-        namespace: dict[str, Any] = {"_unpack": self.layout.unpack}
+        return self._generate_decode("decode", with_leading=True)
+
+    @cached_property
+    def decode_values(self) -> Callable[..., tuple[Any, ...]]:
+        """The engineering values only, in order, from the octets at ``offset`` (leading fields skipped)."""
+        return self._generate_decode("decode_values", with_leading=False)
+
+    def _generate_decode(self, name: str, with_leading: bool) -> Callable[..., tuple[Any, ...]]:
+        """A decoder that unpacks in its own body and converts the raw values; generated on first use."""
+        namespace: dict[str, Any] = {}
+        statements, outputs = self.layout.unpack_statements("data", "offset", namespace)
         passthrough = [f"l{i}" for i in range(self.leading)]
         raws = [f"r{i}" for i in range(len(self.fields))]
-        decode_terms = passthrough + [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        terms = [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        assignments = list(zip(passthrough + raws, outputs, strict=True))
+        if with_leading:
+            terms = passthrough + terms
+        else:
+            assignments = assignments[self.leading:]
         source = [
-            "def decode(data, offset=0):",
-            f"    ({_tuple_items(passthrough + raws)}) = _unpack(data, offset)",
-            f"    return ({_tuple_items(decode_terms)})",
-        ] if decode_terms else ["def decode(data, offset=0):", "    return _unpack(data, offset)"]
-        exec(compile("\n".join(source) + "\n", f"<record decode {self.names}>", "exec"), namespace)
-        return namespace["decode"]  # type: ignore[no-any-return]
+            f"def {name}(data, offset=0):",
+            *["    " + line for line in statements],
+            *[f"    {var} = {expression}" for var, expression in assignments],
+            f"    return ({_tuple_items(terms)})",
+        ]
+        exec(compile("\n".join(source) + "\n", f"<record {name} {self.names}>", "exec"), namespace)
+        return namespace[name]  # type: ignore[no-any-return]
 
     @staticmethod
     def _encode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:
@@ -228,7 +245,7 @@ class RecordCodec:
         if isinstance(cal, Linear) and not f.is_float:  # the same arithmetic as Linear.to_raw
             shifted = f"(a{i} - {cal.offset!r})" if cal.offset else f"a{i}"
             return f"_floor({shifted} / {cal.scale!r} + 0.5)"
-        namespace[f"_R{i}"] = cal.to_raw
+        namespace[f"_R{i}"] = cal.inverse if isinstance(cal, Table) else cal.to_raw
         return f"_R{i}(a{i})" if f.is_float else f"_floor(_R{i}(a{i}) + 0.5)"
 
     @staticmethod
@@ -251,7 +268,7 @@ class RecordCodec:
             return f"r{i}"
         if isinstance(cal, Linear):
             return f"(r{i} * {cal.scale!r} + {cal.offset!r})" if cal.offset else f"r{i} * {cal.scale!r}"
-        namespace[f"_G{i}"] = cal.to_engineering
+        namespace[f"_G{i}"] = cal.forward if isinstance(cal, Table) else cal.to_engineering
         return f"_G{i}(r{i})"
 
     def _encode_slow(self, passthrough: tuple[Any, ...], values: tuple[Any, ...]) -> bytes:

@@ -101,9 +101,10 @@ class HousekeepingPacketCodec(_FusedCodec):
         if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF) or not self._record.layout.constants_match(raw):
             self.decode(raw)
 
-    def values(self, raw: bytes) -> tuple[Any, ...]:
-        """The engineering values (set order) of a packet ``verify`` passed."""
-        return self._decode(raw)[4:]
+    @cached_property
+    def values(self) -> Callable[[bytes], tuple[Any, ...]]:
+        """``values(raw)``: the engineering values (set order) of a packet ``verify`` passed (generated, one call)."""
+        return self._record.decode_values
 
 
 class FunctionPacketCodec(_FusedCodec):
