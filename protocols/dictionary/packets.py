@@ -77,15 +77,23 @@ class HousekeepingPacketCodec(_FusedCodec):
         layout = FastLayout(declaration, errors=_ERRORS, fixed=fixed)
         self._record = RecordCodec(self.fields, strict=False, layout=layout, leading=4)
 
-    def encode(self, values: Sequence[Any], seq_count: int, msg_counter: int, time_ns: int) -> bytes:
-        """The whole packet for engineering ``values`` (set order), CRC included; values saturate."""
-        coarse, rest = divmod(time_ns, NS_PER_S)
-        try:
-            body = self._encode(seq_count, msg_counter, coarse, (rest << 16) // NS_PER_S, *values)
-        except TypeError:
-            raise field_error(ArgumentError, "values", len(values),
-                              f"set {self.sid} has {len(self.fields)} values") from None
-        return body + crc_hqx(body, 0xFFFF).to_bytes(2, "big")
+    @cached_property
+    def encode(self) -> Callable[[Sequence[Any], int, int, int], bytes]:
+        """``encode(values, seq_count, msg_counter, time_ns)``: the whole packet for engineering ``values`` (set
+        order), CRC included; values saturate. Generated on first use: time split, record and CRC in one call."""
+        values = "".join(f"a{i}, " for i in range(len(self.fields)))
+        prologue = [
+            "try:", f"    ({values}) = values", "except ValueError:", "    _wrong_count(values)",
+            "coarse, rest = divmod(time_ns, NS_PER_S)",
+            "l0, l1, l2, l3 = seq_count, msg_counter, coarse, (rest << 16) // NS_PER_S",
+        ]
+        epilogue = ["return body + crc_hqx(body, 0xFFFF).to_bytes(2, 'big')"]
+        namespace = {"NS_PER_S": NS_PER_S, "crc_hqx": crc_hqx, "_wrong_count": self._wrong_count}
+        return self._record.generate_encode("values, seq_count, msg_counter, time_ns", prologue, epilogue, namespace)
+
+    def _wrong_count(self, values: Sequence[Any]) -> NoReturn:
+        raise field_error(ArgumentError, "values", len(values),
+                          f"set {self.sid} has {len(self.fields)} values") from None
 
     def decode(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole packet of this set; anything unexpected raises the precise ProtocolError."""
