@@ -92,6 +92,7 @@ class HousekeepingPacketCodec(_FusedCodec):
         return self._record.generate_encode("values, seq_count, msg_counter, time_ns", prologue, epilogue, namespace)
 
     def _wrong_count(self, values: Sequence[Any]) -> NoReturn:
+        """Raise the ArgumentError for values that are not one per parameter of the set."""
         raise field_error(ArgumentError, "values", len(values),
                           f"set {self.sid} has {len(self.fields)} values") from None
 
