@@ -282,7 +282,8 @@ class FastLayout:
 
     def _pack_statements(self, groups: list[_Group], values: Sequence[str], namespace: dict[str, Any],
                          result: str) -> list[str]:
-        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
+        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields; ``result``
+        starts the statement that gives the octets (``"return "`` or an assignment)."""
         if not groups:
             return [f"{result}b''"]
         value_of = dict(zip(self.fields, values, strict=True))
