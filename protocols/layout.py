@@ -228,10 +228,11 @@ class FastLayout:
                         f"_const_fail({buffer}, {offset})")
         return [*head, *body], outputs
 
-    def constants_match(self, buf: bytes) -> bool:
-        """True when ``buf`` holds the whole layout and every constant field has its value (what unpack checks)."""
+    def constants_match(self, buffer: str) -> str:
+        """An expression, for generated code, true when every constant field in ``buffer`` has its value (what
+        unpack checks); the code must first make sure ``buffer`` holds the whole layout."""
         mask, expected = self._constants
-        return len(buf) >= self.size and int.from_bytes(buf[:self.size], "big") & mask == expected
+        return f"int.from_bytes({buffer}[:{self.size}], 'big') & {mask} == {expected}"
 
     @cached_property
     def _constants(self) -> tuple[int, int]:

@@ -104,11 +104,20 @@ class HousekeepingPacketCodec(_FusedCodec):
         return HousekeepingReport(self.sid, out[4:], out[0], out[1],
                                   out[2] * NS_PER_S + ((out[3] * NS_PER_S + 0xFFFF) >> 16))
 
-    def verify(self, raw: bytes) -> None:
-        """Raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields), decoding nothing:
-        a packet that passes decodes without error, so its values can wait until someone asks (``values``)."""
-        if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF) or not self._record.layout.constants_match(raw):
-            self.decode(raw)
+    @cached_property
+    def verify(self) -> Callable[[bytes], None]:
+        """``verify(raw)``: raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields),
+        decoding nothing: a packet that passes decodes without error, so its values can wait until someone asks
+        (``values``). Generated on first use: size, CRC and constants tested in one call."""
+        constants_match = self._record.layout.constants_match("raw")
+        source = [
+            "def verify(raw):",
+            f"    if len(raw) != {self.packet_size} or crc_hqx(raw, 0xFFFF) or not ({constants_match}):",
+            "        decode(raw)",
+        ]
+        namespace = {"crc_hqx": crc_hqx, "decode": self.decode}
+        exec(compile("\n".join(source) + "\n", f"<verify set {self.sid}>", "exec"), namespace)
+        return namespace["verify"]  # type: ignore[no-any-return]
 
     @cached_property
     def values(self) -> Callable[[bytes], tuple[Any, ...]]:
