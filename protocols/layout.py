@@ -228,10 +228,11 @@ class FastLayout:
                         f"_const_fail({buffer}, {offset})")
         return [*head, *body], outputs
 
-    def constants_match(self, buf: bytes) -> bool:
-        """True when ``buf`` holds the whole layout and every constant field has its value (what unpack checks)."""
+    def constants_match(self, buffer: str) -> str:
+        """An expression, for generated code, true when every constant field in ``buffer`` has its value (what
+        unpack checks); the code must first make sure ``buffer`` holds the whole layout."""
         mask, expected = self._constants
-        return len(buf) >= self.size and int.from_bytes(buf[:self.size], "big") & mask == expected
+        return f"int.from_bytes({buffer}[:{self.size}], 'big') & {mask} == {expected}"
 
     @cached_property
     def _constants(self) -> tuple[int, int]:
@@ -266,23 +267,26 @@ class FastLayout:
         """``pack``: the fields are its arguments; any error is reported by ``_pack_error``."""
         args = ", ".join(self.fields)
         lines = [f"def pack({args}):", "    try:"]
-        lines += ["        " + line for line in self._pack_statements(groups, self.fields, namespace)]
+        lines += ["        " + line for line in self._pack_statements(groups, self.fields, namespace, "return ")]
         lines += ["    except (_error, TypeError, ValueError, OverflowError):",
                   f"        _pack_error(({args}{',' if len(self.fields) == 1 else ''}))", ""]
         return "\n".join(lines)
 
-    def pack_statements(self, values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
+    def pack_statements(self, values: Sequence[str], namespace: dict[str, Any], target: str | None = None) -> list[str]:
         """Statements that return the octets of the non-constant fields given as expressions ``values`` (in
-        ``fields`` order), for a generated function that packs in its own body; the names they use go into
-        ``namespace``. A value that does not fit raises (ValueError, TypeError, OverflowError or struct.error)."""
+        ``fields`` order), or assign them to ``target``, for a generated function that packs in its own body; the
+        names they use go into ``namespace``. A value that does not fit raises (ValueError, TypeError,
+        OverflowError or struct.error)."""
         if len(values) != len(self.fields):
             raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
-        return self._pack_statements(self._groups, values, namespace)
+        return self._pack_statements(self._groups, values, namespace, "return " if target is None else f"{target} = ")
 
-    def _pack_statements(self, groups: list[_Group], values: Sequence[str], namespace: dict[str, Any]) -> list[str]:
-        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields."""
+    def _pack_statements(self, groups: list[_Group], values: Sequence[str], namespace: dict[str, Any],
+                         result: str) -> list[str]:
+        """Pack merges runs of fully constant octets into one literal and range-checks the bit fields; ``result``
+        starts the statement that gives the octets (``"return "`` or an assignment)."""
         if not groups:
-            return ["return b''"]
+            return [f"{result}b''"]
         value_of = dict(zip(self.fields, values, strict=True))
         checks: list[str] = []
         carriers: list[str] = []
@@ -329,7 +333,7 @@ class FastLayout:
             codes.append(f"{len(constant)}s")
             carriers.append(repr(constant))
         namespace["_P"] = struct.Struct(">" + "".join(codes))
-        return [*checks, f"return _P.pack({', '.join(carriers)})"]
+        return [*checks, f"{result}_P.pack({', '.join(carriers)})"]
 
     @staticmethod
     def _group_octets(group: _Group) -> bytes:

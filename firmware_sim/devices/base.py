@@ -22,7 +22,7 @@ from protocols.framing.base import BAD_CRC
 from protocols.pus import AckFlags, PusTc, PusTm
 from protocols.services import events, housekeeping, parameters, test, verification
 from protocols.services.verification import FailureCode
-from protocols.spacepacket import PRIMARY_HEADER_SIZE, SequenceCounter, SpacePacketHeader
+from protocols.spacepacket import PRIMARY_HEADER_SIZE, SEQ_COUNT_MODULUS, SpacePacketHeader
 
 HK_LINK_SHARE = 0.9
 """Housekeeping may take at most this share of the device link's capacity; a faster schedule is refused."""
@@ -83,7 +83,8 @@ class DeviceModel:
         self.telemetry: dict[str, Any] = {p.name: _initial(p) for p in definition.parameters}
         self.event_log: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=EVENT_LOG_LIMIT)
         self.faults_injected: list[tuple[int, str, dict[str, Any]]] = []
-        self._seq = SequenceCounter()
+        self._seq_count = 0
+        """The source sequence count of this device's next packet (a device sends on its one APID)."""
         self._msg_counters: dict[tuple[int, int], int] = {}
         self._hk_enabled = {s.sid: s.enabled for s in definition.housekeeping}
         self._hk_interval_ms = {s.sid: s.interval_ms for s in definition.housekeeping}
@@ -125,7 +126,13 @@ class DeviceModel:
         if self._held is not None:
             self._hold(lambda seq: PusTm(self.apid, service, subtype, app_data, seq, counter, time_ns).pack())
             return
-        self._deliver(PusTm(self.apid, service, subtype, app_data, self._seq.next(self.apid), counter, time_ns).pack())
+        self._deliver(PusTm(self.apid, service, subtype, app_data, self._next_seq(), counter, time_ns).pack())
+
+    def _next_seq(self) -> int:
+        """The sequence count for the next packet; advances the count (wrapping at 16384)."""
+        seq = self._seq_count
+        self._seq_count = (seq + 1) % SEQ_COUNT_MODULUS
+        return seq
 
     def _deliver(self, packet: bytes) -> None:
         self.counters.tm_sent += 1
@@ -149,7 +156,13 @@ class DeviceModel:
         if self._held is not None:
             self._hold(lambda seq: codec.encode(values, seq, counter, time_ns))
             return
-        self._deliver(codec.encode(values, self._seq.next(self.apid), counter, time_ns))
+        # _next_seq and _deliver written out: this runs for every housekeeping packet
+        seq = self._seq_count
+        self._seq_count = (seq + 1) % SEQ_COUNT_MODULUS
+        packet = codec.encode(values, seq, counter, time_ns)
+        self.counters.tm_sent += 1
+        if self.port is not None:
+            self.port.send(packet)
 
     def emit(self, name: str, *values: Any) -> None:
         """Raise an event: logged always, reported as TM[5,severity] while the event is enabled."""
@@ -243,7 +256,7 @@ class DeviceModel:
         if tc.ack_flags & ACK_START:
             self.send_tm(1, verification.START_OK, request)
         for build in held:
-            packet = build(self._seq.next(self.apid))
+            packet = build(self._next_seq())
             if self.port is not None:
                 self.port.send(packet)
         if execution is None:

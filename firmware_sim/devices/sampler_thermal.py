@@ -43,11 +43,6 @@ class ThermalZone:
             return min(self.setpoint_c, unheated + self.heater_rise_c)
         return unheated
 
-    def advance(self, dt_s: float) -> None:
-        """Relax toward equilibrium for ``dt_s`` seconds (exact for a constant equilibrium)."""
-        if dt_s > 0:
-            self.temp_c += (self.equilibrium_c - self.temp_c) * (1.0 - math.exp(-dt_s / self.time_constant_s))
-
     def seconds_to_limit(self) -> float | None:
         """Time until the zone crosses its limit at the present equilibrium, or None if it never will."""
         target = self.equilibrium_c
@@ -75,11 +70,12 @@ class ThermalModel:
             zone.temp_c = zone.equilibrium_c
 
     def advance_to(self, now_ns: int) -> None:
-        """Bring every zone up to ``now_ns``."""
+        """Bring every zone up to ``now_ns``: each relaxes toward its equilibrium (exact for a constant one)."""
         dt = (now_ns - self._last_ns) / 1e9
         self._last_ns = now_ns
-        for zone in self.zones.values():
-            zone.advance(dt)
+        if dt > 0:
+            for zone in self.zones.values():
+                zone.temp_c += (zone.equilibrium_c - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
 
     @property
     def heater_mask(self) -> int:

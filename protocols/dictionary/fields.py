@@ -186,19 +186,31 @@ class RecordCodec:
         Generated on first use (then a plain call), like ``decode``, so an unused codec costs no compile. The
         conversions feed the layout's packing statements directly: one call from values to octets.
         """
-        namespace: dict[str, Any] = {"_floor": math.floor, "_slow": self._encode_slow}
+        parameters = [f"l{i}" for i in range(self.leading)] + [f"a{i}" for i in range(len(self.fields))]
+        return self.generate_encode(", ".join(parameters), (), ("return body",), {})
+
+    def generate_encode(self, parameters: str, prologue: Sequence[str], epilogue: Sequence[str],
+                        namespace: dict[str, Any]) -> Callable[..., bytes]:
+        """A generated ``encode(parameters)`` that packs the record in its own body, for a caller that adds a step.
+
+        ``prologue`` binds the leading fields ``l0``… and the engineering values ``a0``… from the parameters; the
+        record's octets are then in ``body`` (the slow path's when a value must saturate or is refused), and
+        ``epilogue`` returns. The names ``prologue`` and ``epilogue`` use come in ``namespace``.
+        """
+        namespace.update(_floor=math.floor, _slow=self._encode_slow)
         passthrough = [f"l{i}" for i in range(self.leading)]
         inputs = [f"a{i}" for i in range(len(self.fields))]
-        args = ", ".join(passthrough + inputs)
         encode_terms = passthrough + [self._encode_term(i, f, namespace) for i, f in enumerate(self.fields)]
         checks = [self._check_term(i, f) for i, f in enumerate(self.fields)] if self.strict else []
         source = [
-            f"def encode({args}):",
+            f"def encode({parameters}):",
+            *["    " + line for line in prologue],
             "    try:",
             *[f"        if not ({c}): raise ValueError" for c in checks if c],
-            *["        " + line for line in self.layout.pack_statements(encode_terms, namespace)],
+            *["        " + line for line in self.layout.pack_statements(encode_terms, namespace, target="body")],
             "    except Exception:",
-            f"        return _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
+            f"        body = _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
+            *["    " + line for line in epilogue],
         ]
         exec(compile("\n".join(source) + "\n", f"<record encode {self.names}>", "exec"), namespace)
         return namespace["encode"]  # type: ignore[no-any-return]

@@ -77,15 +77,24 @@ class HousekeepingPacketCodec(_FusedCodec):
         layout = FastLayout(declaration, errors=_ERRORS, fixed=fixed)
         self._record = RecordCodec(self.fields, strict=False, layout=layout, leading=4)
 
-    def encode(self, values: Sequence[Any], seq_count: int, msg_counter: int, time_ns: int) -> bytes:
-        """The whole packet for engineering ``values`` (set order), CRC included; values saturate."""
-        coarse, rest = divmod(time_ns, NS_PER_S)
-        try:
-            body = self._encode(seq_count, msg_counter, coarse, (rest << 16) // NS_PER_S, *values)
-        except TypeError:
-            raise field_error(ArgumentError, "values", len(values),
-                              f"set {self.sid} has {len(self.fields)} values") from None
-        return body + crc_hqx(body, 0xFFFF).to_bytes(2, "big")
+    @cached_property
+    def encode(self) -> Callable[[Sequence[Any], int, int, int], bytes]:
+        """``encode(values, seq_count, msg_counter, time_ns)``: the whole packet for engineering ``values`` (set
+        order), CRC included; values saturate. Generated on first use: time split, record and CRC in one call."""
+        values = "".join(f"a{i}, " for i in range(len(self.fields)))
+        prologue = [
+            "try:", f"    ({values}) = values", "except ValueError:", "    _wrong_count(values)",
+            "coarse, rest = divmod(time_ns, NS_PER_S)",
+            "l0, l1, l2, l3 = seq_count, msg_counter, coarse, (rest << 16) // NS_PER_S",
+        ]
+        epilogue = ["return body + crc_hqx(body, 0xFFFF).to_bytes(2, 'big')"]
+        namespace = {"NS_PER_S": NS_PER_S, "crc_hqx": crc_hqx, "_wrong_count": self._wrong_count}
+        return self._record.generate_encode("values, seq_count, msg_counter, time_ns", prologue, epilogue, namespace)
+
+    def _wrong_count(self, values: Sequence[Any]) -> NoReturn:
+        """Raise the ArgumentError for values that are not one per parameter of the set."""
+        raise field_error(ArgumentError, "values", len(values),
+                          f"set {self.sid} has {len(self.fields)} values") from None
 
     def decode(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole packet of this set; anything unexpected raises the precise ProtocolError."""
@@ -95,11 +104,20 @@ class HousekeepingPacketCodec(_FusedCodec):
         return HousekeepingReport(self.sid, out[4:], out[0], out[1],
                                   out[2] * NS_PER_S + ((out[3] * NS_PER_S + 0xFFFF) >> 16))
 
-    def verify(self, raw: bytes) -> None:
-        """Raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields), decoding nothing:
-        a packet that passes decodes without error, so its values can wait until someone asks (``values``)."""
-        if len(raw) != self.packet_size or crc_hqx(raw, 0xFFFF) or not self._record.layout.constants_match(raw):
-            self.decode(raw)
+    @cached_property
+    def verify(self) -> Callable[[bytes], None]:
+        """``verify(raw)``: raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields),
+        decoding nothing: a packet that passes decodes without error, so its values can wait until someone asks
+        (``values``). Generated on first use: size, CRC and constants tested in one call."""
+        constants_match = self._record.layout.constants_match("raw")
+        source = [
+            "def verify(raw):",
+            f"    if len(raw) != {self.packet_size} or crc_hqx(raw, 0xFFFF) or not ({constants_match}):",
+            "        decode(raw)",
+        ]
+        namespace = {"crc_hqx": crc_hqx, "decode": self.decode}
+        exec(compile("\n".join(source) + "\n", f"<verify set {self.sid}>", "exec"), namespace)
+        return namespace["verify"]  # type: ignore[no-any-return]
 
     @cached_property
     def values(self) -> Callable[[bytes], tuple[Any, ...]]:
