@@ -13,7 +13,7 @@ from firmware_sim.engine.scheduler import Scheduler, Timer
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.telemetry import EventRecord, TelemetryStore, Verification
 from protocols.describe import describe
-from protocols.dictionary import Dictionary
+from protocols.dictionary import Device, Dictionary
 from protocols.errors import ProtocolError
 from protocols.services import verification
 from protocols.services.events import Severity
@@ -68,9 +68,9 @@ class FlightSoftware:
     # wiring ----------------------------------------------------------------------------------------------
     def attach(self, device: str, port: Port) -> None:
         """Connect the stand-in to a device's link."""
-        self.dictionary.device(device)
+        entry = self.dictionary.device(device)
         self.ports[device] = port
-        port.handler = partial(self._on_packet, device)
+        port.handler = partial(self._on_packet, entry)
 
     # commanding --------------------------------------------------------------------------------------------
     def send(self, device: str, command: str, args: Mapping[str, Any] | None = None, ack: int = 0xF) -> Verification:
@@ -122,28 +122,33 @@ class FlightSoftware:
         return True
 
     # telemetry in ------------------------------------------------------------------------------------------
-    def _on_packet(self, source: str, raw: bytes) -> None:
+    def _on_packet(self, device: Device, raw: bytes) -> None:
         if len(raw) > 0 and raw[0] & 0x10:  # a TC: only the radio delivers those (uplink from the ground)
             self.counters.tc_uplinked += 1
             self.route(raw)
             return
         self.counters.tm_received += 1
-        self.decode_telemetry(source, raw)
+        self._decode(device, raw)
         for listener in self.listeners:
-            listener(source, raw)
+            listener(device.name, raw)
         if self.relay is not None:
             self._downlink(raw)
 
     def decode_telemetry(self, source: str, raw: bytes) -> None:
         """Put one TM packet from ``source`` into the store (verification reports update the tracked commands)."""
-        device = self.dictionary.device(source)
+        self._decode(self.dictionary.device(source), raw)
+
+    def _decode(self, device: Device, raw: bytes) -> None:
+        """``decode_telemetry`` for a device already looked up (the ports' handlers are bound to theirs)."""
+        source = device.name
         now = self.scheduler.now_ns
         try:
             if len(raw) > 8 and raw[7] == 3 and raw[8] == 25:
-                codec = device.hk_codec_for(raw)
-                if codec is not None:  # checked now (and counted if bad), decoded when a value is asked for
+                reader = device.hk_reader_for(raw)
+                if reader is not None:  # checked now (and counted if bad), decoded when a value is asked for
+                    codec = reader.codec
                     codec.verify(raw)
-                    self.store.defer(source, codec.sid, now, device.hk_set(codec.sid).parameters, raw, codec.values)
+                    self.store.defer(source, codec.sid, now, reader.parameters, raw, codec.values)
                     return
                 report = device.decode_hk_packet(raw)
                 self.store.update(source, now, device.hk_set(report.sid).parameters, report.values)

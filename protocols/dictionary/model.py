@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from protocols.dictionary.elements import Command, Event, Function, HousekeepingSet, Parameter
 from protocols.dictionary.fields import RecordCodec, Value
@@ -24,7 +24,14 @@ from protocols.services.events import event_id
 from protocols.services.functions import function_id
 from protocols.services.housekeeping import report_sid
 
-__all__ = ["Command", "Device", "Event", "Function", "HousekeepingSet", "Parameter"]
+__all__ = ["Command", "Device", "Event", "Function", "HousekeepingReader", "HousekeepingSet", "Parameter"]
+
+
+class HousekeepingReader(NamedTuple):
+    """What reading one housekeeping set's TM[3,25] packets takes: the set's fused codec and its parameters' names."""
+
+    codec: HousekeepingPacketCodec
+    parameters: tuple[str, ...]
 
 
 def _index(items: Sequence[Any], key: str, what: str, device: str) -> dict[Any, Any]:
@@ -83,6 +90,8 @@ class Device:
             "_hk_codecs": codecs,
             "_hk_packets": hk_packets,
             "_hk_packets_by_key": {sid.to_bytes(2, "big"): c for sid, c in hk_packets.items()},
+            "_hk_readers_by_key": {hk.sid.to_bytes(2, "big"): HousekeepingReader(hk_packets[hk.sid], hk.parameters)
+                                   for hk in self.housekeeping},
             "_function_packets": function_packets,
             "_function_packets_by_key": {c.function_id.to_bytes(2, "big"): c for c in function_packets.values()},
         }
@@ -185,9 +194,9 @@ class Device:
             self.command(name)  # unknown names raise UnknownCommandError listing the commands
             raise field_error(UnknownCommandError, "command", name, "is not a TC[8,1] function") from None
 
-    def hk_codec_for(self, raw: bytes) -> HousekeepingPacketCodec | None:
-        """The fused codec of the set a TM[3,25] packet's SID names (None: no set of this device has that SID)."""
-        return self._hk_packets_by_key.get(raw[19:21])  # type: ignore[attr-defined]
+    def hk_reader_for(self, raw: bytes) -> HousekeepingReader | None:
+        """The fused codec and parameter names of the set a TM[3,25] packet's SID names (None: no such set)."""
+        return self._hk_readers_by_key.get(raw[19:21])  # type: ignore[attr-defined]
 
     def decode_hk_packet(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole TM[3,25] packet of this device to engineering values."""
