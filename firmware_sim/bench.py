@@ -57,8 +57,8 @@ class PacketDigest:
         """
         self._hash.update(packet)
         self.total += 1
-        if len(packet) >= 2:  # ``PacketOrigin.is_origin`` by table: a link's direction is always a>b or b>a
-            head = ((packet[0] & STREAM_BITS) << 8) | packet[1]
+        if len(packet) >= 2:  # ``PacketOrigin.is_origin``, its table read in place: a link's direction is never None
+            head = ((packet[0] & STREAM_BITS) << 8) | packet[1]  # ``stream_head``
             if self._origin_by_head.get(head) == (link, direction):
                 apid = head & ~TC_HEAD
                 self.per_apid[apid] = self.per_apid.get(apid, 0) + 1

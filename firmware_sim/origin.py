@@ -11,7 +11,12 @@ FROM_DEVICE = "b>a"
 STREAM_BITS = 0x17
 """The first octet's bits that, with the second octet, name a packet's stream: the TC flag and the APID's top bits."""
 TC_HEAD = 0x1000
-"""The TC flag in a stream head (``((packet[0] & STREAM_BITS) << 8) | packet[1]``)."""
+"""The TC flag in a stream head (``stream_head``)."""
+
+
+def stream_head(packet: bytes) -> int:
+    """The packet's stream as one number: its APID, plus TC_HEAD for a telecommand (``packet`` holds 2 octets)."""
+    return ((packet[0] & STREAM_BITS) << 8) | packet[1]
 
 
 class PacketOrigin:
@@ -32,14 +37,8 @@ class PacketOrigin:
             self.origin_by_head[TC_HEAD | apid] = (device, FROM_FSW)
 
     def is_origin(self, link: str | None, direction: str | None, packet: bytes) -> bool:
-        """True when ``packet`` seen on ``link`` going ``direction`` is where it originates."""
+        """True when ``packet`` seen on ``link`` going ``direction`` (None: unknown, taken as from the device) is where
+        it originates."""
         if len(packet) < 2:
             return False
-        apid = ((packet[0] & 0x07) << 8) | packet[1]
-        is_tc = bool(packet[0] & 0x10)
-        return self.owner.get(apid) == link and (direction == FROM_FSW) == is_tc
-
-    @staticmethod
-    def stream(packet: bytes) -> tuple[int, bool]:
-        """The packet's stream: its APID and whether it is a telecommand."""
-        return ((packet[0] & 0x07) << 8) | packet[1], bool(packet[0] & 0x10)
+        return self.origin_by_head.get(stream_head(packet)) == (link, direction or FROM_DEVICE)

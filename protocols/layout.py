@@ -228,7 +228,7 @@ class FastLayout:
                         f"_const_fail({buffer}, {offset})")
         return [*head, *body], outputs
 
-    def constants_match(self, buffer: str) -> str:
+    def constants_expression(self, buffer: str) -> str:
         """An expression, for generated code, true when every constant field in ``buffer`` has its value (what
         unpack checks); the code must first make sure ``buffer`` holds the whole layout."""
         mask, expected = self._constants

@@ -156,13 +156,7 @@ class DeviceModel:
         if self._held is not None:
             self._hold(lambda seq: codec.encode(values, seq, counter, time_ns))
             return
-        # _next_seq and _deliver written out: this runs for every housekeeping packet
-        seq = self._seq_count
-        self._seq_count = (seq + 1) % SEQ_COUNT_MODULUS
-        packet = codec.encode(values, seq, counter, time_ns)
-        self.counters.tm_sent += 1
-        if self.port is not None:
-            self.port.send(packet)
+        self._deliver(codec.encode(values, self._next_seq(), counter, time_ns))
 
     def emit(self, name: str, *values: Any) -> None:
         """Raise an event: logged always, reported as TM[5,severity] while the event is enabled."""

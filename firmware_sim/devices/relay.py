@@ -281,9 +281,7 @@ class RelayRadioModel(DeviceModel):
             return
         queue.append(raw)
         self._queue_octets += size
-        t = self.telemetry  # _queue_telemetry written out: once per packet
-        t["downlink_queue_depth"] = len(queue)
-        t["downlink_queue_bytes"] = self._queue_octets
+        self._queue_telemetry()
         self._pump()
 
     # transmitter ----------------------------------------------------------------------------------------------
@@ -319,23 +317,20 @@ class RelayRadioModel(DeviceModel):
         self._pump()
 
     def _finish_head(self, end_ns: int) -> None:
-        queue = self._queue
-        raw = queue.popleft()
+        raw = self._queue.popleft()
         size = len(raw)
         self._queue_octets -= size
         link = self.space_link
         arrival = link.downlink(raw, end_ns)
-        t = self.telemetry  # _count and _queue_telemetry written out: once per packet
-        t["packets_downlinked"] = (t["packets_downlinked"] + 1) & 0xFFFFFFFF
+        self._count("packets_downlinked")
         if not link.frames:  # one packet, one "frame" on the packet link
             self._count("frames_sent")
-            t["tm_frame_count"] = (t["tm_frame_count"] + 1) & 0xFF
+            self.telemetry["tm_frame_count"] = (self.telemetry["tm_frame_count"] + 1) & 0xFF
         fig = self.fig
         fig.packets_downlinked += 1
         fig.bytes_downlinked += size
         fig.light_time_ns_total += arrival - end_ns
-        t["downlink_queue_depth"] = len(queue)
-        t["downlink_queue_bytes"] = self._queue_octets
+        self._queue_telemetry()
 
     def _settle(self) -> None:
         """Bring thermal state and the transmitter up to now, before a state change."""

@@ -31,7 +31,11 @@ class ThermalZone:
         """True while the heater is powered (a thermostat heats only while the zone sits below its setpoint)."""
         if self.heater_stuck_on or self.heater_mode == "on":
             return True
-        return self.heater_mode == "auto" and self.ambient_c + self.load_rise_c < self.setpoint_c
+        return self._thermostat_heats(self.ambient_c + self.load_rise_c)
+
+    def _thermostat_heats(self, unheated_c: float) -> bool:
+        """True when the heater, on its thermostat, heats a zone that would sit at ``unheated_c`` without it."""
+        return self.heater_mode == "auto" and unheated_c < self.setpoint_c
 
     @property
     def equilibrium_c(self) -> float:
@@ -39,7 +43,7 @@ class ThermalZone:
         unheated = self.ambient_c + self.load_rise_c
         if self.heater_stuck_on or self.heater_mode == "on":
             return unheated + self.heater_rise_c
-        if self.heater_mode == "auto" and unheated < self.setpoint_c:  # heater_on, with the sum already made
+        if self._thermostat_heats(unheated):
             return min(self.setpoint_c, unheated + self.heater_rise_c)
         return unheated
 

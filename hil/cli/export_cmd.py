@@ -32,7 +32,7 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], only: str | Non
     device, telecommands on it to the device), not again as the copy forwarded over the relay link; packets whose
     origin the file does not hold (a space-link capture) are written as recorded.
     """
-    from firmware_sim.origin import PacketOrigin
+    from firmware_sim.origin import PacketOrigin, stream_head
     from hil.packetfile import read_packet_file
     from hil.replay.progress import progress_for
     from protocols.dictionary import default_dictionary
@@ -46,7 +46,7 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], only: str | Non
     counts: dict[int, int] = {}
     chosen = []
     recorded_at_origin = set() if origin is None else {
-        origin.stream(r.packet) for r in packets
+        stream_head(r.packet) for r in packets
         if r.link is not None and origin.is_origin(r.link, r.direction, r.packet)}
     with progress_for("export", len(packets)) as shown:
         for done, record in enumerate(packets, 1):
@@ -57,7 +57,7 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], only: str | Non
             if (apids and apid not in apids) or (link is not None and record.link != link) \
                     or (want_tc is not None and bool(packet[0] & 0x10) != want_tc):
                 continue
-            if origin is not None and record.link is not None and origin.stream(packet) in recorded_at_origin \
+            if origin is not None and record.link is not None and stream_head(packet) in recorded_at_origin \
                     and not origin.is_origin(record.link, record.direction, packet):
                 continue  # a copy of a packet the file also holds where it originates
             counts[apid] = counts.get(apid, 0) + 1

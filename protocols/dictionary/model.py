@@ -89,7 +89,6 @@ class Device:
             "_events": {**by_event_name, **by_event_id},
             "_hk_codecs": codecs,
             "_hk_packets": hk_packets,
-            "_hk_packets_by_key": {sid.to_bytes(2, "big"): c for sid, c in hk_packets.items()},
             "_hk_readers_by_key": {hk.sid.to_bytes(2, "big"): HousekeepingReader(hk_packets[hk.sid], hk.parameters)
                                    for hk in self.housekeeping},
             "_function_packets": function_packets,
@@ -200,12 +199,12 @@ class Device:
 
     def decode_hk_packet(self, raw: bytes) -> HousekeepingReport:
         """Decode a whole TM[3,25] packet of this device to engineering values."""
-        codec = self._hk_packets_by_key.get(raw[19:21])  # type: ignore[attr-defined]
-        if codec is None:
+        reader = self.hk_reader_for(raw)
+        if reader is None:
             tm = PusTm.unpack(raw)
             hk, values = self.decode_hk(tm.app_data)  # raises the precise error for an unknown SID
             return HousekeepingReport(hk.sid, values, tm.seq_count, tm.msg_counter, tm.time_ns)
-        return codec.decode(raw)
+        return reader.codec.decode(raw)
 
     def decode_function_packet(self, raw: bytes) -> FunctionCall:
         """Decode a whole TC[8,1] packet of this device to the function name and named arguments."""

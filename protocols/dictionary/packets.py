@@ -109,7 +109,7 @@ class HousekeepingPacketCodec(_FusedCodec):
         """``verify(raw)``: raise the ProtocolError ``decode`` would raise for ``raw`` (size, CRC, constant fields),
         decoding nothing: a packet that passes decodes without error, so its values can wait until someone asks
         (``values``). Generated on first use: size, CRC and constants tested in one call."""
-        constants_match = self._record.layout.constants_match("raw")
+        constants_match = self._record.layout.constants_expression("raw")
         source = [
             "def verify(raw):",
             f"    if len(raw) != {self.packet_size} or crc_hqx(raw, 0xFFFF) or not ({constants_match}):",
