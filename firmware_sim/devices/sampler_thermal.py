@@ -29,23 +29,24 @@ class ThermalZone:
     @property
     def heater_on(self) -> bool:
         """True while the heater is powered (a thermostat heats only while the zone sits below its setpoint)."""
-        if self.heater_stuck_on or self.heater_mode == "on":
-            return True
-        return self._thermostat_heats(self.ambient_c + self.load_rise_c)
-
-    def _thermostat_heats(self, unheated_c: float) -> bool:
-        """True when the heater, on its thermostat, heats a zone that would sit at ``unheated_c`` without it."""
-        return self.heater_mode == "auto" and unheated_c < self.setpoint_c
+        return self.heat_balance()[0]
 
     @property
     def equilibrium_c(self) -> float:
         """Where the zone settles with the present heater and load."""
+        return self.heat_balance()[1]
+
+    def heat_balance(self) -> tuple[bool, float]:
+        """Whether the heater is powered now, and where the zone settles with it and the present load.
+
+        A heater on the thermostat heats only while the zone would sit below its setpoint without it.
+        """
         unheated = self.ambient_c + self.load_rise_c
         if self.heater_stuck_on or self.heater_mode == "on":
-            return unheated + self.heater_rise_c
-        if self._thermostat_heats(unheated):
-            return min(self.setpoint_c, unheated + self.heater_rise_c)
-        return unheated
+            return True, unheated + self.heater_rise_c
+        if self.heater_mode == "auto" and unheated < self.setpoint_c:
+            return True, min(self.setpoint_c, unheated + self.heater_rise_c)
+        return False, unheated
 
     def seconds_to_limit(self) -> float | None:
         """Time until the zone crosses its limit at the present equilibrium, or None if it never will."""
@@ -79,14 +80,15 @@ class ThermalModel:
         self._last_ns = now_ns
         if dt > 0:
             for zone in self.zones.values():
-                zone.temp_c += (zone.equilibrium_c - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
+                target = zone.heat_balance()[1]
+                zone.temp_c += (target - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
 
     @property
     def heater_mask(self) -> int:
         """heater_mask: bit 0 drill, 1 arm, 2 sealing, 3 electronics."""
         mask = 0
         for name, zone in self.zones.items():
-            if zone.heater_on:
+            if zone.heat_balance()[0]:
                 mask |= 1 << HEATER_BITS[name]
         return mask
 
