@@ -175,6 +175,7 @@ class AscenderModel(DeviceModel):
         self.flight.publish_navigation(t)
         self.flight.publish_imu(t)
         self._publish_platform()
+        self._publish_heaters()
         scheduler.after(scheduler.clock.cycles(IMU_ALIGN_S), self._imu_aligned)
 
     @property
@@ -361,7 +362,7 @@ class AscenderModel(DeviceModel):
         heater.mode = mode
         if mode == "auto":
             heater.setpoint = float(setpoint)
-        self.telemetry["heater_mask"] = self.platform.heater_mask
+        self._publish_heaters()
 
     # faults ---------------------------------------------------------------------------------------------
     @fault_params(attempts=Param("integer", 1, MAX_COUNT))
@@ -854,6 +855,7 @@ class AscenderModel(DeviceModel):
         self._publish_valves()
 
     def _publish_platform(self) -> None:
+        """Write the platform's temperatures and power (as they move with time)."""
         p, t = self.platform, self.telemetry
         zones = p.zones
         t["fuel_tank_temp"] = zones["fuel_tank"].temperature
@@ -861,8 +863,11 @@ class AscenderModel(DeviceModel):
         t["imu_temp"] = zones["imu"].temperature
         t["injector_temp"] = p.injector_c
         t["electronics_temp"] = p.electronics_c
-        t["heater_mask"] = p.heater_mask
         t["bus_voltage"] = p.power.voltage
         t["bus_current"] = p.power.current
         t["battery_charge"] = p.power.charge
+
+    def _publish_heaters(self) -> None:
+        """Write which heaters are powered: it changes only with a heater command, not with time."""
+        self.telemetry["heater_mask"] = self.platform.heater_mask
 
