@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MOON_GM = 4.9028e12
 """Lunar gravitational parameter, m³/s² (4902.8 km³/s²)."""
@@ -17,11 +18,11 @@ ESCAPE_APOAPSIS_KM = 1e9
 """Apoapsis reported for an unbound (parabolic or hyperbolic) trajectory."""
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """Position and velocity in the orbit plane (m, m/s; Moon-centred, inertial), and mass (kg).
 
-    The launch site is at (0, r_site); downrange is +x, so the ascent turns clockwise.
+    The launch site is at (0, r_site); downrange is +x, so the ascent turns clockwise. A named tuple: the
+    ascent makes several per physics step.
     """
 
     x: float

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,9 +36,8 @@ class ImuSpec:
         return self.accel_vrw_ms_per_rt_h / math.sqrt(SECONDS_PER_HOUR)
 
 
-@dataclass(frozen=True)
-class ImuSample:
-    """One averaged output: body rates (deg/s) and specific force (m/s²), x, y, z."""
+class ImuSample(NamedTuple):
+    """One averaged output: body rates (deg/s) and specific force (m/s²), x, y, z (a named tuple: one per sample)."""
 
     gyro: Vector
     accel: Vector
