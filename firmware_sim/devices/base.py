@@ -173,7 +173,7 @@ class DeviceModel:
         self.stop_ticking()
         period = max(1, self.scheduler.clock.cycles(1.0 / rate_hz))
         dt = period * self.scheduler.clock.period_ns / 1e9
-        self._tick_timer = self.scheduler.every(period, lambda: self.tick(dt), priority=-1)
+        self._tick_timer = self.scheduler.every(period, partial(self.tick, dt), priority=-1)
 
     def stop_ticking(self) -> None:
         """Stop the physics tick."""
