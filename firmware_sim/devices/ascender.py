@@ -358,10 +358,7 @@ class AscenderModel(DeviceModel):
     # commands: thermal -------------------------------------------------------------------------------------
     def cmd_heater_set(self, zone: str, mode: str, setpoint: int) -> None:
         """Set one heater zone off, on or thermostatic."""
-        heater = self.platform.zones[zone]
-        heater.mode = mode
-        if mode == "auto":
-            heater.setpoint = float(setpoint)
+        self.platform.set_heater(zone, mode, float(setpoint) if mode == "auto" else None)
         self._publish_heaters()
 
     # faults ---------------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Zone:
-    """A heater zone: relaxes toward the temperature its heater mode sustains; has operating limits."""
+    """A heater zone: relaxes toward the temperature its heater mode sustains; has operating limits.
+
+    Its heater's mode and setpoint change through ``Platform.set_heater`` (the bus load follows them).
+    """
 
     name: str
     tau_s: float
@@ -87,12 +90,14 @@ class Power:
     charge: float = 100.0
     extra_a: float = 0.0
     """Loads beyond electronics and heaters (valve coils)."""
+    heater_a: float = 0.0
+    """What the heaters draw on average, set by the platform when a heater setting changes."""
     current: float = BASE_CURRENT_A
     voltage: float = LANDER_SUPPLY_V
 
-    def advance(self, dt: float, zones: dict[str, Zone]) -> None:
+    def advance(self, dt: float) -> None:
         """Draw the present load for ``dt`` seconds."""
-        self.current = BASE_CURRENT_A + self.extra_a + sum(HEATER_CURRENT_A * z.duty for z in zones.values())
+        self.current = BASE_CURRENT_A + self.extra_a + self.heater_a
         if self.umbilical:
             self.voltage = LANDER_SUPPLY_V
             return
@@ -111,6 +116,21 @@ class Platform:
     injector_target_c: float = 30.0
     injector_tau_s: float = 1800.0
 
+    def __post_init__(self) -> None:
+        self.power.heater_a = self._heater_current()
+
+    def set_heater(self, name: str, mode: str, setpoint: float | None = None) -> None:
+        """Set a zone's heater mode (and its setpoint, if given); the bus load follows."""
+        zone = self.zones[name]
+        zone.mode = mode
+        if setpoint is not None:
+            zone.setpoint = setpoint
+        self.power.heater_a = self._heater_current()
+
+    def _heater_current(self) -> float:
+        """What the heaters draw on average at their present duties."""
+        return sum(HEATER_CURRENT_A * zone.duty for zone in self.zones.values())
+
     @property
     def heater_mask(self) -> int:
         """Bit per powered heater: 0 fuel tank, 1 oxidiser tank, 2 valves, 3 IMU."""
@@ -125,7 +145,7 @@ class Platform:
         if dt <= 0.0:
             return []
         left = [zone for zone in self.zones.values() if zone.advance(dt)]
-        self.power.advance(dt, self.zones)
+        self.power.advance(dt)
         self.electronics_c = 25.0 + (self.electronics_c - 25.0) * math.exp(-dt / 1200.0)
         self.injector_c = self.injector_target_c + (self.injector_c - self.injector_target_c) * math.exp(
             -dt / self.injector_tau_s)
