@@ -138,18 +138,19 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
     # ----------------------------------------------------------------------------------------------- thermal
     def _sync_thermal(self, schedule: bool = True) -> None:
         """Bring temperatures to now; raise overtemperature (and switch that heater off) on a crossing."""
-        self.thermal.advance_to(self.scheduler.now_ns)
-        switched_off = False
+        mask = self.thermal.advance_to(self.scheduler.now_ns)
+        crossed = switched_off = False
         for zone in self.thermal.zones.values():
             if not zone.over_limit and zone.temp_c >= zone.limit_c - 0.01:
-                zone.over_limit = True
+                zone.over_limit = crossed = True
                 self.emit("overtemperature", zone.name, zone.temp_c)
                 switched_off = zone.heater_mode != "off"
                 zone.heater_mode = "off"
             elif zone.over_limit and zone.temp_c < zone.limit_c - 5.0:
                 zone.over_limit = False
             self.telemetry[zone.parameter] = zone.temp_c
-        mask = self.thermal.heater_mask
+        if crossed:
+            mask = self.thermal.heater_mask  # a heater was switched off just now
         self.telemetry["heater_mask"] = mask
         self._heaters_on = mask.bit_count()
         if switched_off:

@@ -74,14 +74,21 @@ class ThermalModel:
         for zone in self.zones.values():
             zone.temp_c = zone.equilibrium_c
 
-    def advance_to(self, now_ns: int) -> None:
-        """Bring every zone up to ``now_ns``: each relaxes toward its equilibrium (exact for a constant one)."""
+    def advance_to(self, now_ns: int) -> int:
+        """Bring every zone up to ``now_ns``: each relaxes toward its equilibrium (exact for a constant one).
+
+        Returns the heater mask the zones relaxed under: ``heater_mask`` until a heater setting changes.
+        """
         dt = (now_ns - self._last_ns) / 1e9
         self._last_ns = now_ns
-        if dt > 0:
-            for zone in self.zones.values():
-                target = zone.heat_balance()[1]
+        mask = 0
+        for name, zone in self.zones.items():
+            heating, target = zone.heat_balance()
+            if dt > 0:
                 zone.temp_c += (target - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
+            if heating:
+                mask |= 1 << HEATER_BITS[name]
+        return mask
 
     @property
     def heater_mask(self) -> int:
