@@ -95,7 +95,7 @@ class ThermalModel:
         """heater_mask: bit 0 drill, 1 arm, 2 sealing, 3 electronics."""
         mask = 0
         for name, zone in self.zones.items():
-            if zone.heat_balance()[0]:
+            if zone.heater_on:
                 mask |= 1 << HEATER_BITS[name]
         return mask
 
