@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from firmware_sim.devices.ascender import AscenderModel
+from firmware_sim.devices.ascender_platform import BASE_CURRENT_A, Platform
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.telemetry import Verification
 from hil.procedure import Procedure
@@ -598,3 +599,14 @@ def test_faults_are_listed() -> None:
     h = Procedure.for_device("ascender")
     assert {"ignition-failure", "stuck-valve", "tank-pressure-loss", "pyro-failure", "imu-failure"} <= set(
         h.model("ascender").faults)
+
+
+def test_heater_settings_set_the_platform_bus_load() -> None:
+    platform = Platform()
+    platform.advance(1.0)
+    heated = platform.power.current
+    for name in platform.zones:
+        platform.set_heater(name, "off")
+    platform.advance(1.0)
+    assert platform.power.current == pytest.approx(BASE_CURRENT_A) and heated > BASE_CURRENT_A
+    assert platform.heater_mask == 0

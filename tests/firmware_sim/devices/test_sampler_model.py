@@ -10,6 +10,7 @@ import pytest
 
 from firmware_sim.devices.sampler import SamplerModel
 from firmware_sim.devices.sampler_arm import HOVER_HEIGHT_M, scoop_pose, tip_position
+from firmware_sim.devices.sampler_thermal import ThermalModel
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.telemetry import Verification
 from hil.procedure import Procedure
@@ -646,3 +647,11 @@ def test_nominal_mass_holds_across_seeds(seed: int) -> None:
         _finish(h, h.send("sampler", "arm-deliver", pour_angle=135))
     surface = _sampler(h).containers["surface"].true_mass_g
     assert 1000.0 <= surface <= 1700.0
+
+
+def test_thermal_advance_reports_the_heater_mask_it_relaxed_under() -> None:
+    thermal = ThermalModel(-30.0, 30.0, 0)
+    thermal.zones["drill"].heater_mode, thermal.zones["drill"].setpoint_c = "auto", 10.0
+    thermal.zones["sealing"].heater_stuck_on = True
+    assert thermal.advance_to(1_000_000_000) == thermal.heater_mask == 0b101
+    assert thermal.zones["drill"].temp_c > -30.0
