@@ -112,17 +112,23 @@ class Port:
     def receive(self, octets: bytes) -> None:
         """Octets arrive from the link: deframe and hand every whole packet to the handler."""
         self.stats.octets_in += len(octets)
-        result = self.deframer.feed(octets)
-        if result.skipped or self.deframer.buffered:
-            self._settle(result.skipped)
+        whole = self.deframer.feed_frame(octets)
+        packets = (whole,) if whole is not None else self._deframe(octets)
         handler = self.handler
-        for packet in result.packets:
+        for packet in packets:
             self.stats.packets_in += 1
             if handler is not None:
                 try:
                     handler(packet)
                 except Exception as exc:  # nothing a peer sends may stop the bench: count it, carry on
                     self._handler_failed(exc)
+
+    def _deframe(self, octets: bytes) -> list[bytes]:
+        """The packets ``octets`` complete, once the deframer's skipped ranges and held octets are seen to."""
+        result = self.deframer.feed(octets)
+        if result.skipped or self.deframer.buffered:
+            self._settle(result.skipped)
+        return result.packets
 
     def expire(self) -> None:
         """The line went quiet or its far end went away: drop a partial frame so that the next one is read."""

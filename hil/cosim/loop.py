@@ -70,6 +70,10 @@ class RtlLink:
         self._out(bytes(data))
         return DeframeResult([], [])
 
+    def feed_frame(self, data: bytes) -> bytes | None:
+        """Always None: every frame goes to the RTL block through ``feed``."""
+        return None
+
     def inject(self, octets: bytes) -> None:
         """Octets from outside the link (line noise, a second talker) straight into the block's input."""
         self.octets_injected += len(octets)

@@ -13,7 +13,6 @@ from protocols.framing.base import (
     TRUNCATED,
     DeframeResult,
     DeframerStats,
-    SkippedRange,
 )
 from protocols.framing.packets import carries_crc, check_max_packet_size, header_fault, is_idle, require_packet
 from protocols.framing.skiplog import SkipLog
@@ -70,29 +69,34 @@ class AsmDeframer:
 
     def feed(self, data: bytes) -> DeframeResult:
         """Take the next octets; return the packets and the skipped ranges they complete."""
-        stats = self.stats
-        octets = len(data)
-        stats.octets_in += octets
-        if not self._buf and data[:_ASM_SIZE] == ASM and octets > _ASM_SIZE + PRIMARY_HEADER_SIZE:
-            # fast path for the common case, exactly one whole frame with a good CRC: the scan's outcome
-            size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
-            if octets == _ASM_SIZE + size and not data[4] & 0xE0 and size <= self.max_packet_size \
-                    and carries_crc(data, _ASM_SIZE) and self.trust_read_end:
-                packet = data[_ASM_SIZE:]
-                if not crc_hqx(packet, CRC16_INIT):
-                    log = self._log
-                    skipped: list[SkippedRange] = []
-                    if log.reason:  # a run of bad octets is open: this marker ends it
-                        log.close()
-                        skipped = log.take()
-                    stats.packets += 1
-                    stats.octets_good += octets
-                    self._base += octets
-                    if type(packet) is not bytes:  # a slice of bytes is a new bytes object already
-                        packet = bytes(packet)
-                    return DeframeResult([packet], skipped)
+        packet = self.feed_frame(data)
+        if packet is not None:
+            return DeframeResult([packet], [])
+        self.stats.octets_in += len(data)
         self._buf += data
         return DeframeResult(self._scan(final=False), self._log.take())
+
+    def feed_frame(self, data: bytes) -> bytes | None:
+        """``feed`` of exactly one whole frame with a good CRC, nothing held or open before it: its packet, counted
+        as ``feed`` counts it; None for anything else, of which nothing is taken (give it to ``feed``)."""
+        octets = len(data)
+        if self._buf or self._log.reason or not self.trust_read_end or octets <= _ASM_SIZE + PRIMARY_HEADER_SIZE \
+                or data[:_ASM_SIZE] != ASM:
+            return None
+        size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
+        if octets != _ASM_SIZE + size or data[4] & 0xE0 or size > self.max_packet_size \
+                or not carries_crc(data, _ASM_SIZE):
+            return None
+        packet = data[_ASM_SIZE:]
+        if crc_hqx(packet, CRC16_INIT):
+            return None
+        # what a scan of these octets would conclude: the packet is delivered, its marker and octets were good
+        stats = self.stats
+        stats.octets_in += octets
+        stats.packets += 1
+        stats.octets_good += octets
+        self._base += octets
+        return packet if type(packet) is bytes else bytes(packet)  # a slice of bytes is a new bytes object already
 
     def expire(self) -> DeframeResult:
         """The line went quiet or its reader went away: settle what is held and report it.

@@ -113,6 +113,11 @@ class Deframer(Protocol):
         """Take the next octets of the stream; return the packets and skipped ranges they complete."""
         ...
 
+    def feed_frame(self, data: bytes) -> bytes | None:
+        """``feed`` of exactly one whole frame holding a good packet, with nothing held before it: the packet; None
+        when ``data`` is anything else (or the framing has no such shortcut), and then nothing is taken."""
+        ...
+
     @property
     def buffered(self) -> int:
         """Octets held, waiting for more of the stream."""

@@ -85,6 +85,10 @@ class CobsDeframer:
             start = zero + 1
         return DeframeResult(packets, self._log.take())
 
+    def feed_frame(self, data: bytes) -> bytes | None:
+        """Always None: COBS frames are found by ``feed``."""
+        return None
+
     def expire(self) -> DeframeResult:
         """The line went quiet or its reader went away: drop the unfinished frame (truncated) and report it.
 

@@ -70,6 +70,10 @@ class RawDeframer:
         self._log.close()
         return DeframeResult([], self._log.take())
 
+    def feed_frame(self, data: bytes) -> bytes | None:
+        """Always None: every datagram is judged by ``feed``."""
+        return None
+
     def expire(self) -> DeframeResult:
         """Nothing is ever held: nothing to settle."""
         return DeframeResult([], [])
