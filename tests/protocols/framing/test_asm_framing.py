@@ -245,3 +245,18 @@ def test_framer_honours_a_smaller_maximum() -> None:
     with pytest.raises(FramingError, match="packet_size"):
         AsmFramer(max_packet_size=100).frame(tm(1, 200))
     assert AsmFramer(max_packet_size=100).frame(tm(1)) == ASM + tm(1)
+
+
+def test_feed_frame_takes_one_whole_good_frame_on_a_clear_line_only() -> None:
+    deframer = AsmDeframer(require_crc=True)
+    assert deframer.feed_frame(FRAMER.frame(tm(1))) == tm(1)
+    assert (deframer.stats.packets, deframer.stats.octets_good) == (1, len(FRAMER.frame(tm(1))))
+    declined = [FRAMER.frame(tm(2)) + b"x", FRAMER.frame(tm(2))[:-1], flip(FRAMER.frame(tm(2)), 20, 0x01),
+                FRAMER.frame(idle_packet(20)), b"junk" + FRAMER.frame(tm(2))]
+    for data in declined:
+        assert deframer.feed_frame(data) is None
+    assert deframer.stats.octets_in == len(FRAMER.frame(tm(1)))
+    deframer.feed(b"junk")  # an open run of bad octets: the next frame's marker must report it, as feed does
+    assert deframer.feed_frame(FRAMER.frame(tm(2))) is None
+    assert deframer.feed(FRAMER.frame(tm(2))) == ([tm(2)], [SkippedRange(len(FRAMER.frame(tm(1))),
+                                                                         len(FRAMER.frame(tm(1))) + 4, "no sync")])

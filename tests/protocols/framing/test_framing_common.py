@@ -104,6 +104,27 @@ def test_arbitrary_octets_never_raise_and_stay_bounded(name: str, data: bytes, c
     assert stats.octets_good + stats.octets_skipped == stats.octets_in == len(data)
 
 
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(packets, st.binary(max_size=300)), st.binary(max_size=8), st.booleans())
+def test_feed_frame_is_feed_of_one_whole_frame_or_takes_nothing(name: str, sent: bytes, before: bytes,
+                                                                framed: bool) -> None:
+    framer, shortcut = make_framing(name, require_crc=True)
+    _, reference = make_framing(name, require_crc=True)
+    data = framer.frame(sent) if framed and len(sent) >= 7 and sent[0] & 0xE0 == 0 \
+        and len(sent) == ((sent[4] << 8) | sent[5]) + 7 else sent
+    shortcut.feed(before)
+    reference.feed(before)
+    packet = shortcut.feed_frame(data)
+    if packet is None:
+        assert shortcut.stats == reference.stats
+        assert shortcut.buffered == reference.buffered
+    else:
+        assert reference.feed(data) == ([packet], [])
+        assert shortcut.stats == reference.stats
+        assert shortcut.buffered == 0
+
+
 def tm() -> bytes:
     """A small PUS telemetry packet."""
     return PusTm(apid=0x40, service=3, subtype=25, app_data=bytes(20), seq_count=5).pack()
