@@ -192,6 +192,14 @@ class LinkFaults:
     frames_dropped: int = 0
     frames_corrupted: int = 0
     octets_lost_to_cut: int = 0
+    armed = False  # not a field: ``__setattr__`` keeps it, however the hooks are set
+    """True while any fault hook is set: while it is False, a link looks at no other hook for the frames it carries."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; setting a fault hook also settles ``armed``."""
+        super().__setattr__(name, value)
+        if name in _FAULT_HOOKS:
+            super().__setattr__("armed", any(getattr(self, hook) for hook in _FAULT_HOOKS))
 
     def clear(self) -> None:
         """Remove every fault (counters are kept)."""
@@ -200,6 +208,10 @@ class LinkFaults:
         self.extra_delay_ns = 0
         self.cut = False
         self.direction = "both"
+
+
+_FAULT_HOOKS = ("drop_next", "drop_probability", "corrupt_next", "bit_error_rate", "extra_delay_ns", "cut")
+"""The fields of ``LinkFaults`` that act on frames: while all are zero, nothing does."""
 
 
 @dataclass
@@ -326,7 +338,7 @@ class Link:
         lane.free_at_ns = end
         lane.recent_ends.append(end)
         faults = self.faults
-        if faults.direction == "both" or faults.direction == direction:
+        if faults.armed and (faults.direction == "both" or faults.direction == direction):
             end += faults.extra_delay_ns
             if (faults.cut or faults.drop_next or faults.drop_probability or faults.corrupt_next
                     or faults.bit_error_rate):

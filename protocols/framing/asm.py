@@ -14,13 +14,24 @@ from protocols.framing.base import (
     DeframeResult,
     DeframerStats,
 )
-from protocols.framing.packets import carries_crc, check_max_packet_size, header_fault, is_idle, require_packet
+from protocols.framing.packets import (
+    IDLE_HIGH,
+    IDLE_LOW,
+    SEC_HEADER_BIT,
+    VERSION_MASK,
+    carries_crc,
+    check_max_packet_size,
+    header_fault,
+    is_idle,
+    require_packet,
+)
 from protocols.framing.skiplog import SkipLog
 from protocols.spacepacket import MAX_PACKET_SIZE, PRIMARY_HEADER_SIZE
 from protocols.syncmarker import ASM
 
 _ASM_SIZE = len(ASM)
 _KEEP = _ASM_SIZE - 1  # with no marker in sight, the last 3 octets may still start one
+_VERSION_AND_SEC_HEADER = VERSION_MASK | SEC_HEADER_BIT  # a PUS packet's first octet holds SEC_HEADER_BIT of these
 
 
 class AsmFramer:
@@ -84,9 +95,10 @@ class AsmDeframer:
                 or data[:_ASM_SIZE] != ASM:
             return None
         size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
-        if octets != _ASM_SIZE + size or data[4] & 0xE0 or size > self.max_packet_size \
-                or not carries_crc(data, _ASM_SIZE):
-            return None
+        first = data[_ASM_SIZE]
+        if octets != _ASM_SIZE + size or first & _VERSION_AND_SEC_HEADER != SEC_HEADER_BIT \
+                or size > self.max_packet_size or (first & 0x07 == IDLE_HIGH and data[_ASM_SIZE + 1] == IDLE_LOW):
+            return None  # not one whole version-0 packet with a CRC to check (``carries_crc``, written out)
         packet = data[_ASM_SIZE:]
         if crc_hqx(packet, CRC16_INIT):
             return None

@@ -11,9 +11,12 @@ from protocols.spacepacket import IDLE_APID, MAX_PACKET_SIZE, MIN_PACKET_SIZE, P
 
 Octets = bytes | bytearray | memoryview
 
-_VERSION_MASK = 0xE0  # first octet: 3 version bits
-_SEC_HEADER_BIT = 0x08  # first octet: secondary header flag
-_IDLE_HIGH, _IDLE_LOW = IDLE_APID >> 8, IDLE_APID & 0xFF
+VERSION_MASK = 0xE0
+"""A primary header's first octet: its 3 version bits (0 in every space packet)."""
+SEC_HEADER_BIT = 0x08
+"""A primary header's first octet: the secondary header flag."""
+IDLE_HIGH, IDLE_LOW = IDLE_APID >> 8, IDLE_APID & 0xFF
+"""The idle APID as it stands in a primary header: the first octet's low 3 bits, then the whole second octet."""
 
 
 def check_max_packet_size(value: object) -> int:
@@ -37,7 +40,7 @@ def require_packet(packet: object, max_packet_size: int = MAX_PACKET_SIZE) -> by
     if not MIN_PACKET_SIZE <= size <= max_packet_size:
         raise field_error(FramingError, "packet_size", size,
                           f"a packet here is {MIN_PACKET_SIZE}..{max_packet_size} octets")
-    if data[0] & _VERSION_MASK:
+    if data[0] & VERSION_MASK:
         raise field_error(FramingError, "version", data[0] >> 5, "a space packet has version 0")
     data_length = (data[4] << 8) | data[5]
     if data_length + 1 + PRIMARY_HEADER_SIZE != size:
@@ -48,7 +51,7 @@ def require_packet(packet: object, max_packet_size: int = MAX_PACKET_SIZE) -> by
 
 def header_fault(buf: Octets, at: int, max_packet_size: int) -> str | None:
     """Why the primary header at ``buf[at:at + 6]`` cannot start a packet here, or None if it can."""
-    if buf[at] & _VERSION_MASK:
+    if buf[at] & VERSION_MASK:
         return BAD_HEADER
     if ((buf[at + 4] << 8) | buf[at + 5]) + 1 + PRIMARY_HEADER_SIZE > max_packet_size:
         return OVERSIZE
@@ -57,13 +60,13 @@ def header_fault(buf: Octets, at: int, max_packet_size: int) -> str | None:
 
 def is_idle(buf: Octets, at: int) -> bool:
     """True when the primary header at ``buf[at:]`` is an idle packet's (APID 0x7FF)."""
-    return (buf[at] & 0x07) == _IDLE_HIGH and buf[at + 1] == _IDLE_LOW
+    return (buf[at] & 0x07) == IDLE_HIGH and buf[at + 1] == IDLE_LOW
 
 
 def carries_crc(buf: Octets, at: int) -> bool:
     """True when the packet at ``buf[at:]`` ends in a PUS CRC-16 to check: secondary header flag set, not idle."""
     first = buf[at]  # the idle test written out: this runs for every packet a deframer delivers
-    return bool(first & _SEC_HEADER_BIT) and not ((first & 0x07) == _IDLE_HIGH and buf[at + 1] == _IDLE_LOW)
+    return bool(first & SEC_HEADER_BIT) and not ((first & 0x07) == IDLE_HIGH and buf[at + 1] == IDLE_LOW)
 
 
 def body_fault(packet: Octets) -> str | None:

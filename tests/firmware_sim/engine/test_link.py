@@ -66,6 +66,21 @@ def test_drop_corrupt_cut_and_delay() -> None:
     assert link.b.deframer_stats.crc_errors + link.b.deframer_stats.header_errors >= 1
 
 
+def test_faults_are_armed_while_any_hook_is_set_however_it_is_set() -> None:
+    _, link, _ = _pair()
+    faults = link.faults
+    assert not faults.armed
+    faults.drop_next = 2
+    assert faults.armed
+    link.a.send(_packet(0))
+    link.a.send(_packet(1))
+    assert not faults.armed and faults.frames_dropped == 2
+    link.inject("delay", seconds=0.5, direction="to-device")
+    assert faults.armed
+    link.inject("clear")
+    assert not faults.armed and faults.frames_dropped == 2
+
+
 def test_bit_error_rate_is_seeded() -> None:
     def run() -> list[bytes]:
         scheduler, link, received = _pair()
