@@ -64,6 +64,9 @@ class FlightSoftware:
         self._stored: deque[bytes] = deque()
         self._stored_octets = 0
         self._drain: Timer | None = None
+        self._relay_link_state: Any = None
+        if relay is not None:
+            self.store.follow(relay, "link_state", self._relay_link_reported)
 
     # wiring ----------------------------------------------------------------------------------------------
     def attach(self, device: str, port: Port) -> None:
@@ -184,7 +187,11 @@ class FlightSoftware:
     # downlink: store and forward ---------------------------------------------------------------------------
     def link_up(self) -> bool:
         """True while the radio reports lock on the relay."""
-        return self.store.get(self.relay or "", "link_state") == LINK_UP
+        return self._relay_link_state == LINK_UP
+
+    def _relay_link_reported(self, state: Any) -> None:
+        """The store has a new value of the radio's link state (it tells the stand-in each one as it arrives)."""
+        self._relay_link_state = state
 
     def _downlink(self, raw: bytes) -> None:
         port = self.ports.get(self.relay or "")

@@ -9,6 +9,9 @@ from typing import Any, NamedTuple
 
 Decoder = Callable[[bytes], tuple[Any, ...]]
 """Engineering values of a housekeeping packet, in set order."""
+Follower = Callable[[Any], None]
+"""Told each new value of one parameter."""
+_UNKNOWN = object()
 
 
 class Series:
@@ -95,6 +98,10 @@ class _SetPlan(NamedTuple):
     members: frozenset[str]
     histories: list[tuple[int, Series]]
     """The positions of the watched names among ``names``, and their series."""
+    followers: list[tuple[int, Follower]]
+    """The positions of the followed names among ``names``, and who follows them."""
+    eager: bool
+    """True when a report is decoded as it arrives (the set holds a watched or followed parameter)."""
     overlapping: tuple[int, ...]
     """The device's other sets (as far as seen) that share a parameter with this one."""
     notify: bool
@@ -109,7 +116,7 @@ class TelemetryStore:
     """Latest value of every parameter, bounded histories of watched ones, the latest events (and counts of all).
 
     A housekeeping report may be kept undecoded (``defer``) until one of its values is asked for: at most one per
-    set, the newest; a set with a watched parameter is decoded at once, for its history.
+    set, the newest; a set with a watched or followed parameter is decoded at once, for its history or followers.
     """
 
     def __init__(self, watch: Iterable[str] | None = None, history_limit: int = 100_000,
@@ -122,6 +129,8 @@ class TelemetryStore:
         """Every housekeeping set seen, by device and SID: its parameter names."""
         self._plans: dict[tuple[str, int], _SetPlan] = {}
         self._interest: dict[str, set[str]] = {}
+        self._followers: dict[str, dict[str, list[Follower]]] = {}
+        """Who follows which parameters, by device."""
         self._listener: Callable[[], None] | None = None
         for key in watch or ():
             self.watch(key)
@@ -160,6 +169,14 @@ class TelemetryStore:
             self._interest.setdefault(device, set()).add(name)
         self._plans.clear()
 
+    def follow(self, device: str, parameter: str, follower: Follower) -> None:
+        """Tell ``follower`` every new value of ``device.parameter``, and the latest one now if there is one."""
+        self._followers.setdefault(device, {}).setdefault(parameter, []).append(follower)
+        self._plans.clear()
+        latest = self.get(device, parameter, _UNKNOWN)  # a report of it still undecoded is decoded now
+        if latest is not _UNKNOWN:
+            follower(latest)
+
     def update(self, device: str, time_ns: int, names: Iterable[str], values: Iterable[Any]) -> None:
         """New values of some of a device's parameters."""
         if type(names) is not tuple:
@@ -179,13 +196,18 @@ class TelemetryStore:
         self.updated_ns[device] = time_ns
         everything = self.watch_all
         watched = self._watched_names.get(device)
-        if not (everything or watched):
+        if everything or watched:
+            for name, value in zip(names, values, strict=True):
+                latest[name] = value
+                if everything or name in watched:  # type: ignore[operator]
+                    self._series(f"{device}.{name}").add(time_ns, value)
+        else:
             latest.update(zip(names, values, strict=True))
-            return
-        for name, value in zip(names, values, strict=True):
-            latest[name] = value
-            if everything or name in watched:  # type: ignore[operator]
-                self._series(f"{device}.{name}").add(time_ns, value)
+        followers = self._followers.get(device)
+        if followers:
+            for name in names:
+                for follower in followers.get(name, ()):
+                    follower(latest[name])
 
     def defer(self, device: str, sid: int, time_ns: int, names: tuple[str, ...], raw: bytes,
               decode: Decoder) -> None:
@@ -205,7 +227,7 @@ class TelemetryStore:
             if entry is not None:
                 self._apply(device, entry)
         self.updated_ns[device] = time_ns
-        if plan.histories:
+        if plan.eager:
             pending.pop(sid, None)
             self._record(device, time_ns, plan, decode(raw))
         else:
@@ -214,13 +236,16 @@ class TelemetryStore:
             self._listener()
 
     def _record(self, device: str, time_ns: int, plan: _SetPlan, values: tuple[Any, ...]) -> None:
-        """Store a decoded report of a set with a watched parameter, and add to the watched histories."""
+        """Store a decoded report of a set decoded at once; add to the watched histories, tell the followers."""
         self._latest.setdefault(device, {}).update(zip(plan.names, values, strict=True))
         for index, series in plan.histories:
             series.add(time_ns, values[index])
+        for index, follower in plan.followers:
+            follower(values[index])
 
     def _plan(self, device: str, sid: int, names: tuple[str, ...]) -> _SetPlan:
-        """Work out (once; ``watch`` starts afresh) where a set's watched values go and which sets it overlaps."""
+        """Work out (once; ``watch`` and ``follow`` start afresh) where a set's watched and followed values go and which
+        sets it overlaps."""
         self._sets[(device, sid)] = names
         members = frozenset(names)
         overlapping = tuple(other for (owner, other), others in self._sets.items()
@@ -229,8 +254,11 @@ class TelemetryStore:
             self._plans.pop((device, other), None)
         watched = self._watched_names.get(device, set())
         histories = [(i, self._series(f"{device}.{name}")) for i, name in enumerate(names) if name in watched]
+        followed = self._followers.get(device, {})
+        followers = [(i, follower) for i, name in enumerate(names) for follower in followed.get(name, ())]
         notify = not members.isdisjoint(self._interest.get(device, ()))
-        plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, overlapping, notify)
+        plan = self._plans[(device, sid)] = _SetPlan(names, members, histories, followers,
+                                                     bool(histories or followers), overlapping, notify)
         return plan
 
     def _settle(self, device: str, pending: dict[int, _Waiting], parameter: str) -> None:
