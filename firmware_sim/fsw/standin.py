@@ -65,6 +65,7 @@ class FlightSoftware:
         self._stored_octets = 0
         self._drain: Timer | None = None
         self._relay_link_state: Any = None
+        """The radio's link state as last reported (the store tells the stand-in each value as it arrives)."""
         if relay is not None:
             self.store.follow(relay, "link_state", self._relay_link_reported)
 
@@ -190,7 +191,7 @@ class FlightSoftware:
         return self._relay_link_state == LINK_UP
 
     def _relay_link_reported(self, state: Any) -> None:
-        """The store has a new value of the radio's link state (it tells the stand-in each one as it arrives)."""
+        """The radio reported its link state."""
         self._relay_link_state = state
 
     def _downlink(self, raw: bytes) -> None:

@@ -63,3 +63,13 @@ def test_unroutable_uplink_is_counted_not_fatal() -> None:
     bench.run(1)
     assert not bench.fsw.route(bytes.fromhex("1FFEC0000000"))  # APID 0x7FE belongs to no device
     assert bench.fsw.counters.tc_unroutable == 1
+
+
+def test_the_stand_in_knows_the_link_state_the_radio_last_reported() -> None:
+    bench = _bench()
+    assert not bench.fsw.link_up()
+    bench.run(5)
+    assert bench.fsw.link_up() and bench.store.get("relay", "link_state") == "locked"
+    bench.inject("relay", "link-outage", {"duration_s": 300})
+    bench.run(30)
+    assert not bench.fsw.link_up() and bench.store.get("relay", "link_state") != "locked"

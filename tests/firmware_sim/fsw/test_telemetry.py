@@ -52,3 +52,26 @@ def test_a_watched_parameter_keeps_every_sample_in_its_history() -> None:
         defer(store, t, "drill", drill_depth=depth)
     assert store.history["sampler.drill_depth"].values == [0.25, 0.5, 0.75]
     assert "sampler.drill_rotation_rate" not in store.history
+
+
+def test_a_follower_hears_the_latest_value_at_once_and_every_new_one_as_it_arrives() -> None:
+    store = TelemetryStore(watch=())
+    defer(store, 1, "drill", drill_depth=0.5)
+    heard: list[float] = []
+    store.follow("sampler", "drill_depth", heard.append)
+    assert heard == [0.5]
+    defer(store, 2, "drill", drill_depth=0.75)
+    defer(store, 3, "drill-fast", drill_depth=1.0)
+    store.update("sampler", 4, ["drill_depth"], [1.25])
+    store.update("sampler", 5, ["drill_state"], ["idle"])  # not the followed parameter: nothing to hear
+    assert heard == [0.5, 0.75, 1.0, 1.25]
+    assert store.get("sampler", "drill_depth") == 1.25
+
+
+def test_a_follower_of_an_unreported_parameter_hears_nothing_until_it_arrives() -> None:
+    store = TelemetryStore()  # every parameter watched: reports are stored through update
+    heard: list[float] = []
+    store.follow("sampler", "drill_depth", heard.append)
+    assert heard == []
+    defer(store, 1, "drill", drill_depth=0.25)
+    assert heard == [0.25]
