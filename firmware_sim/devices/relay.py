@@ -145,7 +145,8 @@ class RelayRadioModel(DeviceModel):
         self._queue_octets = 0
         self._period_ns = scheduler.clock.period_ns
         self._tx_end_ns: int | None = None
-        self._wake: Timer | None = None
+        self._wake = Timer(self._wake_up)
+        """The transmitter's wake-up at the end of the packet on the air: armed anew for each packet."""
         self._wake_cycle: int | None = None
         self._uplinks: list[_Uplink] = []
         self._rx_free_ns = 0
@@ -307,13 +308,14 @@ class RelayRadioModel(DeviceModel):
             end = self._tx_end_ns = now + self._tx_time_ns(queue[0])
         due = None if end is None else -(-end // self._period_ns)
         if due != self._wake_cycle:
-            if self._wake is not None:
+            if due is None:
                 self._wake.cancel()
-            self._wake = None if due is None else self.scheduler.at(due, self._wake_up)
+            else:
+                self.scheduler.arm(self._wake, due)
             self._wake_cycle = due
 
     def _wake_up(self) -> None:
-        self._wake, self._wake_cycle = None, None
+        self._wake_cycle = None
         self._pump()
 
     def _finish_head(self, end_ns: int) -> None:

@@ -16,18 +16,25 @@ _NO_ARG = object()
 
 
 class Timer:
-    """A handle on a scheduled action; ``cancel()`` stops it (and its repeats)."""
+    """A handle on a scheduled action: ``cancel()`` stops it (and its repeats), ``Scheduler.arm`` sets it anew."""
 
-    __slots__ = ("action", "cancelled", "period")
+    __slots__ = ("action", "armed", "period", "priority")
 
-    def __init__(self, action: Action, period: int) -> None:
+    def __init__(self, action: Action, period: int = 0, priority: int = 0) -> None:
         self.action = action
         self.period = period
-        self.cancelled = False
+        self.priority = priority
+        self.armed: int | None = None
+        """The insertion number of the one heap entry that may run the action (None: none may)."""
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the action will not run (unless the timer is armed anew)."""
+        return self.armed is None
 
     def cancel(self) -> None:
-        """Do not run this action again."""
-        self.cancelled = True
+        """Do not run this action again (until the timer is armed anew)."""
+        self.armed = None
 
 
 class Scheduler:
@@ -53,12 +60,18 @@ class Scheduler:
         return self.clock.seconds(self.cycle)
 
     def at(self, cycle: int, action: Action, priority: int = 0) -> Timer:
-        """Run ``action`` at ``cycle`` (now if it is in the past); the returned timer can cancel it."""
+        """Run ``action`` at ``cycle`` (now if it is in the past); the returned timer can cancel it or move it."""
+        timer = Timer(action, 0, priority)
+        self.arm(timer, cycle)
+        return timer
+
+    def arm(self, timer: Timer, cycle: int) -> None:
+        """Make ``timer``'s action due at ``cycle`` (now if that is past; then every period, if it repeats), calling off
+        the run it was due for before: a wake-up that moves needs no new timer."""
         if cycle < self.cycle:
             cycle = self.cycle
-        timer = Timer(action, 0)
-        heapq.heappush(self._heap, (cycle, priority, next(self._order), timer, action, _NO_ARG))
-        return timer
+        timer.armed = order = next(self._order)
+        heapq.heappush(self._heap, (cycle, timer.priority, order, timer, timer.action, _NO_ARG))
 
     def call_at(self, cycle: int, function: Callable[[Any], None], argument: Any, priority: int = 0) -> None:
         """Run ``function(argument)`` at ``cycle``: the cheapest way to schedule, not cancellable."""
@@ -78,17 +91,16 @@ class Scheduler:
         """Run ``action`` every ``period`` cycles, first at ``first`` (default: one period from now)."""
         if period < 1:
             raise SimError(f"period={period}: a repeating action needs a period of at least one cycle")
-        timer = Timer(action, period)
-        start = self.cycle + period if first is None else max(first, self.cycle)
-        heapq.heappush(self._heap, (start, priority, next(self._order), timer, action, _NO_ARG))
+        timer = Timer(action, period, priority)
+        self.arm(timer, self.cycle + period if first is None else first)
         return timer
 
     @property
     def next_due(self) -> int | None:
         """The next cycle with something to do, or None when nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0][3] is not None and heap[0][3].cancelled:
-            heapq.heappop(heap)
+        while heap and heap[0][3] is not None and heap[0][3].armed != heap[0][2]:
+            heapq.heappop(heap)  # a timer's entry from before it was cancelled or armed anew
         return heap[0][0] if heap else None
 
     def stop(self) -> None:
@@ -105,12 +117,13 @@ class Scheduler:
         heap, pop, push = self._heap, heapq.heappop, heapq.heappush
         run = 0
         while heap and heap[0][0] == due:
-            _, priority, _, timer, function, argument = pop(heap)
+            _, priority, number, timer, function, argument = pop(heap)
             if timer is not None:
-                if timer.cancelled:
+                if timer.armed != number:
                     continue
                 if timer.period:
-                    push(heap, (due + timer.period, priority, next(self._order), timer, function, argument))
+                    timer.armed = number = next(self._order)
+                    push(heap, (due + timer.period, priority, number, timer, function, argument))
             run += 1
             if argument is _NO_ARG:
                 function()
@@ -168,8 +181,8 @@ class Scheduler:
             while not self._stopped:
                 if until is not None and until():
                     return True
-                while heap and heap[0][3] is not None and heap[0][3].cancelled:
-                    pop(heap)
+                while heap and heap[0][3] is not None and heap[0][3].armed != heap[0][2]:
+                    pop(heap)  # stale entries go without moving the clock
                 if not heap or (until_cycle is not None and heap[0][0] > until_cycle):
                     if until_cycle is not None:
                         if until_cycle > self.cycle:
@@ -181,12 +194,13 @@ class Scheduler:
                     self.cycle = due
                     self.now_ns = due * period
                 while heap and heap[0][0] == due:
-                    _, priority, _, timer, function, argument = pop(heap)
+                    _, priority, number, timer, function, argument = pop(heap)
                     if timer is not None:
-                        if timer.cancelled:
+                        if timer.armed != number:
                             continue
                         if timer.period:
-                            push(heap, (due + timer.period, priority, next(order), timer, function, argument))
+                            timer.armed = number = next(order)
+                            push(heap, (due + timer.period, priority, number, timer, function, argument))
                     run += 1
                     if argument is _NO_ARG:
                         function()

@@ -68,6 +68,31 @@ def test_cancelled_timers_do_not_run() -> None:
     assert scheduler.next_due is None
 
 
+def test_an_armed_timer_runs_once_where_it_was_armed_last() -> None:
+    scheduler = Scheduler()
+    ran: list[int] = []
+    timer = scheduler.at(5, lambda: ran.append(scheduler.cycle))
+    scheduler.arm(timer, 8)  # moved: not at 5 any more
+    scheduler.run(until_cycle=6)
+    assert ran == [] and scheduler.cycle == 6
+    scheduler.run(until_cycle=10)
+    assert ran == [8]
+    scheduler.arm(timer, 12)  # a timer that has run may be armed again
+    timer.cancel()
+    scheduler.arm(timer, 14)  # and one that was cancelled
+    scheduler.run()
+    assert ran == [8, 14] and scheduler.cycle == 14
+
+
+def test_a_stale_entry_does_not_move_the_clock() -> None:
+    scheduler = Scheduler()
+    timer = scheduler.at(50, lambda: None)
+    scheduler.arm(timer, 70)
+    timer.cancel()
+    assert scheduler.next_due is None
+    assert not scheduler.run() and scheduler.cycle == 0
+
+
 def test_every_needs_a_positive_period() -> None:
     with pytest.raises(SimError, match="period"):
         Scheduler().every(0, lambda: None)
