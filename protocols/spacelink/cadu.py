@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from protocols.errors import FieldValueError, LengthError, field_error
-from protocols.spacelink.randomizer import tm_randomize
+from protocols.spacelink.randomizer import sequence_mask
 from protocols.spacelink.reed_solomon import K, ReedSolomon
 from protocols.syncmarker import ASM
 
@@ -41,21 +41,26 @@ class CaduCodec:
                 raise field_error(FieldValueError, "frame_length", frame_length,
                                   f"must be a multiple of the interleave {rs_interleave}, at most {K} per codeword")
             self.rs = ReedSolomon(rs_interleave, K - frame_length // rs_interleave, dual_basis)
-        self.body_length = self.rs.block_size if self.rs else frame_length
-        self.cadu_length = ASM_SIZE + self.body_length
+        self.body_length = size = self.rs.block_size if self.rs else frame_length
+        self.cadu_length = ASM_SIZE + size
+        self._mask = sequence_mask(size) if randomize else 0
+        """The TM randomizer over a whole body (XOR with it); held so a CADU costs one XOR, not a look-up."""
 
     def encode(self, frame: bytes | bytearray | memoryview) -> bytes:
         """The CADU for one frame."""
         if len(frame) != self.frame_length:
             raise field_error(LengthError, "frame", len(frame), f"frames here are {self.frame_length} octets")
-        body = self.rs.encode(frame) if self.rs else bytes(frame)
-        return ASM + (tm_randomize(body) if self.randomize else body)
+        body = self.rs.encode(frame) if self.rs else frame
+        if self.randomize:
+            return ASM + (int.from_bytes(body, "big") ^ self._mask).to_bytes(self.body_length, "big")
+        return ASM + body
 
     def decode_body(self, body: bytes | bytearray | memoryview) -> CaduDecoded:
         """Derandomize and RS-decode a CADU body (the octets after the ASM); never raises for a right length."""
-        if len(body) != self.body_length:
+        size = self.body_length
+        if len(body) != size:
             return CaduDecoded(None, 0, 1)
-        data = tm_randomize(body) if self.randomize else bytes(body)
+        data = (int.from_bytes(body, "big") ^ self._mask).to_bytes(size, "big") if self.randomize else bytes(body)
         if self.rs is None:
             return CaduDecoded(data)
         result = self.rs.decode(data)
