@@ -75,7 +75,8 @@ class TmSender:
     @property
     def pending_octets(self) -> int:
         """Octets waiting in the partly filled frame (0 when none is)."""
-        return 0 if self.pending_vc is None else self.framers[self.pending_vc].pending
+        vc = self.pending_vc
+        return 0 if vc is None else self._offset[vc] % self.data_size
 
     @property
     def packets_pending(self) -> int:

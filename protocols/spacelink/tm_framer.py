@@ -90,7 +90,7 @@ class TmFramer:
         """Complete the partly filled frame with an idle packet; return the frames this yields (0, 1 or 2)."""
         frames: list[bytes] = []
         while self._buf:
-            frames.append(self.next_frame())
+            frames += self._fill()
         return frames
 
     def next_frame(self) -> bytes:
@@ -100,10 +100,7 @@ class TmFramer:
         """
         if not self._buf:
             return self.idle_frame()
-        room = self.data_size - len(self._buf)
-        frames = self._append(self._idle(max(room, MIN_PACKET_SIZE)))
-        self.idle_packets += 1
-        return frames[0]
+        return self._fill()[0]
 
     def idle_frame(self) -> bytes:
         """A frame holding only idle data (first header pointer 0x7FE); only while nothing is pending."""
@@ -126,10 +123,13 @@ class TmFramer:
             self._fhp = None
         return frames
 
-    def _idle(self, size: int) -> bytes:
+    def _fill(self) -> list[bytes]:
+        """Append the idle packet that completes the pending frame (7 octets at least: it may span into the next)."""
         count = self._idle_count
         self._idle_count = (count + 1) & 0x3FFF
-        return idle_packet(size, count, self.idle_fill)
+        self.idle_packets += 1
+        size = max(self.data_size - len(self._buf), MIN_PACKET_SIZE)
+        return self._append(idle_packet(size, count, self.idle_fill))
 
     def _frame(self, data: bytes, fhp: int) -> bytes:
         out = _HEADER.pack(self._ids, self.mc_counter.next(), self.vc_count, _STATUS | fhp) + data
