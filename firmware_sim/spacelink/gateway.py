@@ -195,8 +195,7 @@ class FrameGroundGateway(FrameGround):
             if received.frame is not None:
                 frames.append(received.frame)
             if received.result is not None:
-                for packet in received.result.packets:
-                    self.receive_downlink(packet, sent_ns, arrival_ns)
+                self.receive_packets(received.result.packets, sent_ns, arrival_ns)
         for unit in ([cadu] if self.format == "cadu" else frames):
             self.external.deliver(self.outlet, unit)
 

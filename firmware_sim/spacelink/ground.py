@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -143,26 +143,32 @@ class GroundStation:
     # downlink ------------------------------------------------------------------------------------------------
     def receive_downlink(self, packet: bytes, sent_ns: int, arrival_ns: int) -> None:
         """Record one arriving packet and account for its sequence count."""
-        counters, size = self.counters, len(packet)
-        counters.packets_received += 1
-        counters.octets_received += size
-        if size < PRIMARY_HEADER_SIZE:
-            counters.undecodable += 1
-            received = ReceivedPacket(packet, sent_ns, arrival_ns, -1, -1, False)
-        else:
-            first = packet[0]
-            is_tc = (first & 0x10) != 0
-            apid = ((first & 0x07) << 8) | packet[1]
-            seq = ((packet[2] & 0x3F) << 8) | packet[3]
-            received = ReceivedPacket(packet, sent_ns, arrival_ns, apid, seq, is_tc)
-            if apid != IDLE_APID:
-                stats = self.apids.get((is_tc, apid))
-                if stats is None:
-                    stats = self.apids[(is_tc, apid)] = ApidStats()
-                self._account(stats, seq)
-        self.received.append(received)
-        for listener in self.listeners:
-            listener(received)
+        self.receive_packets((packet,), sent_ns, arrival_ns)
+
+    def receive_packets(self, packets: Iterable[bytes], sent_ns: int, arrival_ns: int) -> None:
+        """Record packets that arrived together (one frame's), in order, each as ``receive_downlink`` would."""
+        counters, apids, kept, listeners = self.counters, self.apids, self.received, self.listeners
+        for packet in packets:
+            size = len(packet)
+            counters.packets_received += 1
+            counters.octets_received += size
+            if size < PRIMARY_HEADER_SIZE:
+                counters.undecodable += 1
+                received = ReceivedPacket(packet, sent_ns, arrival_ns, -1, -1, False)
+            else:
+                first = packet[0]
+                is_tc = (first & 0x10) != 0
+                apid = ((first & 0x07) << 8) | packet[1]
+                seq = ((packet[2] & 0x3F) << 8) | packet[3]
+                received = ReceivedPacket(packet, sent_ns, arrival_ns, apid, seq, is_tc)
+                if apid != IDLE_APID:
+                    stats = apids.get((is_tc, apid))
+                    if stats is None:
+                        stats = apids[(is_tc, apid)] = ApidStats()
+                    self._account(stats, seq)
+            kept.append(received)
+            for listener in listeners:
+                listener(received)
 
     @staticmethod
     def _account(stats: ApidStats, seq: int) -> None:

@@ -124,8 +124,7 @@ class FrameGroundNode(FrameGround):
             for event in result.events:
                 if event.reason == VC_GAP:
                     self.gap_log.append(GapRecord(arrival_ns, result.vcid, event.value))
-            for packet in result.packets:
-                self.receive_downlink(packet, sent_ns, arrival_ns)
+            self.receive_packets(result.packets, sent_ns, arrival_ns)
             if result.ocf is not None and self.fop is not None:
                 self._on_clcw(result.ocf, sent_ns)
 
