@@ -8,11 +8,10 @@ from typing import Any, NamedTuple
 
 from firmware_sim.spacelink.settings import FrameLinkSettings
 from protocols.spacelink import tm_deframer as events
-from protocols.spacelink.cadu import ASM, ASM_SIZE, CaduCodec, CaduSplitter
+from protocols.spacelink.cadu import CaduCodec, CaduSplitter
 from protocols.spacelink.tm_deframer import TmDeframer, TmFrameResult
 
 _BAD_FRAME = (events.BAD_LENGTH, events.BAD_VERSION, events.BAD_CRC)
-_ASM_INT = int.from_bytes(ASM, "big")
 
 
 @dataclass
@@ -79,15 +78,7 @@ class TmReceiver:
         """Octets off the air (one CADU or any part of the stream): every frame they complete."""
         stats = self.stats
         splitter = self.splitter
-        asm_errors = (int.from_bytes(octets[:ASM_SIZE], "big") ^ _ASM_INT).bit_count()
-        if (splitter.locked and not splitter.buffered and len(octets) == self.codec.cadu_length
-                and asm_errors <= splitter.max_asm_errors):
-            bodies = [octets[ASM_SIZE:]]  # in lock, one whole CADU: what the splitter would do, only quicker
-            splitter.stats.cadus += 1
-            splitter.stats.octets_in += len(octets)
-            splitter.stats.asm_bit_errors += asm_errors
-        else:
-            bodies = splitter.feed(octets)
+        bodies = splitter.feed(octets)
         split = splitter.stats
         stats.sync_losses, stats.asm_bit_errors = split.sync_losses, split.asm_bit_errors
         stats.octets_skipped = split.octets_skipped
