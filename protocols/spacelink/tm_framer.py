@@ -116,7 +116,7 @@ class TmFramer:
         frames: list[bytes] = []
         while len(buf) >= size:
             fhp = self._fhp
-            frames.append(self._frame(bytes(buf[:size]), FHP_NO_PACKET if fhp is None else fhp))
+            frames.append(self._frame(buf[:size], FHP_NO_PACKET if fhp is None else fhp))
             del buf[:size]
             self._fhp = None  # what is left continues the packet just added
         if not buf:
@@ -131,7 +131,7 @@ class TmFramer:
         size = max(self.data_size - len(self._buf), MIN_PACKET_SIZE)
         return self._append(idle_packet(size, count, self.idle_fill))
 
-    def _frame(self, data: bytes, fhp: int) -> bytes:
+    def _frame(self, data: bytes | bytearray, fhp: int) -> bytes:
         out = _HEADER.pack(self._ids, self.mc_counter.next(), self.vc_count, _STATUS | fhp) + data
         self.vc_count = (self.vc_count + 1) & 0xFF
         if self.ocf is not None:
