@@ -190,12 +190,11 @@ class FrameGroundGateway(FrameGround):
     # downlink ------------------------------------------------------------------------------------------------
     def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
         """Account for the packets locally, then pass the CADU (or its frame) to the outside."""
-        frames = []
-        for received in self.receiver.feed(cadu):
-            if received.frame is not None:
-                frames.append(received.frame)
-            if received.result is not None:
-                self.receive_packets(received.result.packets, sent_ns, arrival_ns)
+        receiver, frames = self.receiver, []
+        for frame in receiver.frames(cadu):
+            if frame is not None:
+                frames.append(frame)
+                self.receive_packets(receiver.frame(frame).packets, sent_ns, arrival_ns)
         for unit in ([cadu] if self.format == "cadu" else frames):
             self.external.deliver(self.outlet, unit)
 

@@ -117,9 +117,11 @@ class FrameGroundNode(FrameGround):
         receiver = self.receiver
         if receiver is None:
             return
-        for received in receiver.feed(cadu):
-            result = received.result
-            if result is None or result.vcid is None:
+        for frame in receiver.frames(cadu):
+            if frame is None:
+                continue
+            result = receiver.frame(frame)
+            if result.vcid is None:
                 continue
             for event in result.events:
                 if event.reason == VC_GAP:

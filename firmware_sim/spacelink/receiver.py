@@ -76,6 +76,10 @@ class TmReceiver:
 
     def feed(self, octets: bytes) -> list[Received]:
         """Octets off the air (one CADU or any part of the stream): every frame they complete."""
+        return [Received(frame, None if frame is None else self.frame(frame)) for frame in self.frames(octets)]
+
+    def frames(self, octets: bytes) -> list[bytes | None]:
+        """Octets off the air: the frames they complete, channel-decoded (None: beyond repair), for ``frame``."""
         stats = self.stats
         splitter = self.splitter
         bodies = splitter.feed(octets)
@@ -91,9 +95,7 @@ class TmReceiver:
             if decoded.frame is None:
                 stats.rs_uncorrectable += 1
                 stats.frame_errors += 1
-                out.append(Received(None, None))
-                continue
-            out.append(Received(decoded.frame, self.frame(decoded.frame)))
+            out.append(decoded.frame)
         return out
 
     def frame(self, frame: bytes) -> TmFrameResult:
@@ -147,9 +149,10 @@ class PacketGround:
 
     def receive_cadu(self, cadu: bytes, sent_ns: int, arrival_ns: int) -> None:
         """Decode one CADU and hand its packets on."""
-        for received in self.receiver.feed(cadu):
-            if received.result is not None:
-                for packet in received.result.packets:
+        receiver = self.receiver
+        for frame in receiver.frames(cadu):
+            if frame is not None:
+                for packet in receiver.frame(frame).packets:
                     self.ground.receive_downlink(packet, sent_ns, arrival_ns)
 
     def link_changed(self, up: bool) -> None:
