@@ -124,7 +124,7 @@ class TmFramer:
         return frames
 
     def _fill(self) -> list[bytes]:
-        """Append the idle packet that completes the pending frame (7 octets at least: it may span into the next)."""
+        """Complete the pending frame with an idle packet (7 octets at least: it may span into the next frame)."""
         count = self._idle_count
         self._idle_count = (count + 1) & 0x3FFF
         self.idle_packets += 1

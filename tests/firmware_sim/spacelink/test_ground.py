@@ -6,7 +6,7 @@ import pytest
 
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.spacelink.ground import GroundStation
+from firmware_sim.spacelink.ground import GroundStation, ReceivedPacket
 from firmware_sim.spacelink.propagation import PropagationLink
 from protocols.dictionary.sampler import SAMPLER
 from protocols.pus import PusTc, PusTm
@@ -126,3 +126,16 @@ def test_bounded_history_and_listeners() -> None:
         GroundStation(Scheduler(), keep=0)
     unattached = GroundStation(Scheduler(), hold_uplink=False)
     assert not unattached.uplink(b"") and unattached.counters.tcs_refused == 1
+
+
+def test_a_frames_packets_are_recorded_as_one_by_one() -> None:
+    """``receive_packets`` (a frame's packets at once) records and accounts exactly as ``receive_downlink`` does."""
+    packets = [_tm(0x100, 0), _tm(0x100, 2), PusTm(0x7FF, 1, 1, b"", 3).pack(), b"\x01\x02", _tm(0x100, 1)]
+    together, single = GroundStation(Scheduler()), GroundStation(Scheduler())
+    seen: list[ReceivedPacket] = []
+    together.listeners.append(seen.append)
+    together.receive_packets(packets, 5, 9)
+    for packet in packets:
+        single.receive_downlink(packet, 5, 9)
+    assert list(together.received) == list(single.received) == seen
+    assert together.counters == single.counters and together.apids == single.apids

@@ -86,3 +86,16 @@ def test_refusals() -> None:
         CaduCodec(1200, rs_interleave=5)  # more than 223 per codeword
     with pytest.raises(LengthError):
         CaduCodec(100).encode(bytes(99))
+
+
+def test_whole_cadus_one_at_a_time_split_as_the_stream_does() -> None:
+    """In lock, a CADU fed on its own takes the short way; bodies and counters are those of the stream."""
+    codec = CaduCodec(64)
+    cadus = [codec.encode(f) for f in frames(5, 64)]
+    cadus[3] = bytes([cadus[3][0] ^ 0x03]) + cadus[3][1:]  # two bit errors in an ASM: still in lock
+    cadus[4] = bytes([cadus[4][0] ^ 0x07]) + cadus[4][1:]  # three: the lock is lost
+    one_by_one, stream = CaduSplitter(codec.body_length), CaduSplitter(codec.body_length)
+    bodies = [body for cadu in cadus for body in one_by_one.feed(cadu)]
+    assert bodies == stream.feed(b"".join(cadus)) and len(bodies) == 4
+    assert one_by_one.stats == stream.stats and one_by_one.stats.asm_bit_errors == 2
+    assert one_by_one.buffered == stream.buffered

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocols.errors import CrcError, FieldValueError, LengthError, TruncatedError, VersionError
-from protocols.spacelink.tm_deframer import BAD_CRC, BAD_LENGTH, MC_GAP, PACKET_DROPPED, VC_GAP, TmDeframer
+from protocols.spacelink.tm_deframer import BAD_CRC, BAD_LENGTH, BAD_PACKET, MC_GAP, PACKET_DROPPED, VC_GAP, TmDeframer
 from protocols.spacelink.tm_frame import FHP_IDLE, FHP_NO_PACKET, HEADER_SIZE, TmFrame, TmFrameHeader
 from protocols.spacelink.tm_framer import FrameCounter, TmFramer
 from protocols.spacepacket import IDLE_APID, SpacePacket, packet_size_at
@@ -237,3 +237,15 @@ def test_framer_refuses_bad_packets() -> None:
         TmFramer(SCID, 8, 64)
     with pytest.raises(LengthError):
         TmFramer(SCID, 0, 12)
+
+
+@pytest.mark.parametrize(("spoil", "value"), [(0x20, 1), (0, 106)])
+def test_a_bad_packet_header_in_a_frame_is_reported_and_the_rest_dropped(spoil: int, value: int) -> None:
+    """The packets before a bad header (version not 0, or a size over the limit) go; the rest of the field does not."""
+    good, second = packet(5, 0, 30), bytearray(packet(5, 1, 100))  # 36 and 106 octets
+    second[0] |= spoil
+    frame = TmFrame(TmFrameHeader(SCID, 2, False, 0, 0, 0), (good + bytes(second))[:80]).pack()
+    deframer = TmDeframer(len(frame), max_packet_size=100)
+    result = deframer.feed(frame)
+    assert result.packets == [good] and [(e.reason, e.value) for e in result.events] == [(BAD_PACKET, value)]
+    assert deframer.stats.packet_header_errors == 1 and deframer.stats.octets_dropped == 80 - len(good)
