@@ -7,10 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
-import numpy as np
-
 from protocols.errors import FieldValueError, LengthError, field_error
-from protocols.spacelink.randomizer import sequence_octets
+from protocols.spacelink.randomizer import sequence_mask
 from protocols.spacelink.reed_solomon import K, ReedSolomon
 from protocols.syncmarker import ASM
 
@@ -45,8 +43,8 @@ class CaduCodec:
             self.rs = ReedSolomon(rs_interleave, K - frame_length // rs_interleave, dual_basis)
         self.body_length = size = self.rs.block_size if self.rs else frame_length
         self.cadu_length = ASM_SIZE + size
-        self._sequence = np.frombuffer(sequence_octets(size), np.uint8)
-        """The TM randomizer sequence over a whole body: randomizing is one XOR of octet arrays."""
+        self._mask = sequence_mask(size) if randomize else 0
+        """The TM randomizer over a whole body (XOR with it); held so a CADU costs one XOR, not a look-up."""
 
     def encode(self, frame: bytes | bytearray | memoryview) -> bytes:
         """The CADU for one frame."""
@@ -54,14 +52,15 @@ class CaduCodec:
             raise field_error(LengthError, "frame", len(frame), f"frames here are {self.frame_length} octets")
         body = self.rs.encode(frame) if self.rs else frame
         if self.randomize:
-            return ASM + (np.frombuffer(body, np.uint8) ^ self._sequence).tobytes()
+            return ASM + (int.from_bytes(body, "big") ^ self._mask).to_bytes(self.body_length, "big")
         return ASM + body
 
     def decode_body(self, body: bytes | bytearray | memoryview) -> CaduDecoded:
         """Derandomize and RS-decode a CADU body (the octets after the ASM); never raises for a right length."""
-        if len(body) != self.body_length:
+        size = self.body_length
+        if len(body) != size:
             return CaduDecoded(None, 0, 1)
-        data = (np.frombuffer(body, np.uint8) ^ self._sequence).tobytes() if self.randomize else bytes(body)
+        data = (int.from_bytes(body, "big") ^ self._mask).to_bytes(size, "big") if self.randomize else bytes(body)
         if self.rs is None:
             return CaduDecoded(data)
         result = self.rs.decode(data)

@@ -33,16 +33,11 @@ TC_SEQUENCE = lfsr_sequence((0, 1, 2, 3, 4, 6))
 """One period of the TC randomizer, h(x) = x^8 + x^6 + x^4 + x^3 + x^2 + x + 1: FF 39 9E 5A ..."""
 
 
-def sequence_octets(length: int, sequence: bytes = TM_SEQUENCE) -> bytes:
-    """The sequence repeated to ``length`` octets: what randomizing XORs onto data of that length."""
-    reps = -(-length // len(sequence))
-    return (sequence * reps)[:length]
-
-
 @lru_cache(maxsize=64)
-def _mask(sequence: bytes, length: int) -> int:
-    """The sequence repeated to ``length`` octets, as one big integer for a single XOR."""
-    return int.from_bytes(sequence_octets(length, sequence), "big")
+def sequence_mask(length: int, sequence: bytes = TM_SEQUENCE) -> int:
+    """The sequence repeated to ``length`` octets, as one big integer: randomizing is a single XOR with it."""
+    reps = -(-length // len(sequence))
+    return int.from_bytes((sequence * reps)[:length], "big")
 
 
 def randomize(data: bytes | bytearray | memoryview, sequence: bytes = TM_SEQUENCE) -> bytes:
@@ -50,7 +45,7 @@ def randomize(data: bytes | bytearray | memoryview, sequence: bytes = TM_SEQUENC
     length = len(data)
     if not length:
         return b""
-    return (int.from_bytes(data, "big") ^ _mask(sequence, length)).to_bytes(length, "big")
+    return (int.from_bytes(data, "big") ^ sequence_mask(length, sequence)).to_bytes(length, "big")
 
 
 def tm_randomize(data: bytes | bytearray | memoryview) -> bytes:
