@@ -188,7 +188,7 @@ class FlightSoftware:
     # downlink: store and forward ---------------------------------------------------------------------------
     def link_up(self) -> bool:
         """True while the radio reports lock on the relay."""
-        return self._relay_link_state == LINK_UP
+        return self.relay is not None and self._relay_link_state == LINK_UP
 
     def _relay_link_reported(self, state: Any) -> None:
         """The radio reported its link state."""

@@ -15,9 +15,6 @@ from protocols.framing.base import (
     DeframerStats,
 )
 from protocols.framing.packets import (
-    IDLE_HIGH,
-    IDLE_LOW,
-    SEC_HEADER_BIT,
     VERSION_MASK,
     carries_crc,
     check_max_packet_size,
@@ -31,7 +28,6 @@ from protocols.syncmarker import ASM
 
 _ASM_SIZE = len(ASM)
 _KEEP = _ASM_SIZE - 1  # with no marker in sight, the last 3 octets may still start one
-_VERSION_AND_SEC_HEADER = VERSION_MASK | SEC_HEADER_BIT  # a PUS packet's first octet holds SEC_HEADER_BIT of these
 
 
 class AsmFramer:
@@ -95,10 +91,9 @@ class AsmDeframer:
                 or data[:_ASM_SIZE] != ASM:
             return None
         size = ((data[8] << 8) | data[9]) + 1 + PRIMARY_HEADER_SIZE
-        first = data[_ASM_SIZE]
-        if octets != _ASM_SIZE + size or first & _VERSION_AND_SEC_HEADER != SEC_HEADER_BIT \
-                or size > self.max_packet_size or (first & 0x07 == IDLE_HIGH and data[_ASM_SIZE + 1] == IDLE_LOW):
-            return None  # not one whole version-0 packet with a CRC to check (``carries_crc``, written out)
+        if octets != _ASM_SIZE + size or data[_ASM_SIZE] & VERSION_MASK or size > self.max_packet_size \
+                or not carries_crc(data, _ASM_SIZE):
+            return None  # not one whole version-0 packet with a CRC to check
         packet = data[_ASM_SIZE:]
         if crc_hqx(packet, CRC16_INIT):
             return None

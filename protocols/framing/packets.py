@@ -13,10 +13,8 @@ Octets = bytes | bytearray | memoryview
 
 VERSION_MASK = 0xE0
 """A primary header's first octet: its 3 version bits (0 in every space packet)."""
-SEC_HEADER_BIT = 0x08
-"""A primary header's first octet: the secondary header flag."""
-IDLE_HIGH, IDLE_LOW = IDLE_APID >> 8, IDLE_APID & 0xFF
-"""The idle APID as it stands in a primary header: the first octet's low 3 bits, then the whole second octet."""
+_SEC_HEADER_BIT = 0x08  # first octet: secondary header flag
+_IDLE_HIGH, _IDLE_LOW = IDLE_APID >> 8, IDLE_APID & 0xFF
 
 
 def check_max_packet_size(value: object) -> int:
@@ -60,13 +58,13 @@ def header_fault(buf: Octets, at: int, max_packet_size: int) -> str | None:
 
 def is_idle(buf: Octets, at: int) -> bool:
     """True when the primary header at ``buf[at:]`` is an idle packet's (APID 0x7FF)."""
-    return (buf[at] & 0x07) == IDLE_HIGH and buf[at + 1] == IDLE_LOW
+    return (buf[at] & 0x07) == _IDLE_HIGH and buf[at + 1] == _IDLE_LOW
 
 
 def carries_crc(buf: Octets, at: int) -> bool:
     """True when the packet at ``buf[at:]`` ends in a PUS CRC-16 to check: secondary header flag set, not idle."""
     first = buf[at]  # the idle test written out: this runs for every packet a deframer delivers
-    return bool(first & SEC_HEADER_BIT) and not ((first & 0x07) == IDLE_HIGH and buf[at + 1] == IDLE_LOW)
+    return bool(first & _SEC_HEADER_BIT) and not ((first & 0x07) == _IDLE_HIGH and buf[at + 1] == _IDLE_LOW)
 
 
 def body_fault(packet: Octets) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from protocols.errors import FieldValueError, LengthError, field_error
-from protocols.spacelink.randomizer import sequence_mask
+from protocols.spacelink.randomizer import apply_mask, sequence_mask
 from protocols.spacelink.reed_solomon import K, ReedSolomon
 from protocols.syncmarker import ASM
 
@@ -52,7 +52,7 @@ class CaduCodec:
             raise field_error(LengthError, "frame", len(frame), f"frames here are {self.frame_length} octets")
         body = self.rs.encode(frame) if self.rs else frame
         if self.randomize:
-            return ASM + (int.from_bytes(body, "big") ^ self._mask).to_bytes(self.body_length, "big")
+            return ASM + apply_mask(body, self._mask, self.body_length)
         return ASM + body
 
     def decode_body(self, body: bytes | bytearray | memoryview) -> CaduDecoded:
@@ -60,7 +60,7 @@ class CaduCodec:
         size = self.body_length
         if len(body) != size:
             return CaduDecoded(None, 0, 1)
-        data = (int.from_bytes(body, "big") ^ self._mask).to_bytes(size, "big") if self.randomize else bytes(body)
+        data = apply_mask(body, self._mask, size) if self.randomize else bytes(body)
         if self.rs is None:
             return CaduDecoded(data)
         result = self.rs.decode(data)

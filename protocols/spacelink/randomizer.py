@@ -45,7 +45,12 @@ def randomize(data: bytes | bytearray | memoryview, sequence: bytes = TM_SEQUENC
     length = len(data)
     if not length:
         return b""
-    return (int.from_bytes(data, "big") ^ sequence_mask(length, sequence)).to_bytes(length, "big")
+    return apply_mask(data, sequence_mask(length, sequence), length)
+
+
+def apply_mask(data: bytes | bytearray | memoryview, mask: int, length: int) -> bytes:
+    """``data`` (``length`` octets) XOR a mask from ``sequence_mask``: randomizing when the mask is held."""
+    return (int.from_bytes(data, "big") ^ mask).to_bytes(length, "big")
 
 
 def tm_randomize(data: bytes | bytearray | memoryview) -> bytes:

@@ -216,28 +216,21 @@ class VcPacketExtractor:
             self._mismatch(events, 0)
 
     def _parse(self, data: bytes, pos: int, events: list[TmEvent], packets: list[bytes]) -> None:
-        """Packets from ``pos`` (a packet header) to the end of the data field; keep the last partial one.
-
-        A frame carries several packets: their headers are read here in place, and only a bad one goes through
-        ``_size_of`` to be reported.
-        """
-        end, largest, stats = len(data), self.max_packet_size, self.stats
-        while end - pos >= PRIMARY_HEADER_SIZE:
-            size = ((data[pos + 4] << 8) | data[pos + 5]) + 1 + PRIMARY_HEADER_SIZE
-            if data[pos] >> 5 or size > largest:
-                self._size_of(data, events, pos)
-                stats.octets_dropped += end - pos
+        """Packets from ``pos`` (a packet header) to the end of the data field; keep the last partial one."""
+        end = len(data)
+        while pos < end:
+            if end - pos < PRIMARY_HEADER_SIZE:
+                self._buf += data[pos:]
+                return
+            size = self._size_of(data, events, pos)
+            if not size:
+                self.stats.octets_dropped += end - pos
                 return
             if pos + size > end:
-                break
-            if ((data[pos] << 8) | data[pos + 1]) & 0x7FF == IDLE_APID:
-                stats.idle_packets += 1
-            else:
-                stats.packets += 1
-                packets.append(data[pos:pos + size])
+                self._buf += data[pos:]
+                return
+            self._deliver(data[pos:pos + size], packets)
             pos += size
-        if pos < end:
-            self._buf += data[pos:]
 
 
 class TmDeframer:
