@@ -20,7 +20,7 @@ from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.fsw.standin import FlightSoftware
 from firmware_sim.fsw.telemetry import TelemetryStore
-from firmware_sim.origin import STREAM_BITS, TC_HEAD, PacketOrigin
+from firmware_sim.origin import TC_HEAD, PacketOrigin, stream_head
 from firmware_sim.scenario.loader import UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings
 from firmware_sim.spacelink.frames_link import FramesLink
@@ -57,8 +57,8 @@ class PacketDigest:
         """
         self._hash.update(packet)
         self.total += 1
-        if len(packet) >= 2:  # ``PacketOrigin.is_origin``, its table read in place: a link's direction is never None
-            head = ((packet[0] & STREAM_BITS) << 8) | packet[1]  # ``stream_head``
+        if len(packet) >= 2:  # ``PacketOrigin.is_origin`` for a link, whose direction is never None
+            head = stream_head(packet)
             if self._origin_by_head.get(head) == (link, direction):
                 apid = head & ~TC_HEAD
                 self.per_apid[apid] = self.per_apid.get(apid, 0) + 1

@@ -352,9 +352,7 @@ class Link:
         if due <= scheduler.cycle and (receiver.leaves_the_bench or not self.timed):
             self._deliver_now(receiver, now, direction, packet, frame)
             return
-        name = self.name
-        for tap in self.taps:  # the loop of ``_tap``, written out: this is the path every packet takes
-            tap(now, name, direction, packet)
+        self._tap(now, direction, packet)
         scheduler.call_at(due, receiver.receive, frame)
 
     def _deliver_now(self, receiver: Port, now: int, direction: str, packet: bytes, frame: bytes) -> None:
