@@ -157,6 +157,8 @@ class FramesLink:
         self.settings = s = settings or FrameLinkSettings()
         self.scheduler = scheduler
         self.light_time_ns = light_time_ns
+        """One-way light time for a bit sent at a virtual time: asked for every packet and frame, so it must be cheap
+        (the radio holds it per second of virtual time)."""
         self._period = scheduler.clock.period_ns
         down_rng, up_rng, self._fault_rng = (rng if rng is not None else np.random.default_rng(0)).spawn(3)
         self.down_channel = BurstChannel(down_rng, s.downlink_ber, s.burst_bits)
@@ -174,7 +176,6 @@ class FramesLink:
         self.ground: FrameGround | PacketGround | None = None
         self._flush_ns = round(s.flush_s * NS_PER_S)
         self._report_ns = min(self._flush_ns, REPORT_NS)
-        self._light_cache: dict[int, int] = {}
         self._idle_ns = round(s.idle_frame_s * NS_PER_S)
         self._clcw: int | None = None
         self._first_packet_ns = 0  # first packet of the pending frame
@@ -232,7 +233,7 @@ class FramesLink:
             frames = tm.push(packet, sent_ns)
         except ProtocolError:  # not one whole space packet: it cannot go in a frame
             self.stats.packets_refused += 1
-            return sent_ns + self._light(sent_ns)
+            return sent_ns + self.light_time_ns(sent_ns)
         for frame in frames:
             self._emit(frame, sent_ns)
         if tm.pending_vc is not None:
@@ -243,22 +244,7 @@ class FramesLink:
                 self._arm_flush(self._first_packet_ns + self._flush_ns)
         else:
             self._last_packet_ns = None
-        return sent_ns + self._light(sent_ns)
-
-    def _light(self, ns: int) -> int:
-        """The light time at ``ns``, held per second of virtual time for the last few seconds asked about.
-
-        Packets and frames ask about nearby seconds in turn; asking the geometry afresh each time would cost more
-        than everything else the link does.
-        """
-        second = ns // NS_PER_S
-        cache = self._light_cache
-        light = cache.get(second)
-        if light is None:
-            if len(cache) >= 4:
-                del cache[next(iter(cache))]
-            light = cache[second] = self.light_time_ns(ns)
-        return light
+        return sent_ns + self.light_time_ns(sent_ns)
 
     def _airtime_ns(self, octets: int) -> int:
         rate = self.radio.downlink_rate_bps if self.radio is not None else 50_000
@@ -318,7 +304,7 @@ class FramesLink:
             self._air_end_ns = end
             rate = self.radio.downlink_rate_bps if self.radio is not None else 50_000
             cadu, _ = channel.apply(cadu, gap_ns * rate // NS_PER_S)
-        light = self._light(end)
+        light = self.light_time_ns(end)
         arrival = max(end + light, self._last_arrival_ns)
         self._last_arrival_ns = arrival
         stats.light_time_ns_total += light
@@ -395,7 +381,7 @@ class FramesLink:
         start = max(sent_ns, self._tc_free_ns)
         end = start + -(-len(cltu) * 8 * NS_PER_S // max(1, rate))
         self._tc_free_ns = end
-        arrival = end + self._light(start)
+        arrival = end + self.light_time_ns(start)
         self.last_cltu_arrival_ns = max(self.last_cltu_arrival_ns, arrival)
         self.stats.cltus_sent += 1
         self.stats.octets_up += len(cltu)
