@@ -93,6 +93,23 @@ def test_a_stale_entry_does_not_move_the_clock() -> None:
     assert not scheduler.run() and scheduler.cycle == 0
 
 
+def test_an_action_may_cancel_move_or_add_what_its_own_cycle_runs() -> None:
+    scheduler = Scheduler()
+    ran: list[str] = []
+    cancelled = scheduler.at(5, lambda: ran.append("cancelled"))
+    moved = scheduler.at(5, lambda: ran.append(f"moved to {scheduler.cycle}"))
+
+    def first() -> None:
+        ran.append("first")
+        cancelled.cancel()
+        scheduler.arm(moved, 6)
+        scheduler.call_at(5, ran.append, "added")
+
+    scheduler.at(5, first, priority=-1)
+    scheduler.run()
+    assert ran == ["first", "added", "moved to 6"] and scheduler.events_run == 3
+
+
 def test_every_needs_a_positive_period() -> None:
     with pytest.raises(SimError, match="period"):
         Scheduler().every(0, lambda: None)
