@@ -31,6 +31,8 @@ DEFAULTS = {"drill_stall_torque": 30.0, "drill_rock_torque": 6.0, "arm_speed_lim
 """Writable parameters at power-on."""
 LOAD_CELL_DRIFT_G = 5000.0
 """The largest load-cell drift a fault may give, either way."""
+COUNTERS_SET = 1
+"""The housekeeping set that reports the command counters."""
 
 
 class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
@@ -206,8 +208,10 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
 
     # ------------------------------------------------------------------------------------------- interface
     def report_hk(self, sid: int) -> None:
-        """Bring temperatures and counters up to date, then report."""
-        self.refresh_telemetry()
+        """Bring temperatures (and, for the set that reports them, the command counters) up to date, then report."""
+        self._sync_thermal(schedule=False)
+        if sid == COUNTERS_SET:
+            self._publish_counters()
         super().report_hk(sid)
 
     def refresh_telemetry(self) -> None:

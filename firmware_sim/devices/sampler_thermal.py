@@ -66,6 +66,8 @@ class ThermalModel:
             "sealing": ThermalZone("sealing", "sealing_unit_temp", ambient_c, 65.0, 75.0, 600.0),
             "electronics": ThermalZone("electronics", "electronics_temp", electronics_ambient_c, 35.0, 60.0, 1200.0),
         }
+        self._bits_and_zones = [(1 << HEATER_BITS[name], zone) for name, zone in self.zones.items()]
+        """Each zone with its heater_mask bit (one list walk, no table look-up per zone)."""
         self.settle()
         self._last_ns = now_ns
 
@@ -82,21 +84,21 @@ class ThermalModel:
         dt = (now_ns - self._last_ns) / 1e9
         self._last_ns = now_ns
         mask = 0
-        for name, zone in self.zones.items():
+        for bit, zone in self._bits_and_zones:
             heating, target = zone.heat_balance()
             if dt > 0:
                 zone.temp_c += (target - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
             if heating:
-                mask |= 1 << HEATER_BITS[name]
+                mask |= bit
         return mask
 
     @property
     def heater_mask(self) -> int:
         """heater_mask: bit 0 drill, 1 arm, 2 sealing, 3 electronics."""
         mask = 0
-        for name, zone in self.zones.items():
+        for bit, zone in self._bits_and_zones:
             if zone.heater_on:
-                mask |= 1 << HEATER_BITS[name]
+                mask |= bit
         return mask
 
     def seconds_to_next_limit(self) -> float | None:
