@@ -3,50 +3,109 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 HEATER_BITS = {"drill": 0, "arm": 1, "sealing": 2, "electronics": 3}
 """Bit of each zone in heater_mask."""
 
 
-@dataclass
 class ThermalZone:
-    """One zone: relaxes toward ambient + heater + the heat of the mechanism working in it."""
+    """One zone: relaxes toward ambient + heater + the heat of the mechanism working in it.
 
-    name: str
-    parameter: str
-    ambient_c: float
-    heater_rise_c: float
-    limit_c: float
-    time_constant_s: float
-    temp_c: float = 0.0
-    load_rise_c: float = 0.0
-    heater_mode: str = "off"
-    setpoint_c: float = 0.0
-    heater_stuck_on: bool = False
-    over_limit: bool = False
+    Whether its heater is powered and where the zone settles (``heat_balance``) follow from its settings and
+    load; they are worked out again whenever one of those is set, so advancing the zone only reads them.
+    """
+
+    heat_balance: tuple[bool, float]
+    """Whether the heater is powered now, and where the zone settles with it and the present load."""
+
+    def __init__(self, name: str, parameter: str, ambient_c: float, heater_rise_c: float, limit_c: float,
+                 time_constant_s: float) -> None:
+        self.name = name
+        self.parameter = parameter
+        self.limit_c = limit_c
+        self.time_constant_s = time_constant_s
+        self.temp_c = 0.0
+        self.over_limit = False
+        self._ambient_c = ambient_c
+        self._heater_rise_c = heater_rise_c
+        self._load_rise_c = 0.0
+        self._heater_mode = "off"
+        self._setpoint_c = 0.0
+        self._heater_stuck_on = False
+        self._rebalance()
+
+    @property
+    def ambient_c(self) -> float:
+        """Where the zone settles unheated and unloaded (fixed)."""
+        return self._ambient_c
+
+    @property
+    def heater_rise_c(self) -> float:
+        """How far the heater, on all the time, lifts the zone's equilibrium (fixed)."""
+        return self._heater_rise_c
+
+    @property
+    def load_rise_c(self) -> float:
+        """How far the heat of the mechanism working in the zone lifts its equilibrium."""
+        return self._load_rise_c
+
+    @load_rise_c.setter
+    def load_rise_c(self, rise_c: float) -> None:
+        self._load_rise_c = rise_c
+        self._rebalance()
+
+    @property
+    def heater_mode(self) -> str:
+        """The commanded heater mode: off, on, or auto (thermostat at ``setpoint_c``)."""
+        return self._heater_mode
+
+    @heater_mode.setter
+    def heater_mode(self, mode: str) -> None:
+        self._heater_mode = mode
+        self._rebalance()
+
+    @property
+    def setpoint_c(self) -> float:
+        """The thermostat's setpoint in auto."""
+        return self._setpoint_c
+
+    @setpoint_c.setter
+    def setpoint_c(self, setpoint_c: float) -> None:
+        self._setpoint_c = setpoint_c
+        self._rebalance()
+
+    @property
+    def heater_stuck_on(self) -> bool:
+        """True once the heater switch has welded closed (it heats whatever is commanded)."""
+        return self._heater_stuck_on
+
+    @heater_stuck_on.setter
+    def heater_stuck_on(self, stuck: bool) -> None:
+        self._heater_stuck_on = stuck
+        self._rebalance()
 
     @property
     def heater_on(self) -> bool:
         """True while the heater is powered (a thermostat heats only while the zone sits below its setpoint)."""
-        return self.heat_balance()[0]
+        return self.heat_balance[0]
 
     @property
     def equilibrium_c(self) -> float:
         """Where the zone settles with the present heater and load."""
-        return self.heat_balance()[1]
+        return self.heat_balance[1]
 
-    def heat_balance(self) -> tuple[bool, float]:
-        """Whether the heater is powered now, and where the zone settles with it and the present load.
+    def _rebalance(self) -> None:
+        """Work out ``heat_balance`` again from the settings and the load.
 
         A heater on the thermostat heats only while the zone would sit below its setpoint without it.
         """
-        unheated = self.ambient_c + self.load_rise_c
-        if self.heater_stuck_on or self.heater_mode == "on":
-            return True, unheated + self.heater_rise_c
-        if self.heater_mode == "auto" and unheated < self.setpoint_c:
-            return True, min(self.setpoint_c, unheated + self.heater_rise_c)
-        return False, unheated
+        unheated = self._ambient_c + self._load_rise_c
+        if self._heater_stuck_on or self._heater_mode == "on":
+            self.heat_balance = True, unheated + self._heater_rise_c
+        elif self._heater_mode == "auto" and unheated < self._setpoint_c:
+            self.heat_balance = True, min(self._setpoint_c, unheated + self._heater_rise_c)
+        else:
+            self.heat_balance = False, unheated
 
     def seconds_to_limit(self) -> float | None:
         """Time until the zone crosses its limit at the present equilibrium, or None if it never will."""
@@ -85,7 +144,7 @@ class ThermalModel:
         self._last_ns = now_ns
         mask = 0
         for bit, zone in self._bits_and_zones:
-            heating, target = zone.heat_balance()
+            heating, target = zone.heat_balance
             if dt > 0:
                 zone.temp_c += (target - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
             if heating:

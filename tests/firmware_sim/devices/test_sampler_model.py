@@ -655,3 +655,16 @@ def test_thermal_advance_reports_the_heater_mask_it_relaxed_under() -> None:
     thermal.zones["sealing"].heater_stuck_on = True
     assert thermal.advance_to(1_000_000_000) == thermal.heater_mask == 0b101
     assert thermal.zones["drill"].temp_c > -30.0
+
+
+def test_thermal_zone_heat_balance_follows_every_setting_and_the_load() -> None:
+    zone = ThermalModel(-30.0, 30.0, 0).zones["drill"]
+    assert zone.heat_balance == (False, -30.0)
+    zone.heater_mode, zone.setpoint_c = "auto", 10.0
+    assert zone.heat_balance == (True, 10.0)
+    zone.load_rise_c = 50.0
+    assert zone.heat_balance == (False, 20.0)
+    zone.heater_mode = "on"
+    assert zone.heat_balance == (True, 85.0)
+    zone.heater_mode, zone.heater_stuck_on = "off", True
+    assert zone.heat_balance == (True, 85.0) and zone.heater_on and zone.equilibrium_c == 85.0
