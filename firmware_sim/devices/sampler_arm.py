@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocols.dictionary.sampler import JOINT_LIMITS_DEG
 
@@ -32,7 +32,7 @@ HOVER_HEIGHT_M = 0.3
 
 def tip_position(pose: Pose) -> tuple[float, float, float]:
     """Scoop tip (x forward, y left, z up from the surface) in metres, from the shoulder's foot."""
-    yaw, pitch, elbow, wrist = (math.radians(a) for a in pose)
+    yaw, pitch, elbow, wrist = map(math.radians, pose)
     upper, fore = pitch, pitch - elbow
     scoop = fore + wrist
     radial = UPPER_ARM_M * math.cos(upper) + FOREARM_M * math.cos(fore) + SCOOP_M * math.cos(scoop)
@@ -66,19 +66,27 @@ def scoop_pose(azimuth_deg: float, reach_m: float, tip_height_m: float) -> Pose 
     return pose if within_limits(pose) else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class JointMove:
-    """All joints from one pose to another, arriving together, the farthest-travelling joint at ``speed``."""
+    """All joints from one pose to another, arriving together, the farthest-travelling joint at ``speed``.
+
+    Fixed once made, so its duration and moving joints are worked out once, as it is made.
+    """
 
     start: Pose
     target: Pose
     speed_deg_s: float
+    duration_s: float = field(init=False)
+    """How long the move takes."""
+    moving_joints: tuple[int, ...] = field(init=False)
+    """Indexes of the joints this move turns."""
 
-    @property
-    def duration_s(self) -> float:
-        """How long the move takes."""
-        travel = max(abs(b - a) for a, b in zip(self.start, self.target, strict=True))
-        return travel / self.speed_deg_s
+    def __post_init__(self) -> None:
+        pairs = tuple(zip(self.start, self.target, strict=True))
+        travel = max(abs(b - a) for a, b in pairs)
+        # the derived fields of a frozen dataclass are set the one way it allows
+        object.__setattr__(self, "duration_s", travel / self.speed_deg_s)
+        object.__setattr__(self, "moving_joints", tuple(i for i, (a, b) in enumerate(pairs) if abs(b - a) > 1e-9))
 
     def pose_at(self, elapsed_s: float) -> Pose:
         """Joint angles ``elapsed_s`` into the move."""
@@ -88,15 +96,11 @@ class JointMove:
         b0, b1, b2, b3 = self.target
         return a0 + (b0 - a0) * f, a1 + (b1 - a1) * f, a2 + (b2 - a2) * f, a3 + (b3 - a3) * f
 
-    def moving_joints(self) -> list[int]:
-        """Indexes of the joints this move turns."""
-        return [i for i, (a, b) in enumerate(zip(self.start, self.target, strict=True)) if abs(b - a) > 1e-9]
-
 
 def lowering_joint(pose: Pose, move: JointMove) -> int:
     """The moving joint that drives the scoop tip down fastest at this pose (the one to blame at the ground)."""
     base = tip_position(pose)[2]
-    moving = move.moving_joints()
+    moving = move.moving_joints
     worst, worst_drop = (moving[0] if moving else 1), 0.0
     for i in moving:
         nudged = list(pose)

@@ -281,7 +281,7 @@ class ArmUnit:
         step = sequence.current
         self.pose, stop = sequence.advance(self.pose, dt, self._jams)
         if step is not None and step.move is not None:
-            self._arm_current_a = HOLDING_CURRENT_A + JOINT_CURRENT_A * len(step.move.moving_joints()) \
+            self._arm_current_a = HOLDING_CURRENT_A + JOINT_CURRENT_A * len(step.move.moving_joints) \
                 + 0.02 * self.noise()
         elif step is not None and step.label != "dig":
             self._arm_current_a = HOLDING_CURRENT_A + TOOL_CURRENT_A + 0.02 * self.noise()
