@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from firmware_sim.devices.regolith import RegolithColumn, Rock
+from firmware_sim.devices.regolith import Layer, RegolithColumn, Rock
 
 PERCUSSION_GAIN = {"off": 1.0, "low": 1.8, "high": 2.6}
 """How much the hammer speeds cutting: blows fracture what the rotating bit then clears."""
@@ -77,19 +77,18 @@ class DrillString:
         """Core mass as the flight software sees it: bag length × core section × nominal density."""
         return self.core_length_m * 100 * CORE_AREA_CM2 * NOMINAL_CORE_DENSITY
 
-    def hardness_at_bit(self) -> float:
-        """Hardness the bit face meets: the layer's, rising to a rock's as the bit engages it."""
-        layer = self.column.layer_at(self.depth_m).hardness
-        rock = self.column.rock_at(self.depth_m)
+    def hardness_at_bit(self, layer: Layer, rock: Rock | None) -> float:
+        """Hardness the bit face meets at its depth: the ``layer``'s, rising to the ``rock``'s as the bit engages it."""
         if rock is None:
-            return layer
+            return layer.hardness
         engaged = min(1.0, (self.depth_m - rock.top_m) / ENGAGE_M)
-        return layer + engaged * (rock.hardness - layer)
+        return layer.hardness + engaged * (rock.hardness - layer.hardness)
 
     def drill(self, dt: float, rpm_cmd: float, percussion: str, feed_mm_min: float, target_m: float) -> None:
         """Advance one step of drilling toward ``target_m``: spin up, cut as fast as the ground allows."""
         self._spin(dt, rpm_cmd)
-        hardness = self.hardness_at_bit()
+        layer, rock = self.column.layer_at(self.depth_m), self.column.rock_at(self.depth_m)
+        hardness = self.hardness_at_bit(layer, rock)
         if self.rpm >= 0.5 * rpm_cmd:
             cutting_limit = BASE_RATE_MM_MIN * PERCUSSION_GAIN[percussion] * math.sqrt(self.rpm / REFERENCE_RPM) \
                 / hardness
@@ -98,7 +97,7 @@ class DrillString:
         else:
             rate, load = 0.0, 0.2
         step = min(rate * dt / 60_000, max(0.0, target_m - self.depth_m))
-        self._deepen(step)
+        self._deepen(step, layer, rock)
         self.rate_mm_min = step * 60_000 / dt
         torque = self._base_torque() + CUTTING_TORQUE_NM * hardness * (0.25 + 0.75 * load)
         self._settle(dt, torque)
@@ -152,14 +151,14 @@ class DrillString:
         self.current_a = (0.15 + 0.13 * self.torque_nm + 0.0015 * self.rpm + self.overcurrent_a
                           + 0.01 * self.noise()) if spinning else 0.0
 
-    def _deepen(self, step: float) -> None:
+    def _deepen(self, step: float, layer: Layer, rock: Rock | None) -> None:
+        """Cut ``step`` deeper from the bit's depth in ``layer`` (and ``rock``, if in one): the core grows."""
         if step <= 0.0:
             return
-        rock = self.column.rock_at(self.depth_m)
         if rock is not None and rock not in self.rocks_entered:
             self.rocks_entered.append(rock)
         recovery = ROCK_CORE_RECOVERY if rock else core_recovery(self.depth_m)
-        density = rock.density_g_cm3 if rock else self.column.layer_at(self.depth_m).density_g_cm3
+        density = rock.density_g_cm3 if rock else layer.density_g_cm3
         self.core_length_m += recovery * step
         self.core_mass_g += density * CORE_AREA_CM2 * recovery * step * 100
         self.depth_m += step
