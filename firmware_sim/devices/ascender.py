@@ -14,6 +14,7 @@ from firmware_sim.devices.ascender_platform import Platform
 from firmware_sim.devices.ascent import STANDARD_G, AscentGuidance, orbit_altitudes_km
 from firmware_sim.devices.base import DeviceModel, Execution
 from firmware_sim.devices.imu import Imu
+from firmware_sim.devices.noise import NormalNoise
 from firmware_sim.devices.propulsion import (
     DEPLETED_KG,
     HELIUM_PRESSURE_MPA,
@@ -144,7 +145,8 @@ class AscenderModel(DeviceModel):
                                       pad_mpa=float(self.options.get("tank_pad_pressure_mpa", PAD_PRESSURE_MPA)),
                                       engine=Engine(float(self.options.get("thrust_n", MAIN_ENGINE_THRUST_N)),
                                                     float(self.options.get("isp_s", MAIN_ENGINE_ISP_S))))
-        self.imu = Imu(rng, gyro_offset_dph=float(self.options.get("imu_gyro_bias_dph", 0.0)),
+        self.noise = NormalNoise(rng)
+        self.imu = Imu(self.noise, gyro_offset_dph=float(self.options.get("imu_gyro_bias_dph", 0.0)),
                        accel_offset_ms2=float(self.options.get("imu_accel_bias_ms2", 0.0)))
         self.platform = Platform()
         self.flight = Flight(self.imu, float(self.options.get("site_elevation_m", 0.0)), self._mass())
@@ -702,13 +704,13 @@ class AscenderModel(DeviceModel):
         self._pyro_pending.discard(pyro)
         if self.pyro_failures.get(pyro, 0) > 0:
             self.pyro_failures[pyro] -= 1
-            current = abs(float(self.rng.normal(0.0, 0.02)))
+            current = abs(0.02 * self.noise())
             self.pyros[pyro] = "failed"
             self.emit("pyro-failure", pyro, current)
             self._publish_arming()
             self.fail(execution, FailureCode.HARDWARE_FAULT, f"{pyro}: no firing current")
             return
-        current = PYRO_CURRENT_A + float(self.rng.normal(0.0, 0.1))
+        current = PYRO_CURRENT_A + 0.1 * self.noise()
         self.pyros[pyro] = "fired"
         if pyro == "helium":
             self.prop.helium_squib_open = True

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numpy as np
+from firmware_sim.devices.noise import NormalNoise
 
 Vector = tuple[float, float, float]
 SECONDS_PER_HOUR = 3600.0
@@ -44,22 +44,22 @@ class ImuSample(NamedTuple):
 
 
 class Imu:
-    """Sensor errors drawn once at power-on from the rng; each sample averages white noise over its interval.
+    """Sensor errors drawn once at power-on from the device's noise; each sample averages white noise over its interval.
 
     Body axes: z along the engine thrust axis (up when standing on the lander), x in the ascent plane,
     y out of it. Calibration at rest estimates the gyro biases and subtracts them from later outputs.
     ``gyro_offset_dph`` and ``accel_offset_ms2`` are fixed biases added on every axis to the drawn ones.
     """
 
-    def __init__(self, rng: np.random.Generator, spec: ImuSpec | None = None, *, gyro_offset_dph: float = 0.0,
+    def __init__(self, noise: NormalNoise, spec: ImuSpec | None = None, *, gyro_offset_dph: float = 0.0,
                  accel_offset_ms2: float = 0.0) -> None:
-        self.rng = rng
+        self.noise = noise
         self.spec = spec or ImuSpec()
-        biases = rng.normal(0.0, 1.0, 6)
+        biases = noise.take(6)
         gyro_offset = gyro_offset_dph / SECONDS_PER_HOUR
-        self.gyro_bias: Vector = tuple(float(b) * self.spec.gyro_bias_dph / SECONDS_PER_HOUR + gyro_offset
+        self.gyro_bias: Vector = tuple(b * self.spec.gyro_bias_dph / SECONDS_PER_HOUR + gyro_offset
                                        for b in biases[:3])  # type: ignore[assignment]
-        self.accel_bias: Vector = tuple(float(b) * self.spec.accel_bias_ms2 + accel_offset_ms2
+        self.accel_bias: Vector = tuple(b * self.spec.accel_bias_ms2 + accel_offset_ms2
                                         for b in biases[3:])  # type: ignore[assignment]
         self.gyro_correction: Vector = (0.0, 0.0, 0.0)
         self.failed: dict[tuple[str, int], float] = {}
@@ -73,7 +73,7 @@ class Imu:
 
     def sample(self, rate_dps: Vector, specific_force: Vector, interval_s: float) -> ImuSample:
         """Outputs for true body rates and specific force, averaged over ``interval_s`` seconds."""
-        n = self.rng.standard_normal(6).tolist()
+        n = self.noise.take(6)
         root = 1.0 / math.sqrt(max(interval_s, 1e-3))
         gs = self._gyro_density * root
         acs = self._accel_density * root
@@ -94,8 +94,8 @@ class Imu:
     def calibrate(self, duration_s: float) -> Vector:
         """Average the gyros at rest for ``duration_s``: the estimate (deg/s) becomes the bias correction."""
         sigma = self.spec.gyro_noise_density / math.sqrt(duration_s)
-        noise = self.rng.normal(0.0, sigma, 3)
-        estimate = tuple(b + float(n) for b, n in zip(self.gyro_bias, noise, strict=True))
+        noise = self.noise.take(3)
+        estimate = tuple(b + sigma * n for b, n in zip(self.gyro_bias, noise, strict=True))
         self.gyro_correction = estimate  # type: ignore[assignment]
         return estimate  # type: ignore[return-value]
 

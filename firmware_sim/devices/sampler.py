@@ -8,13 +8,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from firmware_sim.devices.base import DeviceModel
+from firmware_sim.devices.noise import NormalNoise
 from firmware_sim.devices.regolith import ROCKS_PER_METRE, RegolithSite
 from firmware_sim.devices.sampler_arm import JOINT_NAMES
 from firmware_sim.devices.sampler_arm_unit import ArmUnit
 from firmware_sim.devices.sampler_containers import Container, ContainerUnit
 from firmware_sim.devices.sampler_drill import PERCUSSION_CURRENT_A, DrillString
 from firmware_sim.devices.sampler_drill_unit import DrillUnit
-from firmware_sim.devices.sampler_sensors import LoadCell, NormalNoise
+from firmware_sim.devices.sampler_sensors import LoadCell
 from firmware_sim.devices.sampler_thermal import ThermalModel
 from firmware_sim.engine.scheduler import Scheduler, Timer
 from firmware_sim.errors import CommandRefusedError

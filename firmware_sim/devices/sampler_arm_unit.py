@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from firmware_sim.devices.base import Execution
+from firmware_sim.devices.noise import NormalNoise
 from firmware_sim.devices.regolith import RegolithSite
 from firmware_sim.devices.sampler_arm import (
     ASCENDER_POSE,
@@ -22,7 +23,7 @@ from firmware_sim.devices.sampler_arm import (
     scoop_pose,
 )
 from firmware_sim.devices.sampler_containers import Container
-from firmware_sim.devices.sampler_sensors import LoadCell, NormalNoise
+from firmware_sim.devices.sampler_sensors import LoadCell
 from firmware_sim.engine.scheduler import Scheduler
 from firmware_sim.errors import CommandRefusedError
 from protocols.dictionary.sampler import JOINTS

@@ -1,28 +1,10 @@
-"""Sensor noise drawn in blocks from the device's generator, and the surface container's load cell."""
+"""The surface container's load cell."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-NOISE_BLOCK = 2048
-
-
-class NormalNoise:
-    """Standard normal draws from the device's generator, fetched a block at a time (cheap per call)."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-        self._block: list[float] = []
-
-    def __call__(self) -> float:
-        """The next standard normal value."""
-        if not self._block:
-            self._block = self._rng.standard_normal(NOISE_BLOCK).tolist()
-            self._block.reverse()
-        return self._block.pop()
-
+from firmware_sim.devices.noise import NormalNoise
 
 LOAD_CELL_NOISE_G = 0.3
 

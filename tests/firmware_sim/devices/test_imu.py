@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from firmware_sim.devices.imu import Imu, ImuSpec
+from firmware_sim.devices.noise import NormalNoise
 
 LUNAR_G = 1.62
 
@@ -18,7 +19,7 @@ def _samples(imu: Imu, n: int, interval: float) -> np.ndarray:
 
 
 def test_at_rest_it_reads_lunar_gravity_on_the_vertical_axis() -> None:
-    imu = Imu(np.random.default_rng(1))
+    imu = Imu(NormalNoise(np.random.default_rng(1)))
     data = _samples(imu, 2000, 0.05)
     mean = data.mean(axis=0)
     assert mean[5] == pytest.approx(LUNAR_G + imu.accel_bias[2], abs=0.001)
@@ -29,7 +30,7 @@ def test_at_rest_it_reads_lunar_gravity_on_the_vertical_axis() -> None:
 
 def test_noise_follows_the_noise_density_and_the_averaging_interval() -> None:
     spec = ImuSpec()
-    imu = Imu(np.random.default_rng(2), spec)
+    imu = Imu(NormalNoise(np.random.default_rng(2)), spec)
     fast = _samples(imu, 4000, 0.02).std(axis=0)
     slow = _samples(imu, 4000, 1.0).std(axis=0)
     assert fast[5] == pytest.approx(spec.accel_noise_density / math.sqrt(0.02), rel=0.1)
@@ -38,14 +39,14 @@ def test_noise_follows_the_noise_density_and_the_averaging_interval() -> None:
 
 
 def test_bias_comes_from_the_seed() -> None:
-    a, b, c = (Imu(np.random.default_rng(seed)) for seed in (5, 5, 6))
+    a, b, c = (Imu(NormalNoise(np.random.default_rng(seed))) for seed in (5, 5, 6))
     assert a.gyro_bias == b.gyro_bias and a.accel_bias == b.accel_bias
     assert a.gyro_bias != c.gyro_bias
     assert all(abs(x) < 5 * 5.0 / 3600.0 for x in a.gyro_bias)  # 5 deg/h 1σ
 
 
 def test_calibration_leaves_a_much_smaller_gyro_bias() -> None:
-    imu = Imu(np.random.default_rng(3), ImuSpec(gyro_bias_dph=20.0))
+    imu = Imu(NormalNoise(np.random.default_rng(3)), ImuSpec(gyro_bias_dph=20.0))
     before = max(abs(b) for b in imu.residual_gyro_bias)
     estimate = imu.calibrate(120.0)
     after = max(abs(b) for b in imu.residual_gyro_bias)
@@ -54,7 +55,7 @@ def test_calibration_leaves_a_much_smaller_gyro_bias() -> None:
 
 
 def test_a_failed_channel_stays_frozen() -> None:
-    imu = Imu(np.random.default_rng(4))
+    imu = Imu(NormalNoise(np.random.default_rng(4)))
     imu.fail_channel("accelerometer", 2, 9.9)
     samples = _samples(imu, 10, 0.1)
     assert (samples[:, 5] == 9.9).all() and samples[:, 4].std() > 0
