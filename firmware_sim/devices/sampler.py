@@ -216,7 +216,7 @@ class SamplerModel(DrillUnit, ArmUnit, ContainerUnit, DeviceModel):
         super().report_hk(sid)
 
     def refresh_telemetry(self) -> None:
-        """Temperatures and command counters up to now (before housekeeping and parameter reports)."""
+        """Temperatures and command counters up to now (before a parameter report reads them)."""
         self._sync_thermal(schedule=False)
         self._publish_counters()
 
