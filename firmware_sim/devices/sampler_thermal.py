@@ -145,7 +145,7 @@ class ThermalModel:
         mask = 0
         for bit, zone in self._bits_and_zones:
             heating, target = zone.heat_balance
-            if dt > 0:
+            if dt > 0 and target != zone.temp_c:  # a zone at its equilibrium stays there exactly
                 zone.temp_c += (target - zone.temp_c) * (1.0 - math.exp(-dt / zone.time_constant_s))
             if heating:
                 mask |= bit

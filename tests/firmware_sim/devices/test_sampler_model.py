@@ -668,3 +668,13 @@ def test_thermal_zone_heat_balance_follows_every_setting_and_the_load() -> None:
     assert zone.heat_balance == (True, 85.0)
     zone.heater_mode, zone.heater_stuck_on = "off", True
     assert zone.heat_balance == (True, 85.0) and zone.heater_on and zone.equilibrium_c == 85.0
+
+
+def test_thermal_zones_at_their_equilibrium_stay_there_exactly() -> None:
+    thermal = ThermalModel(-30.0, 30.0, 0)
+    settled = {name: zone.temp_c for name, zone in thermal.zones.items()}
+    thermal.advance_to(3_600_000_000_000)
+    assert {name: zone.temp_c for name, zone in thermal.zones.items()} == settled
+    thermal.zones["arm"].load_rise_c = 4.0
+    thermal.advance_to(3_660_000_000_000)
+    assert settled["arm"] < thermal.zones["arm"].temp_c < settled["arm"] + 4.0
