@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +47,7 @@ class _Segments:
         self._inner = self._xs[1:-1]
 
     def __call__(self, x: float) -> float:
+        # generated codecs write this arithmetic out (fields._interpolation): change both together
         i = bisect_right(self._inner, x)
         return self._ys[i] + self._slopes[i] * (x - self._xs[i])
 
@@ -87,19 +87,14 @@ class Table:
         object.__setattr__(self, "_inverse", _Segments([e for e, _ in inverse], [r for _, r in inverse]))
 
     @property
-    def forward(self) -> Callable[[float], float]:
-        """``to_engineering`` as the interpolating function itself (one call less for generated codecs)."""
-        return self._forward
-
-    @property
-    def inverse(self) -> Callable[[float], float]:
-        """``to_raw`` as the interpolating function itself (one call less for generated codecs)."""
-        return self._inverse
-
-    @property
     def segments(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
         """Raw points, engineering points and segment slopes: y = ys[i] + slopes[i] × (x − xs[i])."""
         return self._forward.xs, self._forward.ys, self._forward.slopes
+
+    @property
+    def inverse_segments(self) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+        """``segments`` of ``to_raw``: engineering points, raw points and slopes, the engineering points increasing."""
+        return self._inverse.xs, self._inverse.ys, self._inverse.slopes
 
     def to_engineering(self, raw: float) -> float:
         """Engineering value of a raw count (linear extrapolation outside the table)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -161,6 +162,17 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
+def _interpolation(i: int, x: str, segments: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]],
+                   namespace: dict[str, Any], setup: list[str]) -> str:
+    """A table's interpolation of ``x`` written out for a generated codec (a call less per value), operation for
+    operation as the table computes it: the statement choosing the segment goes into ``setup``, the points and
+    slopes of field ``i`` into ``namespace``."""
+    xs, ys, slopes = segments
+    namespace.update({f"_X{i}": xs, f"_Y{i}": ys, f"_K{i}": slopes, f"_I{i}": xs[1:-1]})
+    setup.append(f"k{i} = _bisect(_I{i}, {x})")
+    return f"(_Y{i}[k{i}] + _K{i}[k{i}] * ({x} - _X{i}[k{i}]))"
+
+
 class RecordCodec:
     """Packs and unpacks a fixed sequence of fields in one step, compiled from their construct types.
 
@@ -197,16 +209,18 @@ class RecordCodec:
         record's octets are then in ``body`` (the slow path's when a value must saturate or is refused), and
         ``epilogue`` returns. The names ``prologue`` and ``epilogue`` use come in ``namespace``.
         """
-        namespace.update(_floor=math.floor, _slow=self._encode_slow)
+        namespace.update(_floor=math.floor, _slow=self._encode_slow, _bisect=bisect_right)
         passthrough = [f"l{i}" for i in range(self.leading)]
         inputs = [f"a{i}" for i in range(len(self.fields))]
-        encode_terms = passthrough + [self._encode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        setup: list[str] = []
+        encode_terms = passthrough + [self._encode_term(i, f, namespace, setup) for i, f in enumerate(self.fields)]
         checks = [self._check_term(i, f) for i, f in enumerate(self.fields)] if self.strict else []
         source = [
             f"def encode({parameters}):",
             *["    " + line for line in prologue],
             "    try:",
             *[f"        if not ({c}): raise ValueError" for c in checks if c],
+            *["        " + line for line in setup],
             *["        " + line for line in self.layout.pack_statements(encode_terms, namespace, target="body")],
             "    except Exception:",
             f"        body = _slow(({_tuple_items(passthrough)}), ({_tuple_items(inputs)}))",
@@ -227,11 +241,12 @@ class RecordCodec:
 
     def _generate_decode(self, name: str, with_leading: bool) -> Callable[..., tuple[Any, ...]]:
         """A decoder that unpacks in its own body and converts the raw values; generated on first use."""
-        namespace: dict[str, Any] = {}
+        namespace: dict[str, Any] = {"_bisect": bisect_right}
         statements, outputs = self.layout.unpack_statements("data", "offset", namespace)
         passthrough = [f"l{i}" for i in range(self.leading)]
         raws = [f"r{i}" for i in range(len(self.fields))]
-        terms = [self._decode_term(i, f, namespace) for i, f in enumerate(self.fields)]
+        setup: list[str] = []
+        terms = [self._decode_term(i, f, namespace, setup) for i, f in enumerate(self.fields)]
         assignments = list(zip(passthrough + raws, outputs, strict=True))
         if with_leading:
             terms = passthrough + terms
@@ -241,13 +256,14 @@ class RecordCodec:
             f"def {name}(data, offset=0):",
             *["    " + line for line in statements],
             *[f"    {var} = {expression}" for var, expression in assignments],
+            *["    " + line for line in setup],
             f"    return ({_tuple_items(terms)})",
         ]
         exec(compile("\n".join(source) + "\n", f"<record {name} {self.names}>", "exec"), namespace)
         return namespace[name]  # type: ignore[no-any-return]
 
     @staticmethod
-    def _encode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:
+    def _encode_term(i: int, f: Field, namespace: dict[str, Any], setup: list[str]) -> str:
         if f.enum is not None:
             namespace[f"_E{i}"] = {**f.enum, **{raw: raw for raw in f.enum.values()}}
             return f"_E{i}[a{i}]"
@@ -257,8 +273,12 @@ class RecordCodec:
         if isinstance(cal, Linear) and not f.is_float:  # the same arithmetic as Linear.to_raw
             shifted = f"(a{i} - {cal.offset!r})" if cal.offset else f"a{i}"
             return f"_floor({shifted} / {cal.scale!r} + 0.5)"
-        namespace[f"_R{i}"] = cal.inverse if isinstance(cal, Table) else cal.to_raw
-        return f"_R{i}(a{i})" if f.is_float else f"_floor(_R{i}(a{i}) + 0.5)"
+        if isinstance(cal, Table):
+            raw = _interpolation(i, f"a{i}", cal.inverse_segments, namespace, setup)
+        else:
+            namespace[f"_R{i}"] = cal.to_raw
+            raw = f"_R{i}(a{i})"
+        return raw if f.is_float else f"_floor({raw} + 0.5)"
 
     @staticmethod
     def _check_term(i: int, f: Field) -> str:
@@ -271,7 +291,7 @@ class RecordCodec:
         return kind + (text or "True")
 
     @staticmethod
-    def _decode_term(i: int, f: Field, namespace: dict[str, Any]) -> str:
+    def _decode_term(i: int, f: Field, namespace: dict[str, Any], setup: list[str]) -> str:
         if f.enum is not None:
             namespace[f"_D{i}"] = {raw: label for label, raw in f.enum.items()}
             return f"_D{i}.get(r{i}, r{i})"
@@ -280,7 +300,9 @@ class RecordCodec:
             return f"r{i}"
         if isinstance(cal, Linear):
             return f"(r{i} * {cal.scale!r} + {cal.offset!r})" if cal.offset else f"r{i} * {cal.scale!r}"
-        namespace[f"_G{i}"] = cal.forward if isinstance(cal, Table) else cal.to_engineering
+        if isinstance(cal, Table):
+            return _interpolation(i, f"r{i}", cal.segments, namespace, setup)
+        namespace[f"_G{i}"] = cal.to_engineering
         return f"_G{i}(r{i})"
 
     def _encode_slow(self, passthrough: tuple[Any, ...], values: tuple[Any, ...]) -> bytes:

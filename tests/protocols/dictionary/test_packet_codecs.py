@@ -1,12 +1,16 @@
 """Fused whole-packet codecs agree octet for octet with the generic path and fail with typed errors."""
 
 import contextlib
+import struct
 
+import construct as cs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_roundtrip import DEVICES, values_of
 
+from protocols.dictionary import Field, Table
+from protocols.dictionary.fields import RecordCodec
 from protocols.errors import ArgumentError, ArgumentRangeError, CrcError, ProtocolError
 from protocols.pus import PusTc, PusTm
 from protocols.timecode import cuc_decode, cuc_encode
@@ -14,6 +18,9 @@ from protocols.timecode import cuc_decode, cuc_encode
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SETS = [(d.name, s.name) for d in DEVICES.values() for s in d.housekeeping]
 FUNCTIONS = [(d.name, f.name) for d in DEVICES.values() for f in d.functions]
+TABLE = Table(((-3000, 35.0), (-100, 2.0), (250, -4.5), (4000, -41.0)))
+TABLE_FIELDS = (Field(name="count", raw=cs.Int16sb, calibration=TABLE),
+                Field(name="reading", raw=cs.Float64b, calibration=TABLE))
 times = st.integers(0, (1 << 32) * 10**9 - 1).map(lambda ns: cuc_decode(cuc_encode(ns)))
 
 
@@ -72,3 +79,14 @@ def test_fused_decoders_take_junk_with_protocol_errors_only(data: bytes) -> None
         for decode in (device.decode_hk_packet, device.decode_function_packet):
             with contextlib.suppress(ProtocolError):
                 decode(data)
+
+
+@SETTINGS
+@given(value=st.one_of(st.floats(-80.0, 80.0), st.sampled_from([35.0, 2.0, -4.5, -41.0, 0.0])),
+       count=st.one_of(st.integers(-32768, 32767), st.sampled_from([-3000, -100, 250, 4000])))
+def test_generated_table_conversions_are_the_tables(value: float, count: int) -> None:
+    """A record codec's written-out interpolation gives the table's own values, inside the table and beyond its ends."""
+    codec = RecordCodec(TABLE_FIELDS, strict=False)
+    assert codec.encode(value, value) == codec.layout.pack(*(f.to_raw_saturating(value) for f in TABLE_FIELDS))
+    decoded = codec.decode(struct.pack(">hd", count, count + 0.25))
+    assert decoded == (TABLE.to_engineering(count), TABLE.to_engineering(count + 0.25))
