@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 HEATER_BITS = {"drill": 0, "arm": 1, "sealing": 2, "electronics": 3}
 """Bit of each zone in heater_mask."""
+
+
+class _Setting:
+    """A zone setting: setting it works out the zone's heat balance again, so the balance is never stale."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, zone: ThermalZone | None, owner: type | None = None) -> Any:
+        return self if zone is None else getattr(zone, self._slot)
+
+    def __set__(self, zone: ThermalZone, value: Any) -> None:
+        setattr(zone, self._slot, value)
+        zone._rebalance()
 
 
 class ThermalZone:
@@ -15,6 +33,12 @@ class ThermalZone:
     load; they are worked out again whenever one of those is set, so advancing the zone only reads them.
     """
 
+    ambient_c = _Setting("Where the zone settles unheated and unloaded.")
+    heater_rise_c = _Setting("How far the heater, on all the time, lifts the zone's equilibrium.")
+    load_rise_c = _Setting("How far the heat of the mechanism working in the zone lifts its equilibrium.")
+    heater_mode = _Setting("The commanded heater mode: off, on, or auto (thermostat at ``setpoint_c``).")
+    setpoint_c = _Setting("The thermostat's setpoint in auto.")
+    heater_stuck_on = _Setting("True once the heater switch has welded closed (it heats whatever is commanded).")
     heat_balance: tuple[bool, float]
     """Whether the heater is powered now, and where the zone settles with it and the present load."""
 
@@ -32,56 +56,6 @@ class ThermalZone:
         self._heater_mode = "off"
         self._setpoint_c = 0.0
         self._heater_stuck_on = False
-        self._rebalance()
-
-    @property
-    def ambient_c(self) -> float:
-        """Where the zone settles unheated and unloaded (fixed)."""
-        return self._ambient_c
-
-    @property
-    def heater_rise_c(self) -> float:
-        """How far the heater, on all the time, lifts the zone's equilibrium (fixed)."""
-        return self._heater_rise_c
-
-    @property
-    def load_rise_c(self) -> float:
-        """How far the heat of the mechanism working in the zone lifts its equilibrium."""
-        return self._load_rise_c
-
-    @load_rise_c.setter
-    def load_rise_c(self, rise_c: float) -> None:
-        self._load_rise_c = rise_c
-        self._rebalance()
-
-    @property
-    def heater_mode(self) -> str:
-        """The commanded heater mode: off, on, or auto (thermostat at ``setpoint_c``)."""
-        return self._heater_mode
-
-    @heater_mode.setter
-    def heater_mode(self, mode: str) -> None:
-        self._heater_mode = mode
-        self._rebalance()
-
-    @property
-    def setpoint_c(self) -> float:
-        """The thermostat's setpoint in auto."""
-        return self._setpoint_c
-
-    @setpoint_c.setter
-    def setpoint_c(self, setpoint_c: float) -> None:
-        self._setpoint_c = setpoint_c
-        self._rebalance()
-
-    @property
-    def heater_stuck_on(self) -> bool:
-        """True once the heater switch has welded closed (it heats whatever is commanded)."""
-        return self._heater_stuck_on
-
-    @heater_stuck_on.setter
-    def heater_stuck_on(self, stuck: bool) -> None:
-        self._heater_stuck_on = stuck
         self._rebalance()
 
     @property
