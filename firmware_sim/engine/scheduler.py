@@ -193,19 +193,19 @@ class Scheduler:
                 if due > self.cycle:
                     self.cycle = due
                     self.now_ns = due * period
-                while True:  # the head is due and live; whatever follows it at this cycle runs too
+                while heap and heap[0][0] == due:
                     _, priority, number, timer, function, argument = pop(heap)
-                    if timer is None or timer.armed == number:  # not an entry gone stale since
-                        if timer is not None and timer.period:
+                    if timer is not None:
+                        if timer.armed != number:
+                            continue
+                        if timer.period:
                             timer.armed = number = next(order)
                             push(heap, (due + timer.period, priority, number, timer, function, argument))
-                        run += 1
-                        if argument is _NO_ARG:
-                            function()
-                        else:
-                            function(argument)
-                    if not heap or heap[0][0] != due:
-                        break
+                    run += 1
+                    if argument is _NO_ARG:
+                        function()
+                    else:
+                        function(argument)
             return until is not None and until()
         finally:
             self.events_run += run
