@@ -59,6 +59,8 @@ class ExpectationResult:
     passed: bool | None = None
     decided_ns: int | None = None
     detail: str = ""
+    open: bool = False
+    """True when the run ended before the deadline with the condition not yet met: not decided, so not passed."""
 
 
 @dataclass
@@ -306,11 +308,15 @@ class ScenarioRun:
                 exp.passed = holds(exp.expectation.condition, self.bench.store)
                 exp.decided_ns = now
                 if not exp.passed:
-                    when = "not reached before the run ended" if exp.expectation.before_ns is not None else "at the end"
+                    before = exp.expectation.before_ns
+                    exp.open = before is not None and before > now  # its deadline is still to come
+                    when = "when the run ended" if exp.open else "at the end" if before is None else "at the deadline"
                     exp.detail = f"{_describe(exp.expectation.condition, self.bench.store)} {when}"
 
 
 def _describe(condition: Condition | EventCondition, store: TelemetryStore) -> str:
     if isinstance(condition, EventCondition):
         return f"{condition.device} event {condition.event} not seen"
-    return f"{condition.device}.{condition.parameter} = {store.get(condition.device, condition.parameter)!r}"
+    value = store.get(condition.device, condition.parameter)
+    shown = f"{value:.7g}" if isinstance(value, float) else repr(value)  # float32 telemetry: its 7 digits
+    return f"{condition.device}.{condition.parameter} = {shown}"

@@ -97,17 +97,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append("faults injected:")
         for fault in summary["faults"]:
             lines.append(f"  {clock(fault['at_s'])}  {fault['target']}: {fault['fault']} {fault['params'] or ''}")
-    problems = summary["steps"]["problems"]
-    lines.append(f"timeline: {summary['steps']['completed']}/{summary['steps']['total']} steps completed"
-                 + (f", {len(problems)} with problems" if problems else ""))
-    for step in problems[:10]:
-        lines.append(f"  line {step['line']}: {step['device']} {step['command']}: {step['outcome']} {step['detail']}")
-    passed = sum(e["passed"] for e in summary["expectations"])
-    lines.append(f"expectations: {passed}/{len(summary['expectations'])} passed")
-    for e in summary["expectations"]:
-        mark = "PASS" if e["passed"] else "FAIL"
-        when = f" at {clock(e['decided_s'])}" if e["decided_s"] is not None else ""
-        lines.append(f"  {mark}  {e['name']}{when}{'  — ' + e['detail'] if e['detail'] else ''}")
+    lines += _timeline_lines(summary["steps"])
+    lines += _expectation_lines(summary["expectations"])
     for error in summary["errors"]:
         lines.append(f"error: {error}")
     speed = summary["speed"]
@@ -115,4 +106,37 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     lines.append(f"virtual {summary['virtual_time_s'] / 3600:.2f} h in {summary['wall_time_s']:.1f} s wall"
                  + (f" — {speed:,.0f}× real time" if speed else "")
                  + ("  (interrupted)" if summary["interrupted"] else ""))
+    return lines
+
+
+def _timeline_lines(steps: dict[str, Any]) -> list[str]:
+    """How far the timeline got, and its steps that went wrong (the first ten)."""
+    problems = steps["problems"]
+    counts = [f"{steps['completed']}/{steps['total']} steps completed"]
+    if steps.get("in_progress"):
+        counts.append(f"{steps['in_progress']} in progress")
+    if steps.get("not_reached"):
+        counts.append(f"{steps['not_reached']} not reached when the run ended")
+    if problems:
+        counts.append(f"{len(problems)} with problems")
+    lines = ["timeline: " + ", ".join(counts)]
+    for step in problems[:10]:
+        detail = f": {step['detail']}" if step["detail"] else ""
+        lines.append(f"  line {step['line']}: {step['device']} {step['command']}: {step['outcome']}{detail}")
+    return lines
+
+
+def _expectation_lines(expectations: list[dict[str, Any]]) -> list[str]:
+    """Each expectation's verdict: PASS, FAIL, or OPEN when the run ended before its deadline."""
+    passed = sum(e["passed"] for e in expectations)
+    still_open = sum(bool(e.get("open")) for e in expectations)
+    lines = [f"expectations: {passed}/{len(expectations)} passed"
+             + (f", {still_open} open (the run ended before their deadlines)" if still_open else "")]
+    for e in expectations:
+        if e.get("open"):
+            mark, when = "OPEN", f", due by {clock(e['due_s'])}"
+        else:
+            mark = "PASS" if e["passed"] else "FAIL"
+            when = f" at {clock(e['decided_s'])}" if e["decided_s"] is not None else ""
+        lines.append(f"  {mark}  {e['name']}{when}{'  — ' + e['detail'] if e['detail'] else ''}")
     return lines

@@ -115,6 +115,18 @@ def test_until_stops_early(until_s: int) -> None:
     assert result.bench.now_s == until_s
 
 
+def test_a_run_cut_before_a_deadline_leaves_that_expectation_open_and_later_steps_not_reached() -> None:
+    result = ScenarioRun(parse_scenario(SCENARIO, "short.toml")).run(until_ns=200 * 10**9)
+    summary = build_summary(result)
+    verdicts = {e["name"]: (e["passed"], e["open"], e["due_s"]) for e in summary["expectations"]}
+    assert verdicts == {"relay locked": (True, False, 300.0), "never drilled": (True, False, None),
+                        "impossible": (False, True, 600.0)}
+    assert summary["expectations"][2]["detail"] == "sampler.drill_depth = 0 when the run ended"
+    assert not result.passed  # not decided is not passed
+    steps = summary["steps"]
+    assert (steps["completed"], steps["not_reached"], steps["problems"]) == (3, 2, [])  # the last two from T+5m
+
+
 def test_checks_only_in_seconds_that_need_them_decide_as_a_check_every_second() -> None:
     """A run as fast as possible checks conditions only in seconds in which a value they read arrived; the same run
     on a (very fast) wall clock, checked every second, fires the same steps and decides the same."""

@@ -44,7 +44,7 @@ def test_passing_run_exits_0_and_writes_the_report(short: Path, tmp_path: Path,
     assert "expectations: 1/1 passed" in out and "digest " in out and "× real time" in out
     summary = json.loads((report / "summary.json").read_text())
     assert summary["expectations"] == [{"name": "relay locked", "passed": True, "decided_s": summary[
-        "expectations"][0]["decided_s"], "detail": ""}]
+        "expectations"][0]["decided_s"], "due_s": 300.0, "open": False, "detail": ""}]
     assert summary["virtual_time_s"] == 600.0 and summary["speed"] > 0
 
 
@@ -53,6 +53,16 @@ def test_failing_expectation_exits_1(short: Path, capsys: pytest.CaptureFixture[
     failing.write_text(SHORT.replace('"relay.link_state == locked"', '"sampler.drill_depth > 1"'))
     assert main(["run", str(failing), "--quiet"]) == 1
     assert "FAIL  relay locked" in capsys.readouterr().out
+
+
+def test_until_before_a_deadline_reports_it_open_and_exits_1(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    later = short.with_name("later.toml")
+    later.write_text(SHORT.replace('"relay.link_state == locked"', '"sampler.drill_depth > 1"'))
+    assert main(["run", str(later), "--quiet", "--until", "T+30s"]) == 1
+    out = capsys.readouterr().out
+    assert "timeline: 0/1 steps completed, 1 not reached when the run ended\n" in out
+    assert "expectations: 0/1 passed, 1 open (the run ended before their deadlines)" in out
+    assert "OPEN  relay locked, due by T+00:05:00  — sampler.drill_depth = 0 when the run ended" in out
 
 
 def test_json_summary_seed_and_until(short: Path, capsys: pytest.CaptureFixture[str]) -> None:
