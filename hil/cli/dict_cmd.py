@@ -49,6 +49,9 @@ def dict_command(device: str | None, directory: Path | None, fmt: str) -> int:
     registry = device_registry()
     dictionary = registry.dictionary
     if fmt == "cosmos" and directory is None and device is not None:
+        if any(d.name == device for d in dictionary.devices):
+            raise click.UsageError(f"--format cosmos writes files: give the directory after the device, e.g. "
+                                   f"farside dict {device} --format cosmos cosmos/")
         device, directory = None, Path(device)  # `farside dict --format cosmos DIR`: every device
     if directory is not None and fmt != "cosmos":
         raise click.UsageError(f"DIRECTORY ({directory}) is only for --format cosmos")

@@ -350,3 +350,11 @@ def test_cli_needs_a_directory_and_reports_unwritable_ones(tmp_path: Path, capsy
     assert "cannot write" in capsys.readouterr().err
     assert main(["dict", "relay", str(tmp_path / "one"), "--format", "cosmos"]) == 0
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["RELAY"]
+
+
+def test_cli_refuses_a_device_name_alone_as_the_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["dict", "sampler", "--format", "cosmos"]) == 2
+    assert "give the directory after the device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
