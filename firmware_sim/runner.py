@@ -302,6 +302,7 @@ class ScenarioRun:
 
     def _final_check(self) -> None:
         self._check()
+        self._settle_sent_steps()
         now = self.scheduler.now_ns
         for exp in self.expectations:
             if exp.passed is None:
@@ -312,6 +313,18 @@ class ScenarioRun:
                     exp.open = before is not None and before > now  # its deadline is still to come
                     when = "when the run ended" if exp.open else "at the end" if before is None else "at the deadline"
                     exp.detail = f"{_describe(exp.expectation.condition, self.bench.store)} {when}"
+
+
+    def _settle_sent_steps(self) -> None:
+        """Steps the timeline did not wait for (``wait`` none or acceptance) take their command's final report."""
+        for result in self.steps:
+            record = result.verification
+            if result.outcome != "sent" or record is None:
+                continue
+            if record.failed:
+                result.outcome, result.detail = "failed", record.failure or ""
+            elif record.completed:
+                result.outcome = "completed"
 
 
 def _describe(condition: Condition | EventCondition, store: TelemetryStore) -> str:

@@ -27,7 +27,8 @@ def summary_row(inputs: RunInputs, summary: Mapping[str, Any], worker: str) -> d
     """The row of a run that ran to its end (passed or failed)."""
     row = input_columns(inputs)
     row.update(figure_columns(summary["figures"]))
-    row.update({EXPECT_PREFIX + e["name"]: bool(e["passed"]) for e in summary["expectations"]})
+    row.update({EXPECT_PREFIX + e["name"]: None if e.get("open") else bool(e["passed"])  # open: no verdict
+                for e in summary["expectations"]})
     passed = bool(summary["passed"])
     row.update({"passed": passed, "digest": summary["digest"], "wall_s": float(summary["wall_time_s"]),
                 "virtual_s": float(summary["virtual_time_s"]), "state": "passed" if passed else "failed",

@@ -127,6 +127,16 @@ def test_a_run_cut_before_a_deadline_leaves_that_expectation_open_and_later_step
     assert (steps["completed"], steps["not_reached"], steps["problems"]) == (3, 2, [])  # the last two from T+5m
 
 
+@pytest.mark.parametrize("wait", ["none", "acceptance"])
+def test_a_step_not_waited_for_takes_its_commands_last_report(wait: str) -> None:
+    text = SCENARIO.replace('command = "engine-ignite"', f'command = "engine-ignite"\nwait = "{wait}"')
+    text = text.replace('device = "relay"\ncommand = "ping"', f'device = "relay"\ncommand = "ping"\nwait = "{wait}"')
+    assert text.count(f'wait = "{wait}"') == 2
+    result = ScenarioRun(parse_scenario(text, "short.toml")).run()
+    assert [s.outcome for s in result.steps] == ["completed", "completed", "completed", "timed-out", "failed"]
+    assert result.steps[4].detail == "INVALID_STATE"  # refused after the timeline moved on: still reported
+
+
 def test_checks_only_in_seconds_that_need_them_decide_as_a_check_every_second() -> None:
     """A run as fast as possible checks conditions only in seconds in which a value they read arrived; the same run
     on a (very fast) wall clock, checked every second, fires the same steps and decides the same."""

@@ -29,6 +29,13 @@ def test_a_run_row_holds_inputs_figures_verdicts_and_digest() -> None:
     assert execute_run(run, campaign.scenario, campaign.until_ns)["digest"] == row["digest"]
 
 
+def test_an_expectation_still_open_when_until_stops_the_run_has_no_verdict() -> None:
+    campaign = load_campaign(SMALL)
+    row = execute_run(plan_runs(campaign)[0], campaign.scenario, 2 * 10**9)  # the link is acquired later
+    assert row["expect.relay link acquired"] is None and row["expect.relay locked at the end"] is False
+    assert row["state"] == "failed" and row["passed"] is False
+
+
 def test_a_run_past_its_timeout_is_a_timeout_row() -> None:
     campaign = load_campaign(SMALL)
     row = execute_run(plan_runs(campaign)[0], campaign.scenario, None, timeout_s=1e-6)
