@@ -71,6 +71,9 @@ class RecordedDevice:
     def _on_command(self, raw: bytes) -> None:
         self.commands_ignored += 1
 
+    def on_rejected(self, header: bytes, reason: str) -> None:
+        """A TC the link refused (a real flight computer's, bad CRC or length): a recording cannot answer it."""
+
     def inject(self, fault: str, **params: Any) -> None:
         """A recording cannot take device faults (link faults still apply)."""
         raise ConfigurationError(f"{self.name} is played from a recording: device faults do not apply "
