@@ -168,7 +168,7 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                              duration=None if until_ns is None else until_ns / 1e9, record_path=record_path,
                              quiet=quiet, endpoints_to_stderr=True, board_log_path=log_path,
                              wake_latency_us=wake_latency_us, rt_priority=rt_priority)
-    result = session.run.run(until_ns=session.bench.scheduler.now_ns)
+    result = session.result()
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))
     verdicts = session.failed_verdicts()

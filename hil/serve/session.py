@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware_sim.errors import ConfigurationError
-from firmware_sim.runner import ScenarioRun
+from firmware_sim.runner import RunResult, ScenarioRun
 from firmware_sim.scenario.loader import BUS, UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings, Scenario
 from firmware_sim.spacelink.gateway import FrameGroundGateway
@@ -166,7 +166,8 @@ class ServeSession:
         self.port_changes = 0
         self.shadows: dict[str, Shadow] = {}
         self.recorder: Any = None
-        self.wall_started = 0.0
+        self.wall_time_s = 0.0
+        """Wall-clock seconds the session served."""
         self._stop_reason: str | None = None
 
     # opening -------------------------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ class ServeSession:
         end = None if seconds is None else scheduler.cycle + self.bench.clock.cycles(seconds)
         has_end = bool(self.scenario.timeline) or self.scenario.duration_ns is not None
         self.pacing.tick = tick
-        self.wall_started = time.monotonic()
+        started = time.monotonic()
 
         def done() -> bool:
             if self._stop_reason is None and has_end and self.run.finished():
@@ -329,10 +330,18 @@ class ServeSession:
             return self._stop_reason is not None
 
         scheduler.every(self.bench.clock.cycles(1.0), lambda: None, priority=100)  # the bench never runs dry
-        with frozen_heap():
-            scheduler.run(until_cycle=end, until=done)
+        try:
+            with frozen_heap():
+                scheduler.run(until_cycle=end, until=done)
+        finally:
+            self.wall_time_s = time.monotonic() - started
         if self._stop_reason is None:
             self._stop_reason = "duration reached"
+
+    def result(self) -> RunResult:
+        """The scenario's result once served: expectations decided at the instant it stopped, in the session's wall
+        time."""
+        return replace(self.run.run(until_ns=self.bench.scheduler.now_ns), wall_time_s=self.wall_time_s)
 
     def close(self) -> None:
         """Flush the recording and close every port (idempotent)."""

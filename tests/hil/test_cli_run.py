@@ -97,3 +97,14 @@ def test_missing_file_and_bad_until(short: Path, capsys: pytest.CaptureFixture[s
     assert "no such scenario file" in capsys.readouterr().err
     assert main(["run", str(short), "--quiet", "--until", "yesterday"]) == 2
     assert "--until" in capsys.readouterr().err
+
+
+def test_a_bench_with_real_nodes_reports_the_wall_time_it_took(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[scenario]\nname = "real"\nduration = "T+2s"\n[bench.nodes]\nfsw = "pty://"\n')
+    assert main(["run", str(bench), "--quiet", "--json", "--speed", "4", "--wake-latency", "off"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["virtual_time_s"] == 2.0
+    assert summary["wall_time_s"] >= 0.45  # two virtual seconds at 4× took half a wall second
+    assert 1.0 < summary["speed"] <= 4.5
