@@ -42,7 +42,8 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     from firmware_sim.missions import scenario_path
     from firmware_sim.scenario import load_scenario
     from firmware_sim.spacelink.report import link_summary
-    from hil.report.text import space_link_lines
+    from firmware_sim.summary import build_summary
+    from hil.report.text import space_link_lines, verdict_lines
     from hil.serve.console import board_log_beside, serve_scenario
     from hil.serve.session import default_scenario, with_overrides
 
@@ -55,10 +56,13 @@ def serve_command(bench: str | None, endpoints_path: Path | None, seed: int | No
     for line in space_link_lines(link_summary(session.bench.radio, session.bench.space_link, session.bench.ground)):
         click.echo(line, err=True)
     click.echo(f"farside serve: {session.stop_reason}", err=True)
+    passed = True
+    if scenario.timeline or scenario.expectations:
+        summary = build_summary(session.result())
+        for line in verdict_lines(summary):
+            click.echo(line, err=True)
+        passed = summary["passed"]
     verdicts = session.failed_verdicts()
     for verdict in verdicts:
         click.echo(f"farside: {verdict}", err=True)
-    if session.run.expectations:
-        result = session.run.run(until_ns=session.bench.scheduler.now_ns)
-        return EXIT_PASSED if result.passed and not verdicts else EXIT_FAILED
-    return EXIT_FAILED if verdicts else EXIT_PASSED
+    return EXIT_PASSED if passed and not verdicts else EXIT_FAILED

@@ -97,8 +97,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append("faults injected:")
         for fault in summary["faults"]:
             lines.append(f"  {clock(fault['at_s'])}  {fault['target']}: {fault['fault']} {fault['params'] or ''}")
-    lines += _timeline_lines(summary["steps"])
-    lines += _expectation_lines(summary["expectations"])
+    lines += verdict_lines(summary)
     for error in summary["errors"]:
         lines.append(f"error: {error}")
     speed = summary["speed"]
@@ -107,6 +106,12 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                  + (f" — {speed:,.0f}× real time" if speed else "")
                  + ("  (interrupted)" if summary["interrupted"] else ""))
     return lines
+
+
+def verdict_lines(summary: dict[str, Any]) -> list[str]:
+    """How far the timeline got and each expectation's verdict (``farside run`` and ``farside serve`` both print
+    these)."""
+    return _timeline_lines(summary["steps"]) + _expectation_lines(summary["expectations"])
 
 
 def _timeline_lines(steps: dict[str, Any]) -> list[str]:

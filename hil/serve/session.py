@@ -112,6 +112,21 @@ def _bench_urls(settings: BenchSettings) -> list[str]:
     return urls + list(settings.shadow.values())
 
 
+def as_served(scenario: Scenario) -> Scenario:
+    """The scenario checked as serve runs it: with no real node, a real flight computer on a pty per device."""
+    if scenario.bench.real_time:
+        check_real_nodes(scenario)
+        return scenario
+    served = replace(scenario, bench=replace(scenario.bench, nodes={**scenario.bench.nodes, "fsw": DEFAULT_FSW_URL}))
+    try:
+        check_real_nodes(served)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc} (serve's default on a bench with no real node: "
+                                 f"fsw = \"{DEFAULT_FSW_URL}\", every device on a pty; farside run runs this "
+                                 f"scenario with the stand-in)") from None
+    return served
+
+
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Keep the objects alive now out of Python's garbage collections while the bench serves, then hand them back.
@@ -137,11 +152,7 @@ class ServeSession:
 
     def __init__(self, scenario: Scenario, seed: int | None = None, speed: float = 1.0,
                  notify: Notify | None = None) -> None:
-        check_real_nodes(scenario)
-        settings = scenario.bench
-        if not settings.real_time:
-            settings = replace(settings, nodes={**settings.nodes, "fsw": DEFAULT_FSW_URL})
-            scenario = replace(scenario, bench=settings)
+        scenario = as_served(scenario)
         self.scenario = scenario
         self.pacing = WallClockIo(speed=speed)
         from hil.replay.node import recorded_models

@@ -14,6 +14,7 @@ from test_board_in_place import board, pings  # noqa: F401 - the fixture is shar
 
 from firmware_sim.errors import ConfigurationError, ScenarioError
 from firmware_sim.scenario import parse_scenario
+from hil.cli import main
 from hil.errors import TransportError
 from hil.recording.reader import read_recording
 from hil.serve.session import ServeSession
@@ -89,3 +90,24 @@ def test_a_bad_url_names_the_node_and_the_expected_forms() -> None:
     with pytest.raises(TransportError, match=r"cannot open sampler \(tcp://nowhere\): bad URL 'tcp://nowhere': "
                                              r"needs a port; expected tcp://HOST:PORT"):
         session.open()
+
+
+def test_a_timeline_is_refused_on_the_flight_computer_serve_supplies() -> None:
+    scenario = parse_scenario('[scenario]\nname = "x"\n[[timeline]]\nat = "T+1s"\ndevice = "sampler"\n'
+                              'command = "ping"\n')
+    with pytest.raises(ConfigurationError, match=r'real flight computer \(serve\'s default.*fsw = "pty://".*'
+                                                 r'farside run'):
+        ServeSession(scenario)
+
+
+def test_serve_reports_each_expectation_as_run_does(tmp_path, capsys) -> None:
+    bench = tmp_path / "expect.toml"
+    bench.write_text('[scenario]\nname = "expect"\n[[expect]]\nname = "warm"\n'
+                     'condition = "sampler.electronics_temp > -100"\n[[expect]]\nname = "molten"\n'
+                     'condition = "sampler.electronics_temp > 1000"\n')
+    assert main(["serve", str(bench), "--speed", "50", "--duration", "30", "--quiet", "--wake-latency", "off"]) == 1
+    err = capsys.readouterr().err
+    assert "expectations: 1/2 passed" in err
+    assert "  PASS  warm at T+00:00:30" in err
+    assert "  FAIL  molten at T+00:00:30  — sampler.electronics_temp = " in err
+
