@@ -38,12 +38,12 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
     session.notify = status.event
     endpoints = session.open()
     try:
+        if endpoints_path is not None:
+            session.write_endpoints(endpoints_path)
         for name, endpoint in endpoints.items():
             click.echo(f"{name:<16} {endpoint}", err=endpoints_to_stderr)
         sys.stdout.flush()
         warn_exposed(session.ports)
-        if endpoints_path is not None:
-            session.write_endpoints(endpoints_path)
         if record_path is not None:
             from hil.recording.header import serve_header
 

@@ -20,7 +20,7 @@ from firmware_sim.scenario.loader import BUS, UNEXPOSED
 from firmware_sim.scenario.model import BenchSettings, LinkSettings, Scenario
 from firmware_sim.spacelink.gateway import FrameGroundGateway
 from hil.boards.errors import BoardError
-from hil.errors import TransportError
+from hil.errors import HilError, TransportError
 from hil.serve.bus import Bus
 from hil.serve.pacing import WallClockIo
 from hil.serve.shadow import Difference, Shadow
@@ -290,10 +290,13 @@ class ServeSession:
         return found
 
     def write_endpoints(self, path: Path) -> None:
-        """Write the endpoints as JSON, atomically (a reader never sees half a file)."""
+        """Write the endpoints as JSON, atomically (a reader never sees half a file); HilError when it cannot."""
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(self.endpoints(), indent=2) + "\n")
-        os.replace(partial, path)
+        try:
+            partial.write_text(json.dumps(self.endpoints(), indent=2) + "\n")
+            os.replace(partial, path)
+        except OSError as exc:
+            raise HilError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def record(self, path: Path, header: dict[str, Any]) -> None:
         """Record every packet on every link, with virtual and wall time."""

@@ -111,3 +111,10 @@ def test_serve_reports_each_expectation_as_run_does(tmp_path, capsys) -> None:
     assert "  PASS  warm at T+00:00:30" in err
     assert "  FAIL  molten at T+00:00:30  — sampler.electronics_temp = " in err
 
+
+def test_an_endpoints_file_that_cannot_be_written_stops_serve_before_it_starts(tmp_path, capsys) -> None:
+    missing = tmp_path / "no" / "such" / "endpoints.json"
+    assert main(["serve", "--endpoints", str(missing), "--duration", "1", "--wake-latency", "off"]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"farside: error: cannot write {missing}: No such file or directory\n"
+    assert out == ""
