@@ -155,9 +155,11 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
 
     A board's log goes to REPORT_DIR/board-NAME.log (else beside the recording, else nowhere but the status line).
     """
+    from dataclasses import replace
+
     from firmware_sim.summary import build_summary
     from hil.report.text import summary_lines
-    from hil.serve.console import board_log_beside, serve_scenario
+    from hil.serve.console import SIGNAL_REASONS, board_log_beside, serve_scenario
 
     if report_dir is not None:
         def log_path(name: str) -> Path:
@@ -169,6 +171,8 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                              quiet=quiet, endpoints_to_stderr=True, board_log_path=log_path,
                              wake_latency_us=wake_latency_us, rt_priority=rt_priority)
     result = session.result()
+    if session.stop_reason in SIGNAL_REASONS.values():  # Ctrl-C or SIGTERM: cut short, as a run in virtual time
+        result = replace(result, interrupted=True)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))
     verdicts = session.failed_verdicts()

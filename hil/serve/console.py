@@ -37,6 +37,8 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
     status = StatusLine(sys.stderr, session)
     session.notify = status.event
     endpoints = session.open()
+    previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
+                for number in SIGNAL_REASONS}  # from here on a signal stops the session cleanly, even before it serves
     try:
         if endpoints_path is not None:
             session.write_endpoints(endpoints_path)
@@ -49,8 +51,6 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
 
             session.record(record_path, serve_header(scenario, bench_file and str(bench_file), session.bench.seed,
                                                      speed))
-        previous = {number: signal.signal(number, lambda n, _f: session.stop(SIGNAL_REASONS[n]))
-                    for number in SIGNAL_REASONS}
         session.pacing.take_signals()
         asked = ([] if wake_latency_us is None else [hold_wake_latency(wake_latency_us)]) + (
             [] if rt_priority is None else [raise_rt_priority(rt_priority)])
@@ -61,9 +61,9 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
         finally:
             for request in reversed(asked):
                 request.release()
-            for number, handler in previous.items():
-                signal.signal(number, handler)
     finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         session.close()
     if not quiet:
         status.close()

@@ -37,3 +37,19 @@ def test_ctrl_c_prints_the_summary_and_exits_1(tmp_path: Path) -> None:
     assert process.returncode == 1
     assert "(interrupted)" in out and "digest " in out and "phases:" in out
     assert "Traceback" not in err
+
+
+def test_ctrl_c_on_a_bench_with_real_nodes_marks_the_run_interrupted_and_exits_1(tmp_path: Path) -> None:
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[scenario]\nname = "real"\nduration = "T+1h"\n[bench.nodes]\nfsw = "pty://"\n')
+    process = subprocess.Popen([sys.executable, "-m", "hil.cli", "run", str(bench), "--quiet", "--wake-latency", "off"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the endpoints are printed once the ports are open: it is serving
+        if process.stderr.readline().startswith("sampler"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "(interrupted)" in out and "Traceback" not in err
