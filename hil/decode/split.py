@@ -146,10 +146,13 @@ def read_buffer(path: str | Path, framing: str = AUTO) -> PacketBuffer:
     try:
         kind = sniff(_head(path)) if framing in (AUTO, PLAIN) else None
         if kind == RECORDING and framing == AUTO:
-            return _read_recording(path, _mapped(path))
-        buf, total = _read_padded(path)
+            mapped = _mapped(path)
+        else:
+            buf, total = _read_padded(path)
     except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror}") from None
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if kind == RECORDING and framing == AUTO:
+        return _read_recording(path, mapped)  # what the reader finds wrong is its own InputFileError, not re-worded
     if kind == STREAM:
         buffer = _split(buf, total)
         if _clean_plain(buffer, total):
