@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +41,31 @@ def active_span(series: Sequence[Series], margin: float = 0.1) -> tuple[int, int
     return max(first, begin - pad), min(last, end + pad)
 
 
+def image_formats() -> list[str]:
+    """The file suffixes (without the dot, lower case) a plot can be written as, each naming its format."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def state_levels(values: Sequence[object], states: Sequence[str] = ()) -> list[str] | None:
+    """The states an enumerated series takes, in ``states`` order (then as first seen), or None when it is numeric."""
+    if not any(isinstance(v, str) for v in values):
+        return None
+    seen = dict.fromkeys(str(v) for v in values)
+    return [s for s in states if s in seen] + [s for s in seen if s not in states]
+
+
 def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]],
                 phases: Sequence[tuple[str, int]] = (), zoom_to_data: bool = True,
-                xlabel: str = "virtual time since T0 [h]") -> bool:
-    """Write one PNG with one panel per series (label, unit, data); False when there is nothing to plot.
+                xlabel: str = "virtual time since T0 [h]", states: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """Write one image (its format by ``path``'s suffix) with one panel per series (label, unit, data); False when
+    there is nothing to plot.
 
     With ``zoom_to_data`` the time axis covers only where the values change (a 6-minute ascent at the end of
-    a 49-hour mission stays readable); phase markers outside that span are left out.
+    a 49-hour mission stays readable); phase markers outside that span are left out. A series of enumeration
+    labels is drawn as steps between its states, named on the value axis in the order ``states`` gives them
+    (by series label; e.g. the dictionary's).
     """
     import matplotlib
 
@@ -61,8 +79,15 @@ def plot_series(path: Path, title: str, series: Sequence[tuple[str, str, Series]
     start, stop = active_span([s for _, _, s in drawn]) if zoom_to_data else (
         min(s.times[0] for _, _, s in drawn), max(s.times[-1] for _, _, s in drawn))
     for ax, (label, unit, s) in zip(axes[:, 0], drawn, strict=True):
-        values = [v if isinstance(v, int | float) else float("nan") for v in s.values]
-        ax.plot([t / NS_PER_H for t in s.times], values, linewidth=1.0)
+        hours = [t / NS_PER_H for t in s.times]
+        levels = state_levels(s.values, (states or {}).get(label, ()))
+        if levels is None:
+            ax.plot(hours, [v if isinstance(v, int | float) else float("nan") for v in s.values], linewidth=1.0)
+        else:
+            level = {name: k for k, name in enumerate(levels)}
+            ax.step(hours, [level[str(v)] for v in s.values], where="post", linewidth=1.0)
+            ax.set_yticks(range(len(levels)), levels)
+            ax.set_ylim(-0.5, len(levels) - 0.5)
         ax.set_xlim(start / NS_PER_H, stop / NS_PER_H)
         ax.set_ylabel(f"{label}\n[{unit}]" if unit else label)
         ax.grid(True, alpha=0.3)
