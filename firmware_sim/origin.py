@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from protocols.dictionary import Dictionary
 
 FROM_FSW = "a>b"
@@ -12,6 +16,8 @@ STREAM_BITS = 0x17
 """The first octet's bits that, with the second octet, name a packet's stream: the TC flag and the APID's top bits."""
 TC_HEAD = 0x1000
 """The TC flag in a stream head (``stream_head``)."""
+HEADS = (STREAM_BITS + 1) << 8
+"""Stream heads are below this."""
 
 
 def stream_head(packet: bytes) -> int:
@@ -42,3 +48,25 @@ class PacketOrigin:
         if len(packet) < 2:
             return False
         return self.origin_by_head.get(stream_head(packet)) == (link, direction or FROM_DEVICE)
+
+    def once(self, first: np.ndarray, second: np.ndarray, link: np.ndarray, links: Sequence[str | None],
+             direction: np.ndarray, directions: Sequence[str | None]) -> np.ndarray:
+        """Which of a file's packets to count, as a mask: each where it originates, a copy only of a stream the file
+        never holds at its origin (an APID no device owns, a space-link capture), every packet without a link.
+
+        ``first`` and ``second`` are the packets' first two octets, ``link`` and ``direction`` codes into ``links``
+        (None: no link) and ``directions`` (None: unknown, taken as from the device), as ``is_origin`` takes them.
+        """
+        heads = ((first.astype(np.int64) & STREAM_BITS) << 8) | second
+        code = {name: k for k, name in enumerate(links) if name is not None}
+        leg = {FROM_FSW: 1, FROM_DEVICE: 2}
+        origin_link = np.full(HEADS, -1, dtype=np.int64)
+        origin_leg = np.zeros(HEADS, dtype=np.int8)
+        for head, (device, towards) in self.origin_by_head.items():
+            origin_link[head], origin_leg[head] = code.get(device, -1), leg[towards]
+        legs = np.array([leg.get(d or FROM_DEVICE, 0) for d in directions] or [0], dtype=np.int8)
+        at_origin = (origin_link[heads] == link) & (origin_leg[heads] == legs[direction])
+        held = np.zeros(HEADS, dtype=bool)
+        held[heads[at_origin]] = True  # the streams the file holds where they originate
+        no_link = np.array([name is None for name in links] or [False])
+        return at_origin | no_link[link] | ~held[heads]

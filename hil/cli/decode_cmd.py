@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from hil.cli.output import console, fail
+from hil.cli.output import console, fail, overwrite_error
 from protocols.errors import ProtocolError
 from protocols.timecode import NS_PER_S, datetime_to_utc_ns, utc_to_tai_ns
 
@@ -93,17 +93,23 @@ def _summary(result: DecodeResult, path: Path, damage: str) -> None:
               help="only this parameter (repeatable); a bare NAME matches it in every device")
 @click.option("--from", "start", metavar="T", help="from this time: seconds since 1958 TAI or ISO UTC")
 @click.option("--to", "stop", metavar="T", help="up to this time (inclusive): seconds since 1958 TAI or ISO UTC")
+@click.option("--link", "link", metavar="NAME",
+              help="every packet a recording's link carried, the copies flight software forwards included")
+@click.option("--copies", is_flag=True,
+              help="every packet of a recording as often as it was recorded (default: once, where it originates)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here, not to stdout")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="rows per set in the table")
 def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...], apids: tuple[str, ...],
-                   params: tuple[str, ...], start: str | None, stop: str | None, output: Path | None,
-                   limit: int) -> int:
+                   params: tuple[str, ...], start: str | None, stop: str | None, link: str | None, copies: bool,
+                   output: Path | None, limit: int) -> int:
     """Decode a packet file to engineering values, in bulk.
 
-    Housekeeping reports (TM[3,25]) become named, calibrated values. Corrupt packets (bad CRC, wrong size)
-    and unknown APIDs or SIDs are counted and reported on stderr, never fatal; other packets (events,
-    verification, telecommands) are counted, and written through the per-packet explainer in JSON lines.
+    Housekeeping reports (TM[3,25]) become named, calibrated values. From a recording each packet is decoded
+    once, where it originates (as ``farside export`` writes it), not again as the copy forwarded over the relay.
+    Corrupt packets (bad CRC, wrong size) and unknown APIDs or SIDs are counted and reported on stderr, never
+    fatal; other packets (events, verification, telecommands) are counted, and written through the per-packet
+    explainer in JSON lines.
     Exit code 0 when any packet decoded, 2 when the file holds none.
     """
     # No linear algebra here: without this, OpenBLAS (loaded with numpy, next) starts a worker thread per core
@@ -111,6 +117,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from hil.decode.bulk import decode_buffer
     from hil.decode.split import read_buffer
+    from hil.packetpick import pick_packets
     from protocols.dictionary import default_dictionary
 
     if fmt == "parquet" and output is None:
@@ -128,9 +135,15 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         t_to = parse_time(stop) if stop is not None else None
     except ProtocolError as exc:
         raise click.BadParameter(str(exc)) from None
+    if output is not None and (refused := overwrite_error(path, output)):
+        return fail(refused)
     buffer = read_buffer(path)
     if not len(buffer):
         return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
+    keep = pick_packets(path, dictionary, *buffer.heads(), buffer.link, buffer.links, buffer.direction,
+                        only_link=link, copies=copies)
+    if keep is not None:
+        buffer = buffer.select(keep)
     result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
     if fmt == "parquet" and output is not None:
         from hil.decode.parquet import write_parquet
@@ -140,7 +153,12 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         except OSError as exc:
             return fail(f"cannot write {output}: {exc.strerror or exc}")
     else:
-        _write_text(result, buffer, dictionary, fmt, long_csv, output, limit, pairs is None)
+        try:
+            _write_text(result, buffer, dictionary, fmt, long_csv, output, limit, pairs is None)
+        except BrokenPipeError:
+            raise  # stdout's reader went away: the CLI's own handler
+        except OSError as exc:
+            return fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
     _summary(result, path, buffer.summary())
     if not result.decoded and not len(result.other):
         return fail("no packet decoded")

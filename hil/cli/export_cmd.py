@@ -7,11 +7,17 @@ from pathlib import Path
 
 import click
 
-from hil.cli.output import fail
+from hil.cli.output import fail, overwrite_error
 
 PROGRESS_EVERY = 10_000
 KINDS = {"tm": False, "tc": True}
 """``--only`` choices: whether the packet type bit is set (telecommand)."""
+
+
+def default_output(file: Path) -> Path:
+    """FILE with the suffix ``.raw``; for a ``.raw`` FILE (which that would overwrite) ``FILE.packets.raw``."""
+    raw = file.with_suffix(".raw")
+    return file.with_suffix(".packets.raw") if raw == file else raw
 
 
 @click.command("export")
@@ -23,46 +29,43 @@ KINDS = {"tm": False, "tc": True}
               help="every packet recorded on this link, the copies flight software forwards included")
 @click.option("--copies", is_flag=True,
               help="every packet as often as it was recorded (default: once, where it originates)")
-@click.option("-o", "--output", "out", metavar="OUT", help="output file (default FILE.raw; - for stdout)")
+@click.option("-o", "--output", "out", metavar="OUT",
+              help="output file (default: FILE with the suffix .raw, FILE.packets.raw for a .raw FILE; - for stdout)")
 def export_command(file: Path, fmt: str, apids: tuple[int, ...], only: str | None, link: str | None, copies: bool,
                    out: str | None) -> int:
     """Write the packets of FILE concatenated, as standard CCSDS tools read them.
 
     From a recording each packet is written once, where it originates (telemetry on its device's link from the
     device, telecommands on it to the device), not again as the copy forwarded over the relay link; packets whose
-    origin the file does not hold (a space-link capture) are written as recorded.
+    origin the file does not hold (a space-link capture) are written as recorded. The output is never FILE itself.
     """
-    from firmware_sim.origin import PacketOrigin, stream_head
     from hil.packetfile import read_packet_file
+    from hil.packetpick import pick_records
     from hil.replay.progress import progress_for
     from protocols.dictionary import default_dictionary
 
+    target = out or str(default_output(file))
+    if target != "-" and (refused := overwrite_error(file, target)):
+        return fail(refused)
     packets = read_packet_file(file)
     summary = packets.summary()
     if summary:
         click.echo(f"farside: warning: {file}: {summary}", err=True)
-    origin = None if copies or link is not None else PacketOrigin(default_dictionary())
+    taken = pick_records(file, default_dictionary(), packets.records, only_link=link, copies=copies)
     want_tc = None if only is None else KINDS[only]
     counts: dict[int, int] = {}
     chosen = []
-    recorded_at_origin = set() if origin is None else {
-        stream_head(r.packet) for r in packets
-        if r.link is not None and origin.is_origin(r.link, r.direction, r.packet)}
     with progress_for("export", len(packets)) as shown:
-        for done, record in enumerate(packets, 1):
+        for done, (record, take) in enumerate(zip(packets, taken, strict=True), 1):
             packet = record.packet
             apid = ((packet[0] & 0x07) << 8) | packet[1]
             if not done % PROGRESS_EVERY:
                 shown.update(done)
-            if (apids and apid not in apids) or (link is not None and record.link != link) \
+            if not take or (apids and apid not in apids) \
                     or (want_tc is not None and bool(packet[0] & 0x10) != want_tc):
                 continue
-            if origin is not None and record.link is not None and stream_head(packet) in recorded_at_origin \
-                    and not origin.is_origin(record.link, record.direction, packet):
-                continue  # a copy of a packet the file also holds where it originates
             counts[apid] = counts.get(apid, 0) + 1
             chosen.append(packet)
-    target = out or str(file.with_suffix(".raw"))
     try:
         if target == "-":
             sys.stdout.buffer.write(b"".join(chosen))

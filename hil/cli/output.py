@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -18,6 +19,16 @@ def fail(message: str) -> int:
     """Print ``farside: error: message`` on stderr and return the usage-error exit code."""
     click.echo(f"farside: error: {message}", err=True)
     return USAGE_ERROR
+
+
+def overwrite_error(source: Path, target: str | Path) -> str | None:
+    """Why writing ``target`` is refused when it would replace the input ``source`` (the same file, by whatever
+    path or link), else None."""
+    try:
+        same = Path(target).samefile(source)
+    except OSError:  # either is missing (or unreadable): not one file
+        return None
+    return f"{target} is the input file {source}: writing it would destroy it; give another output" if same else None
 
 
 def console() -> Console:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hil.cli.output import fail
+from hil.cli.output import fail, overwrite_error
 
 
 def _parse_params(params: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -28,26 +28,36 @@ def _parse_params(params: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.option("--param", "params", multiple=True, required=True, metavar="DEVICE.PARAM",
               help="a parameter to plot (repeatable), e.g. --param sampler.drill_depth")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="the PNG to write")
+              help="the image to write, its format by its suffix: .png, .svg, .pdf …")
 @click.option("--title", default=None, help="the plot's title")
 def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | None) -> int:
     """Plot parameters over time from FILE (a recording or a plain stream of space packets).
 
     Each parameter gets a panel with its unit; the time axis is hours since T0 for a recording (with its
-    mission phases marked) or since the first packet, and zooms to where the values change. Packets that
-    cannot be decoded are counted and reported, not fatal.
+    mission phases marked) or since the first packet, and zooms to where the values change; an enumerated
+    parameter is drawn as steps between its named states. From a recording each packet counts once, where it
+    originates. Packets that cannot be decoded are counted and reported, not fatal.
     """
     import numpy as np
 
     from firmware_sim.fsw.telemetry import Series
     from hil.decode.bulk import TOO_SHORT, UNKNOWN_APID, decode_buffer
     from hil.decode.split import read_buffer
-    from hil.report.plots import plot_series
+    from hil.packetpick import pick_packets
+    from hil.report.plots import image_formats, plot_series
     from protocols.dictionary import default_dictionary
 
     wanted = _parse_params(params)
+    formats = image_formats()
+    if out.suffix[1:].lower() not in formats:
+        return fail(f"{out}: the suffix names the image format; give one of .{', .'.join(formats)}")
+    if refused := overwrite_error(file, out):
+        return fail(refused)
     buffer = read_buffer(file)
     dictionary = default_dictionary()
+    keep = pick_packets(file, dictionary, *buffer.heads(), buffer.link, buffer.links, buffer.direction)
+    if keep is not None:
+        buffer = buffer.select(keep)
     result = decode_buffer(buffer, dictionary, apids={dictionary.device(d).apid for d, _ in wanted})
     recording = buffer.kind == "recording"
     blocks = sorted((b for b in result.blocks if len(b)), key=lambda b: int(b.index[0]))
@@ -72,10 +82,11 @@ def plot_command(file: Path, params: tuple[str, ...], out: Path, title: str | No
     panels = [(f"{d}.{n}", dictionary.device(d).parameter(n).unit, series[(d, n)]) for d, n in wanted]
     if not any(s.times for _, _, s in panels):
         return fail(f"{file}: none of {', '.join(params)} is reported in this file")
+    states = {f"{d}.{n}": list(dictionary.device(d).parameter(n).enum or ()) for d, n in wanted}
     try:
         plot_series(out, title or file.name, panels, phases=buffer.phases,
-                    xlabel="time since T0 [h]" if recording else "time since the first packet [h]")
+                    xlabel="time since T0 [h]" if recording else "time since the first packet [h]", states=states)
     except OSError as exc:
-        return fail(f"cannot write {out}: {exc.strerror}")
+        return fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(f"wrote {out}", err=True)
     return 0

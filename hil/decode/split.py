@@ -48,6 +48,11 @@ class PacketBuffer:
     """A recording's timestamp of each packet (virtual ns since T0); None where the packets' own times are all."""
     phases: list[tuple[str, int]] = field(default_factory=list)
     """Mission phases a recording marks: (name, ns since T0)."""
+    link: np.ndarray | None = None
+    """A recording's link of each packet, as an index into ``links``; None for a file without links."""
+    links: list[str] = field(default_factory=list)
+    direction: np.ndarray | None = None
+    """A recording's direction of each packet, as a code of the recording reader's ``DIRECTIONS``."""
 
     @property
     def problems(self) -> list[str]:
@@ -60,6 +65,19 @@ class PacketBuffer:
 
     def __len__(self) -> int:
         return len(self.offsets)
+
+    def heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first and the second octet of every packet."""
+        return self.data[self.offsets], self.data[self.offsets + 1]
+
+    def select(self, keep: np.ndarray) -> PacketBuffer:
+        """The packets ``keep`` (a mask) marks, over the same octets, with their columns."""
+
+        def taken(column: np.ndarray | None) -> np.ndarray | None:
+            return None if column is None else column[keep]
+
+        return PacketBuffer(self.data, self.offsets[keep], self.sizes[keep], self.damage, self.notes, self.kind,
+                            taken(self.time_ns), self.phases, taken(self.link), self.links, taken(self.direction))
 
     def packet(self, i: int) -> bytes:
         """The octets of packet ``i``."""
@@ -189,7 +207,7 @@ def _read_recording(path: Path, data: mmap.mmap | bytes) -> PacketBuffer:
     if len(start) and (int(start.min()) < FRONT or int(start.max()) + BACK > len(data)):
         start, octets = start + FRONT, _padded(data)
     return PacketBuffer(octets, start, index.size, index.damage, index.notes, "recording", index.time_ns,
-                        index.phases)
+                        index.phases, index.link, index.links, index.direction)
 
 
 def _read_any(path: Path, data: bytes, framing: str) -> PacketBuffer:

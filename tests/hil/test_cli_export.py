@@ -101,3 +101,39 @@ def test_only_tm_or_tc(recorded: tuple[Path, dict], tmp_path: Path) -> None:
 def test_a_bad_only_value_is_a_usage_error(recorded: tuple[Path, dict], tmp_path: Path) -> None:
     record, _ = recorded
     assert main(["export", str(record), "-o", str(tmp_path / "x.raw"), "--only", "hk"]) == 2
+
+
+def test_the_default_output_is_never_the_input(recorded: tuple[Path, dict], tmp_path: Path) -> None:
+    record, _ = recorded
+    once = export(record, tmp_path / "once.raw")
+    stream = tmp_path / "asm.raw"
+    stream.write_bytes(b"".join(once))
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert main(["export", str(stream)]) == 0
+    assert stream.read_bytes() == b"".join(once)  # untouched
+    assert (tmp_path / "asm.packets.raw").read_bytes() == b"".join(once)
+    assert said.getvalue().endswith(f"wrote {len(once)} packets to {tmp_path / 'asm.packets.raw'}\n")
+
+
+def test_an_output_that_is_the_input_is_refused(recorded: tuple[Path, dict], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    record, _ = recorded
+    copy = tmp_path / "copy.pcapng"
+    copy.write_bytes(record.read_bytes())
+    alias = tmp_path / "alias.pcapng"
+    alias.symlink_to(copy)
+    for target in (copy, alias):
+        assert main(["export", str(copy), "-o", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"farside: error: {target} is the input file {copy}: writing it would destroy it; " \
+                      "give another output\n"
+    assert copy.read_bytes() == record.read_bytes()
+
+
+def test_an_unknown_link_is_an_error_naming_the_links(recorded: tuple[Path, dict], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    record, _ = recorded
+    assert main(["export", str(record), "--link", "nosuch", "-o", str(tmp_path / "x.raw")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"farside: error: {record}: no packet on link 'nosuch'; its links: sampler, ascender, relay\n"
+    assert not (tmp_path / "x.raw").exists()

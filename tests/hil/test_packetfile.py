@@ -74,7 +74,7 @@ def test_a_few_good_packets_in_a_sea_of_noise_are_not_a_stream(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("command", [["export", "-o", "{out}"], ["decode"], ["inspect", "--file"],
-                                     ["plot", "--param", "sampler.drill_depth", "-o", "{out}"],
+                                     ["plot", "--param", "sampler.drill_depth", "-o", "{out}.png"],
                                      ["replay", "--asap", "--to", "file:{out}"]])
 def test_every_command_refuses_a_random_megabyte(tmp_path: Path, command: list[str],
                                                  capsys: pytest.CaptureFixture[str]) -> None:

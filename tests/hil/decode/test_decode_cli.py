@@ -183,3 +183,89 @@ def test_a_random_megabyte_is_an_error_not_packets(tmp_path: Path) -> None:
     path.write_bytes(np.random.default_rng(1).bytes(1 << 20))
     code, out, err = _run(str(path), "--format", "csv")
     assert code == 2 and out == "" and "farside: error:" in err and "nothing recognised" in err
+
+
+def _relayed_recording(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    """A recording as a run makes it: each sampler HK packet from the device, then its copy forwarded to the relay;
+    plus a packet of an APID no device owns, seen only on the relay link."""
+    from hil.recording.writer import Recorder
+
+    packets = [_hk(SAMPLER, 1, i, i) for i in range(6)]
+    stray = PusTm(0x555, 3, 25, b"\x00\x01", 1, 1, T0 * NS_PER_S).pack()
+    path = tmp_path / "relayed.pcapng"
+    with Recorder().open(path, {}) as recorder:
+        for index, packet in enumerate(packets):
+            recorder.tap(index * NS_PER_S, "sampler", "b>a", packet)
+            recorder.tap(index * NS_PER_S + 1000, "relay", "a>b", packet)
+        recorder.tap(10 * NS_PER_S, "relay", "a>b", stray)
+    return path, packets
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "table"])
+def test_a_recording_decodes_each_packet_once_as_export_writes_it(tmp_path: Path, fmt: str) -> None:
+    path, packets = _relayed_recording(tmp_path)
+    code, out, err = _run(str(path), "--format", fmt, "--limit", "100")
+    exported = tmp_path / "once.raw"
+    with redirect_stdout(io.StringIO()):
+        assert main(["export", str(path), "-o", str(exported)]) == 0
+    assert exported.read_bytes() == b"".join(packets) + PusTm(0x555, 3, 25, b"\x00\x01", 1, 1, T0 * NS_PER_S).pack()
+    assert code == 0 and "7 packets" in err  # six HK packets and the stray one, no relay copy
+    assert _run(str(exported), "--format", fmt, "--limit", "100")[1] == out  # the same rows as the exported stream
+    if fmt == "csv":
+        assert [int(r["seq_count"]) for r in csv.DictReader(io.StringIO(out))] == list(range(6))
+
+
+def test_parquet_of_a_recording_has_one_row_per_packet(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path, _ = _relayed_recording(tmp_path)
+    target = tmp_path / "hk.parquet"
+    assert _run(str(path), "--format", "parquet", "-o", str(target))[0] == 0
+    assert pq.read_table(target).column("seq_count").to_pylist() == list(range(6))
+
+
+def test_link_and_copies_pick_sightings(tmp_path: Path) -> None:
+    path, _ = _relayed_recording(tmp_path)
+    code, out, err = _run(str(path), "--format", "csv", "--link", "relay")
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 6 and "7 packets" in err
+    code, out, _ = _run(str(path), "--format", "csv", "--copies")
+    assert code == 0 and [int(r["seq_count"]) for r in csv.DictReader(io.StringIO(out))] == sorted(2 * list(range(6)))
+
+
+def test_an_unknown_link_is_an_error_naming_the_links(tmp_path: Path) -> None:
+    path, _ = _relayed_recording(tmp_path)
+    code, out, err = _run(str(path), "--link", "nosuch")
+    assert code == 2 and out == ""
+    assert err == f"farside: error: {path}: no packet on link 'nosuch'; its links: sampler, relay\n"
+    code, _, err = _run(str(_recording(tmp_path)), "--link", "relay")
+    assert code == 2 and "holds no links" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "table", "parquet"])
+def test_an_unwritable_output_is_one_line(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "missing" / "out"
+    code, _, err = _run(str(_recording(tmp_path)), "--format", fmt, "-o", str(target))
+    assert code == 2 and err.startswith(f"farside: error: cannot write {target}: ") and len(err.splitlines()) == 1
+    assert "No such file or directory" in err
+
+
+def test_the_input_is_never_the_output(tmp_path: Path) -> None:
+    path, _ = _relayed_recording(tmp_path)
+    before = path.read_bytes()
+    alias = tmp_path / "alias.pcapng"
+    alias.symlink_to(path)
+    for target in (path, alias):
+        code, _, err = _run(str(path), "--format", "csv", "-o", str(target))
+        assert code == 2 and "is the input file" in err and len(err.splitlines()) == 1
+    assert path.read_bytes() == before
+
+
+def test_a_torn_recording_is_the_readers_own_error(tmp_path: Path) -> None:
+    path, _ = _relayed_recording(tmp_path)
+    torn = tmp_path / "t30.pcapng"
+    torn.write_bytes(path.read_bytes()[:30])  # torn inside the section header block: nothing sound is left
+    code, _, err = _run(str(torn))
+    assert code == 2 and "nothing recognised" in err and "None" not in err
+    with redirect_stderr(io.StringIO()) as exported:
+        assert main(["export", str(torn), "-o", str(tmp_path / "x.raw")]) == 2
+    assert err == exported.getvalue()
