@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hil.cli.output import fail
+from hil.cli.output import fail, overwrite_error
 from hil.errors import HilError
 from hil.transports import FRAMING_NAMES
 
@@ -66,10 +66,14 @@ def replay_command(path: Path, url: str, speed: float | None, asap: bool, rate: 
     """
     from hil.packetfile import read_packet_file
     from hil.replay import Player, Selection, build_schedule, progress_for
-    from hil.schemes import open_transport
+    from hil.schemes import open_transport, parse_url
+    from hil.schemes.files import FileUrl
 
     if asap and (speed is not None or rate is not None):
         return fail("--asap excludes --speed and --rate")
+    target = parse_url(url)
+    if isinstance(target, FileUrl) and (refused := overwrite_error(path, target.path)):
+        return fail(refused)
     selection = Selection.build(links, apids, devices, start_s, stop_s)
     packets = read_packet_file(path)
     records = packets.records

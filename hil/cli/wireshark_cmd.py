@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hil.cli.output import fail
+from hil.cli.output import fail, overwrite_error
 from hil.wireshark.plugin import install_plugin, plugin_path, user_plugin_folder
 
 
@@ -35,6 +35,8 @@ def wireshark_command(show_path: bool, install: bool, source: Path | None, out: 
         assert source is not None
         if out is None:
             return fail("--capture needs -o OUT.pcapng")
+        if refused := overwrite_error(source, out):
+            return fail(refused)
         from hil.wireshark.capture import write_capture  # the space link's codecs load only to write a capture
 
         dissector, count = write_capture(source, out)

@@ -85,3 +85,11 @@ def test_bad_option_values_are_usage_errors(recording: Path, capsys) -> None:
     assert run([str(recording), "--to", "udp://127.0.0.1:9", "--apid", "zz"]) == 2
     assert run([str(recording), "--to", "udp://127.0.0.1:9", "--speed", "0"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["{}", "file:{}"])
+def test_replay_into_its_own_file_is_refused_and_the_file_kept(recording: Path, form: str, capsys) -> None:
+    before = recording.read_bytes()
+    assert run([str(recording), "--to", form.format(recording), "--asap"]) == 2
+    assert "writing it would destroy it" in capsys.readouterr().err
+    assert recording.read_bytes() == before

@@ -237,3 +237,6 @@ def test_wireshark_command_errors_are_one_line(tmp_path: Path, capsys: pytest.Ca
     assert main(["wireshark", "--capture", str(junk)]) == 2
     err = capsys.readouterr().err
     assert err.count("farside: error:") == 3 and "neither a CADU file" in err
+    assert main(["wireshark", "--capture", str(junk), "-o", str(junk)]) == 2
+    assert "writing it would destroy it" in capsys.readouterr().err
+    assert junk.read_bytes() == bytes(range(256)) * 4
