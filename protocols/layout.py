@@ -346,9 +346,20 @@ class FastLayout:
 
     def _short(self, buf: bytes, offset: int) -> None:
         have = max(0, len(buf) - offset)
+        missing = self._missing_after(have)
+        more = "…" if len(missing) > 3 else ""
         raise TruncatedError(
-            f"need {self.size} octets for {'/'.join(self.fields[:3])}…, have {have}",
-            field=self.fields[0] if self.fields else None, value=have)
+            f"need {self.size} octets, have {have}: {'/'.join(missing[:3])}{more} missing",
+            field=missing[0] if missing else None, value=have)
+
+    def _missing_after(self, have: int) -> list[str]:
+        """The named fields (padding left out) that do not fit whole in the first ``have`` octets."""
+        end, missing = 0, []
+        for slot in self.slots:
+            end += slot.bits
+            if end > have * 8 and not slot.name.startswith("_pad"):
+                missing.append(slot.name)
+        return missing
 
     def _const_error(self, name: str, value: int, expected: int) -> None:
         raise field_error(self._errors.get(name, FieldValueError), name, value, f"expected {expected}")

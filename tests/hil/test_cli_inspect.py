@@ -87,6 +87,7 @@ def test_file_of_packets_raw_and_asm_framed(tmp_path: Path, capsys: pytest.Captu
     (["inspect", "zz"], "not hexadecimal"),
     (["inspect", "1801"], "no packet decoded"),
     (["inspect", "e0" * 20], "no packet decoded"),
+    (["inspect", "1910c00000002f"], "need 11 octets, have 7: service/subtype/source_id missing"),
     (["inspect", "--file", "/nonexistent/x.bin"], "cannot read"),
     (["inspect"], "HEX"),
 ])

@@ -54,3 +54,14 @@ def test_fixed_fields_become_constants() -> None:
 def test_unsupported_declarations_fail_at_build_time() -> None:
     with pytest.raises(TypeError):
         FastLayout(cs.Struct("text" / cs.PascalString(cs.Int8ub, "ascii")))
+
+
+def test_a_short_buffer_names_the_fields_it_lacks_not_those_it_has() -> None:
+    layout = FastLayout(cs.Struct("head" / cs.Int16ub, "tail" / cs.Struct("kind" / cs.Int8ub, "value" / cs.Int16ub)))
+    with pytest.raises(TruncatedError, match=r"^need 5 octets, have 3: value missing$") as info:
+        layout.unpack(b"\x00\x01\x02")
+    assert info.value.field == "value"
+    with pytest.raises(TruncatedError, match=r"^need 5 octets, have 0: head/kind/value missing$"):
+        layout.unpack(b"")
+    with pytest.raises(TruncatedError, match=r"^need 28 octets, have 6: u8/i16/u32… missing$"):
+        LAYOUT.unpack(b"\x00" * 6)
