@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from protocols.dictionary.checks import MAX_FUNCTION_ID, require_integer
 from protocols.dictionary.fields import Field, RecordCodec
 from protocols.errors import ArgumentError, TruncatedError, field_error
 from protocols.services.events import Severity
@@ -91,10 +92,10 @@ class Function(Command):
     codec: RecordCodec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.function_id is None or not 0 <= self.function_id <= 0xFFFF:
-            raise ValueError(f"function {self.name}: function_id must be 0..65535")
+        fid = require_integer(f"function {self.name}", "function_id", self.function_id, 0, MAX_FUNCTION_ID,
+                              "TC[8,1] carries it in 16 bits")
         object.__setattr__(self, "codec", RecordCodec(self.args, strict=True))
-        object.__setattr__(self, "_prefix", self.function_id.to_bytes(2, "big"))
+        object.__setattr__(self, "_prefix", fid.to_bytes(2, "big"))
 
     def encode(self, device: DeviceTables, values: Mapping[str, Any]) -> bytes:
         """Function ID, then the packed arguments."""

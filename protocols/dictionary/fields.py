@@ -12,6 +12,7 @@ from typing import Any
 import construct as cs
 
 from protocols.dictionary.calibration import Calibration, Linear, Table
+from protocols.dictionary.checks import require_number
 from protocols.errors import ArgumentError, ArgumentRangeError, FieldValueError, field_error
 from protocols.layout import FastLayout
 
@@ -45,6 +46,8 @@ class Field:
             raise TypeError(f"field {self.name}: raw type must be one of {', '.join(RAW_TYPES)}")
         if not self.name.isidentifier():
             raise ValueError(f"field name {self.name!r} must be an identifier")
+        require_number(f"field {self.name}", "minimum", self.minimum)
+        require_number(f"field {self.name}", "maximum", self.maximum)
         if self.enum is not None:
             object.__setattr__(self, "_labels", {raw: label for label, raw in self.enum.items()})
 

@@ -6,6 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from protocols.dictionary.checks import (
+    MAX_APID,
+    MAX_EVENT_ID,
+    MAX_INTERVAL_MS,
+    MAX_PARAMETER_ID,
+    MAX_SID,
+    MIN_INTERVAL_MS,
+    require_integer,
+    require_name,
+    require_severity,
+)
 from protocols.dictionary.elements import Command, Event, Function, HousekeepingSet, Parameter
 from protocols.dictionary.fields import RecordCodec, Value
 from protocols.dictionary.packets import FunctionCall, FunctionPacketCodec, HousekeepingPacketCodec, HousekeepingReport
@@ -44,6 +55,28 @@ def _index(items: Sequence[Any], key: str, what: str, device: str) -> dict[Any, 
     return table
 
 
+def _check(device: Device) -> None:
+    """Refuse a device whose name, APID, IDs or severities the wire or the exports cannot carry."""
+    require_name("device", device.name)
+    require_integer(device.name, "apid", device.apid, 0, MAX_APID, "11 bits, the last one marks idle packets")
+    for function in device.functions:
+        require_name(f"{device.name}: function", function.name)
+    for p in device.parameters:
+        require_integer(f"{device.name}: parameter {p.name}", "id", p.id, 0, MAX_PARAMETER_ID,
+                        "services 3 and 20 carry it in 16 bits")
+    for hk in device.housekeeping:
+        where = f"{device.name}: housekeeping set {hk.name}"
+        require_name(f"{device.name}: housekeeping set", hk.name)
+        require_integer(where, "sid", hk.sid, 0, MAX_SID, "service 3 carries it in 16 bits")
+        require_integer(where, "interval_ms", hk.interval_ms, MIN_INTERVAL_MS, MAX_INTERVAL_MS,
+                        "what hk-interval sets")
+    for event in device.events:
+        where = f"{device.name}: event {event.name}"
+        require_name(f"{device.name}: event", event.name)
+        require_integer(where, "id", event.id, 0, MAX_EVENT_ID, "TM[5,x] carries it in 16 bits")
+        require_severity(where, event.severity)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Device:
     """One device's dictionary: APID, functions, parameters, housekeeping sets and events."""
@@ -58,9 +91,7 @@ class Device:
     commands: tuple[Command, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-
-        if not 0 <= self.apid < 0x7FF:
-            raise DictionaryError(f"{self.name}: apid {self.apid} outside 0..2046")
+        _check(self)
         by_param_name = _index(self.parameters, "name", "parameter", self.name)
         by_param_id = _index(self.parameters, "id", "parameter ID", self.name)
         by_sid = _index(self.housekeeping, "sid", "SID", self.name)

@@ -8,12 +8,11 @@ from typing import Any
 
 import construct as cs
 
+from protocols.dictionary.checks import MAX_INTERVAL_MS, MIN_INTERVAL_MS
 from protocols.dictionary.elements import Command, DeviceTables
 from protocols.dictionary.fields import Field
 from protocols.errors import ArgumentError, field_error
 from protocols.services import housekeeping, parameters, test
-
-MAX_INTERVAL_MS = 86_400_000
 
 
 def _sid_field(device: DeviceTables) -> Field:
@@ -127,7 +126,7 @@ class ParamSet(Command):
 def standard_commands(device: DeviceTables) -> tuple[Command, ...]:
     """The standard commands, with argument enums drawn from this device's sets and parameters."""
     sid = _sid_field(device)
-    interval = Field(name="interval", raw=cs.Int32ub, unit="ms", minimum=1, maximum=MAX_INTERVAL_MS,
+    interval = Field(name="interval", raw=cs.Int32ub, unit="ms", minimum=MIN_INTERVAL_MS, maximum=MAX_INTERVAL_MS,
                      description="collection interval")
     value = Field(name="value", raw=cs.Float64b, description="new value, typed by the parameter")
     return (

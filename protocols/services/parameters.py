@@ -15,7 +15,9 @@ REPORT_REQUEST = 1
 REPORT = 2
 SET = 3
 
-PARAMETER_ID_LIST = cs.PrefixedArray(cs.Int8ub, cs.Int16ub)
+PARAMETER_ID = cs.Int16ub
+"""A parameter ID as TC[20,1], TM[20,2] and TC[20,3] carry it."""
+PARAMETER_ID_LIST = cs.PrefixedArray(cs.Int8ub, PARAMETER_ID)
 """TC[20,1]: N, then N parameter IDs."""
 PARAMETER_VALUES_HEAD = cs.Struct("count" / cs.Int8ub)
 """TM[20,2], TC[20,3]: N, then N pairs of parameter ID (16 bits) and value (typed by the dictionary)."""

@@ -68,6 +68,9 @@ def test_same_apid_is_one_error_naming_both_distributions(tmp_path: Path) -> Non
     ("no_such_module_for_farside:PLUGIN", "cannot be imported (ModuleNotFoundError"),
     ("plugin_samples:MISSING", "cannot be imported (AttributeError"),
     ("plugin_samples:NOT_A_PLUGIN", "gives a int, not a DevicePlugin"),
+    ("plugin_bad_dictionary:PLUGIN", "cannot be imported (DictionaryError: broken: event charged: severity='info' "
+                                     "must be a Severity: Severity.INFO, Severity.LOW, Severity.MEDIUM, "
+                                     "Severity.HIGH); left out"),
     ("plugin_samples:ZETA", "declares device 'zeta', but the entry point must have the device's name; left out"),
 ])
 def test_a_broken_plugin_is_one_warning_naming_it_and_the_rest_keep_working(tmp_path: Path, reference: str,
