@@ -160,9 +160,8 @@ class DeviceModel:
 
     def emit(self, name: str, *values: Any) -> None:
         """Raise an event: logged always, reported as TM[5,severity] while the event is enabled."""
-        event = self.definition.event(name)
-        self.event_log.append((self.scheduler.now_ns, name, dict(zip((f.name for f in event.data), values,
-                                                                    strict=True))))
+        event, data = self.definition.event_data(name, values)
+        self.event_log.append((self.scheduler.now_ns, name, data))
         if self._events_enabled.get(event.id, True):
             self.counters.events_sent += 1
             self.send_tm(5, int(event.severity), self.definition.encode_event(event.id, values)[1])

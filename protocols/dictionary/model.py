@@ -206,10 +206,25 @@ class Device:
                               len(app_data), f"{self.name} set {hk.name} reports are {2 + codec.size} octets")
         return hk, codec.decode(app_data, 2)
 
+    def event_data(self, key: str | int, values: Sequence[Any]) -> tuple[Event, dict[str, Any]]:
+        """The event and its data values by name, given in declaration order."""
+        event = self._event_taking(key, values)
+        return event, dict(zip(event.codec.names, values, strict=True))
+
     def encode_event(self, key: str | int, values: Sequence[Any] = ()) -> tuple[Event, bytes]:
         """The event and TM[5,severity] app data: event ID, then its data fields."""
-        event = self.event(key)
+        event = self._event_taking(key, values)
         return event, event.id.to_bytes(2, "big") + event.codec.encode_values(values)
+
+    def _event_taking(self, key: str | int, values: Sequence[Any]) -> Event:
+        """The event, once its data values are as many as it declares (ArgumentError naming both if not)."""
+        event = self.event(key)
+        if len(values) != len(event.codec.names):
+            count = len(event.codec.names)
+            raise field_error(ArgumentError, "values", tuple(values),
+                              f"{self.name} event {event.name} takes {count} value{'' if count == 1 else 's'}"
+                              f"{': ' if count else ''}{', '.join(event.codec.names)}")
+        return event
 
     # whole packets, fused fast path ------------------------------------------------------------------------
     def hk_codec(self, key: str | int) -> HousekeepingPacketCodec:
