@@ -124,12 +124,13 @@ class ParamSet(Command):
 
 
 def standard_commands(device: DeviceTables) -> tuple[Command, ...]:
-    """The standard commands, with argument enums drawn from this device's sets and parameters."""
+    """The standard commands, with argument enums drawn from this device's sets and parameters; ``param-set`` only
+    for a device with a writable parameter."""
     sid = _sid_field(device)
     interval = Field(name="interval", raw=cs.Int32ub, unit="ms", minimum=MIN_INTERVAL_MS, maximum=MAX_INTERVAL_MS,
                      description="collection interval")
     value = Field(name="value", raw=cs.Float64b, description="new value, typed by the parameter")
-    return (
+    commands = (
         Ping(name="ping", service=test.SERVICE, subtype=test.PING, description="are you alive (TC[17,1] → TM[17,2])"),
         SidCommand(name="hk-enable", service=3, subtype=housekeeping.ENABLE_PERIODIC, args=(sid,),
                    description="enable periodic housekeeping of a set (TC[3,5])"),
@@ -146,3 +147,4 @@ def standard_commands(device: DeviceTables) -> tuple[Command, ...]:
                  args=(_param_field(device, writable_only=True), value),
                  description="set a writable parameter (TC[20,3])"),
     )
+    return commands if any(p.writable for p in device.parameters) else commands[:-1]

@@ -123,6 +123,14 @@ def test_a_device_at_every_limit_is_built_and_its_json_meets_the_shipped_schema(
     assert not errors, errors[:5]
 
 
+def test_a_device_with_no_writable_parameter_has_no_param_set_and_its_json_meets_the_schema() -> None:
+    device = _battery(parameters=(_soc(),))
+    assert "param-set" not in [c.name for c in device.commands] and "param-get" in [c.name for c in device.commands]
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    document = json.loads(json.dumps(dictionary_json([device])))
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+
+
 def test_the_schema_states_the_limits_the_device_enforces() -> None:
     defs = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["$defs"]
     assert defs["uint16"] == {"type": "integer", "minimum": 0, "maximum": MAX_PARAMETER_ID}
