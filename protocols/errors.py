@@ -4,7 +4,13 @@ class also keeps its stdlib base (ValueError, RuntimeError, OSError …), so ``e
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
+
+SHOWN_CHARS = 80
+"""The most of an offending value an error message shows (a huge or deeply nested value is cut short)."""
+_DEEP = reprlib.Repr()
+_DEEP.maxlevel = 6
 
 
 class FarsideError(Exception):
@@ -97,4 +103,13 @@ class SecurityError(ProtocolError):
 
 def field_error(cls: type[ProtocolError], field: str, value: Any, problem: str) -> ProtocolError:
     """Build an error whose message names the field and the offending value."""
-    return cls(f"{field}={value!r}: {problem}", field=field, value=value)
+    return cls(f"{field}={shown(value)}: {problem}", field=field, value=value)
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for a message: whole when short, else its first SHOWN_CHARS characters and "…"."""
+    try:
+        text = repr(value)
+    except RecursionError:  # nested deeper than repr goes
+        text = _DEEP.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"

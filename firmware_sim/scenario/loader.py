@@ -123,7 +123,8 @@ BUS = "bus"
 UNEXPOSED = "none"
 """``[bench.expose] DEVICE = "none"``: the device is on the bench but the flight computer cannot reach it."""
 MAX_NESTING = 50
-"""Arrays and inline tables nested deeper than this are refused before the TOML parser recurses into them."""
+"""Tables (dotted keys too), arrays and inline tables nested deeper than this are refused before the TOML parser
+recurses into them."""
 EARLIEST_START = datetime(1972, 1, 1, tzinfo=UTC)
 """The first instant of the leap-second table: UTC before it has no defined TAI offset."""
 CUC_END_TAI_NS = (1 << 32) * NS_PER_SECOND
@@ -151,21 +152,26 @@ def load_scenario(path: str | os.PathLike[str], *, dictionary: Dictionary | None
 def parse_scenario(text: str, path: str = "<string>", *, dictionary: Dictionary | None = None) -> Scenario:
     """Check the scenario in ``text``; ``path`` is the name errors give for it."""
     text = text.removeprefix("\ufeff")
+    data = read_toml(text, path)
+    reader = TomlReader(path, SourceMap.of(text), dictionary or default_dictionary())
+    return reader.scenario(data)
+
+
+def read_toml(text: str, path: str) -> dict[str, Any]:
+    """``text`` parsed as TOML, or a ScenarioError at its line (nesting past MAX_NESTING is refused before parsing)."""
     deep = too_deep(text, MAX_NESTING)
     if deep is not None:
         line, key = deep
-        raise ScenarioError(path, line, f"{key or 'a value'}: arrays and inline tables nested more than "
-                                        f"{MAX_NESTING} deep")
+        raise ScenarioError(path, line, f"{key or 'a value'}: tables, arrays and inline tables nested more than "
+                                        f"{MAX_NESTING} deep (each part of a dotted key is a table)")
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line, problem = toml_error(str(error), text)
         raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
     except (ValueError, RecursionError) as error:  # e.g. an integer of more digits than Python converts
         line, key = _long_number(text)
         raise ScenarioError(path, line, f"{key or 'a value'}: not valid TOML: {error}".split(";")[0]) from None
-    reader = TomlReader(path, SourceMap.of(text), dictionary or default_dictionary())
-    return reader.scenario(data)
 
 
 def toml_error(message: str, text: str) -> tuple[int | None, str]:
@@ -551,11 +557,7 @@ class TomlReader:
 
 def read_key_file(path: str, text: str, dictionary: Dictionary) -> tuple[SecurityAssociation, ...]:
     """The ``[[association]]`` tables of a key file, checked; no error ever quotes a key."""
-    try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as error:
-        line, problem = toml_error(str(error), text)
-        raise ScenarioError(path, line, f"not valid TOML: {problem}") from None
+    data = read_toml(text, path)
     top = TomlSection(TomlReader(path, SourceMap.of(text), dictionary), data, (), "")
     top.only(("association",))
     found: list[SecurityAssociation] = []

@@ -200,48 +200,119 @@ class _Scanner:
         self.advance()
 
 
-_TOKEN = re.compile(r'"""|\'\'\'|["\'#\[\]{}\n\\]')
+_TOKEN = re.compile(r'"""|\'\'\'|["\'#\[\]{}\n\\.=,]')
+_KEY_SHOWN = 40
+"""The first characters of a dotted key that an error shows."""
 _KEY_BEFORE = re.compile(r"\s*(.*?)\s*=\s*$")
 
 
 def too_deep(text: str, limit: int) -> tuple[int, str] | None:
-    """The line where arrays and inline tables first nest deeper than ``limit``, with the key they belong to.
+    """The line where tables, arrays and inline tables first nest deeper than ``limit``, with the key they belong to.
 
-    A cheap scan of brackets outside strings and comments, made before the TOML parser, whose recursion such a
-    text would exhaust.
+    A cheap scan made before the TOML parser, whose recursion deep brackets would exhaust and whose time and
+    memory grow with the square of a dotted key's length. Outside strings and comments it counts brackets and the
+    parts of dotted keys and table headers (``a.b.c = 1`` is two tables deep, ``[a.b]`` two).
     """
-    depth, line, key = 0, 1, ""
-    quote: str | None = None
-    comment = False
+    scan = _DepthScan(text, limit)
     for match in _TOKEN.finditer(text):
+        found = scan.token(match)
+        if found is not None:
+            return found
+    return None
+
+
+class _DepthScan:
+    """The state of ``too_deep``'s scan: strings, comments, open brackets and the dotted key being read."""
+
+    def __init__(self, text: str, limit: int) -> None:
+        self.text, self.limit = text, limit
+        self.line = 1
+        self.quote: str | None = None
+        self.comment = False
+        self.opened: list[tuple[str, int]] = []  # each open bracket and the dots of the key it is the value of
+        self.outer = 0  # dots of the keys whose values are the open brackets
+        self.header = 0  # tables the current [header] opens
+        self.in_header = False
+        self.key_from: int | None = 0  # where the key being read starts (None: not reading a key)
+        self.dots = 0  # dots of the key being read, or of the key just before ``=``
+        self.bracket_key = ""  # the key of the outermost open bracket
+
+    def token(self, match: re.Match[str]) -> tuple[int, str] | None:
+        """Take one token; the line and key where the nesting first goes past the limit, else None."""
         token = match.group()
         if token == "\n":
-            line += 1
-            comment = False
-            if quote in ('"', "'"):
-                quote = None  # an unclosed one-line string: the parser reports it
-        elif comment:
-            continue
-        elif quote is not None:
-            if token == "\\" and quote in ('"', '"""'):
-                continue  # an escape: the next token may be a quote it escapes, handled below
-            if token == quote and not (quote[0] == '"' and _escaped(text, match.start())):
-                quote = None
+            self.newline(match.end())
+        elif self.comment:
+            pass
+        elif self.quote is not None:
+            if token == "\\" and self.quote in ('"', '"""'):
+                return None  # an escape: the next token may be a quote it escapes, handled below
+            if token == self.quote and not (self.quote[0] == '"' and _escaped(self.text, match.start())):
+                self.quote = None
         elif token in ('"', "'", '"""', "'''"):
-            quote = token
+            self.quote = token
         elif token == "#":
-            comment = True
+            self.comment = True
+        elif token == ".":
+            return self.dot(match.start())
+        elif token == "=":
+            self.key_from = None
+        elif token == ",":
+            self.dots = 0
+            if self.opened and self.opened[-1][0] == "{":
+                self.start_key(match.end())
+        elif token == "[" and not self.opened and self.key_from is not None:
+            if not self.in_header:  # a [table] or [[array of tables]] header; its dots count as keys
+                self.in_header, self.dots = True, 0
+                self.key_from = match.end()
         elif token in "[{":
-            if depth == 0:
-                start = text.rfind("\n", 0, match.start()) + 1
-                found = _KEY_BEFORE.fullmatch(text, start, match.start())
-                key = found[1] if found else ""
-            depth += 1
-            if depth > limit:
-                return line, key
+            return self.push(token, match)
+        elif token == "]" and self.in_header:
+            self.header, self.in_header, self.key_from = self.dots + 1, False, None
         elif token in "]}":
-            depth = max(0, depth - 1)
-    return None
+            if self.opened:
+                self.outer -= self.opened.pop()[1]
+            self.key_from, self.dots = None, 0
+        return None
+
+    def newline(self, end: int) -> None:
+        self.line += 1
+        self.comment = False
+        if self.quote in ('"', "'"):
+            self.quote = None  # an unclosed one-line string: the parser reports it
+        if self.quote is None and not self.opened:
+            self.in_header = False
+            self.start_key(end)
+
+    def start_key(self, at: int) -> None:
+        self.key_from, self.dots = at, 0
+
+    def dot(self, at: int) -> tuple[int, str] | None:
+        if self.key_from is None:
+            return None  # a dot in a value (a number, a time)
+        self.dots += 1
+        depth = self.dots + (1 if self.in_header else self.header + len(self.opened) + self.outer)
+        if depth <= self.limit:
+            return None
+        key = self.text[self.key_from:at].strip()
+        return self.line, key if len(key) <= _KEY_SHOWN else key[:_KEY_SHOWN] + "…"
+
+    def push(self, token: str, match: re.Match[str]) -> tuple[int, str] | None:
+        dots = self.dots if self.key_from is None else 0
+        if not self.opened:
+            start = self.text.rfind("\n", 0, match.start()) + 1
+            found = _KEY_BEFORE.fullmatch(self.text, start, match.start())
+            self.bracket_key = found[1] if found else ""
+        self.opened.append((token, dots))
+        self.outer += dots
+        self.dots = 0
+        if token == "{":
+            self.start_key(match.end())
+        else:
+            self.key_from = None
+        if self.header + len(self.opened) + self.outer > self.limit:
+            return self.line, self.bracket_key
+        return None
 
 
 def _escaped(text: str, position: int) -> bool:

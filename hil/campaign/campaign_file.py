@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,7 +16,7 @@ from firmware_sim.errors import ScenarioError
 from firmware_sim.missions import builtin_names, scenario_path
 from firmware_sim.params import Param
 from firmware_sim.scenario import load_scenario, parse_scenario
-from firmware_sim.scenario.loader import TomlReader, TomlSection, toml_error
+from firmware_sim.scenario.loader import TomlReader, TomlSection, read_toml
 from firmware_sim.scenario.locate import SourceMap
 from firmware_sim.scenario.model import Scenario
 from firmware_sim.scenario.timespec import format_time
@@ -35,9 +34,9 @@ TAKES = {"normal": ("mean", "sd", "low", "high"), "uniform": ("low", "high"), "c
 def is_campaign_file(path: str | os.PathLike[str]) -> bool:
     """True when the TOML file at ``path`` has a ``[campaign]`` table (else it is taken for a scenario)."""
     try:
-        with open(path, "rb") as file:
-            return "campaign" in tomllib.load(file)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        text = Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff")
+        return "campaign" in read_toml(text, os.fspath(path))
+    except (OSError, UnicodeDecodeError, ScenarioError):
         return False
 
 
@@ -67,14 +66,7 @@ def load_campaign(path: str | os.PathLike[str]) -> Campaign:
         raise ScenarioError(name, None, f"cannot read the campaign file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise ScenarioError(name, None, f"not UTF-8 text: {error.reason}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, problem = toml_error(str(error), text)
-        raise ScenarioError(name, line, f"not valid TOML: {problem}") from None
-    except (ValueError, RecursionError) as error:
-        raise ScenarioError(name, None, f"not valid TOML: {error}") from None
-    return _CampaignReader(name, text).campaign(data)
+    return _CampaignReader(name, text).campaign(read_toml(text, name))
 
 
 class _CampaignReader:

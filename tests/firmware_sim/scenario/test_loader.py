@@ -19,7 +19,7 @@ from firmware_sim.scenario import (
     load_scenario,
     parse_scenario,
 )
-from firmware_sim.scenario.locate import SourceMap
+from firmware_sim.scenario.locate import SourceMap, too_deep
 
 S = 1_000_000_000
 H = 3600 * S
@@ -399,3 +399,13 @@ def test_windows_line_endings_and_tabs_keep_the_lines_right() -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "crlf.toml")
     assert caught.value.line == line_of(REFERENCE, 'command = "ping"')
+
+
+def test_nesting_counts_dotted_keys_and_headers_but_not_dots_in_values_or_quoted_keys() -> None:
+    deep = ".".join(["a"] * 60)
+    assert too_deep(f"{deep} = 1\n", 50) == (1, deep[:40] + "…")
+    assert too_deep(f'x = 1\n[{deep}]\n', 50) == (2, deep[:40] + "…")
+    assert too_deep("[" + ".".join(["t"] * 30) + "]\n" + ".".join(["k"] * 25) + " = 1\n", 50) is not None
+    assert too_deep(f'"{deep}" = 1\nx = "{deep}"\ny = [{", ".join(["1.5"] * 100)}]\nz = 12:00:00.5\n', 50) is None
+    assert too_deep("x = [{ a.b = 1 }, { c.d = 2 }, [1.5, 2.5]]\n" * 30, 50) is None
+    assert too_deep("[a.b]\nc.d = { e.f = [[1.5]] }\n", 50) is None

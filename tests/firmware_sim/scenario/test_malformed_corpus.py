@@ -42,7 +42,13 @@ CORPUS = {
     "unicode-key": (HEAD + '"näme" = 1\n', "näme", 4),
     "unicode-table": (HEAD + '["ключ"]\nx = 1\n', "ключ", 4),
     "inline-tables-3000-deep": (HEAD + "x = " + "{a=" * 3000 + "1" + "}" * 3000 + "\n", "x", 4),
-    "dotted-key-3000-deep": (HEAD + ".".join(["a"] * 3000) + " = 1\n", "'a'", 4),
+    "dotted-key-3000-deep": (HEAD + ".".join(["a"] * 3000) + " = 1\n", "a.a.a", 4),
+    "dotted-key-100000-deep": (HEAD + ".".join(["a"] * 100_000) + " = 1\n", "a.a.a", 4),
+    "dotted-args-5000-deep": (_step('at = "T+1s"\ndevice = "sampler"\ncommand = "ping"\nargs.' +
+                                    ".".join(["a"] * 5000) + " = 1"), "args.a.a", 8),
+    "dotted-header-5000-deep": (HEAD + "[" + ".".join(["a"] * 5000) + "]\nx = 1\n", "a.a.a", 4),
+    "dotted-keys-in-inline-tables": (HEAD + "x = { " + ".".join(["a"] * 30) + " = { " + ".".join(["b"] * 30) +
+                                     " = 1 } }\n", "b.b.b", 4),
     "integer-of-5000-digits": (HEAD + "[bench]\nclock_hz = " + "7" * 5000 + "\n", "clock_hz", 5),
     # wrong types, NaN and inf, huge numbers in the header and the bench
     "name-integer": ('[scenario]\nname = 5\n', "name", 2),
@@ -138,3 +144,12 @@ def test_an_until_beyond_100_years_is_refused(until: str, tmp_path: Path, capsys
     assert main(["run", str(path), "--quiet", "--until", until]) == 2
     err = capsys.readouterr().err
     assert err.startswith("farside: error: --until: --until ") and len(err.splitlines()) == 1, err
+
+
+def test_a_huge_value_in_an_error_is_cut_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(_step('at = "T+1s"\ndevice = "sampler"\ncommand = "ping"\nargs.' + ".".join(["a"] * 45) + " = 1"))
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"farside: error: {path}:8: ") and len(err.splitlines()) == 1, err
+    assert "a={'a': {'a': " in err and "…" in err and len(err) < len(str(path)) + 200, err
