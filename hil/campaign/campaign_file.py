@@ -97,7 +97,7 @@ class _CampaignReader:
             self.reader.within_time_code(header, "until", until_ns)
         timeout = self.number(header, "run_timeout_s", above=0.0)
         self.bench(scenario)
-        dispersions = tuple(self.dispersion(section, scenario) for section in top.array("dispersions", "dispersion"))
+        dispersions = self.dispersions(top, scenario)
         axes = self.fault_matrix(top) if "fault_matrix" in data else ()
         return Campaign(name=name, scenario=scenario, scenario_text=scenario_text, seeds=seeds, until_ns=until_ns,
                         until_text=None if until_ns is None else format_time(until_ns), run_timeout_s=timeout,
@@ -150,6 +150,18 @@ class _CampaignReader:
             reader.duration_text = f"the scenario's duration = {format_time(scenario.duration_ns)!r}"
 
     # [[dispersions]] -------------------------------------------------------------------------------------------
+    def dispersions(self, top: TomlSection, scenario: Scenario) -> tuple[Dispersion, ...]:
+        """Every ``[[dispersions]]`` table, in file order; a parameter may be dispersed once only."""
+        found: dict[str, Dispersion] = {}
+        for section in top.array("dispersions", "dispersion"):
+            dispersion = self.dispersion(section, scenario)
+            first = found.get(dispersion.parameter)
+            if first is not None:
+                section.fail("parameter", f"parameter = {dispersion.parameter!r} is already dispersed (line "
+                                          f"{first.line}); give each parameter one [[dispersions]] table")
+            found[dispersion.parameter] = dispersion
+        return tuple(found.values())
+
     def dispersion(self, section: TomlSection, scenario: Scenario) -> Dispersion:
         section.only(DISPERSION_KEYS)
         parameter = section.text("parameter", required=True).strip()

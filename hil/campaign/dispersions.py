@@ -40,16 +40,24 @@ def _draw_one(dispersion: Dispersion, rng: np.random.Generator) -> Any:
 
 
 def clip(dispersion: Dispersion, value: float) -> float | int:
-    """A drawn number within the dispersion's low/high and the option's declared range (an integer if it takes one)."""
+    """A drawn number within the dispersion's low/high and the option's declared range (an integer if it takes one).
+
+    A side without a bound is not clipped; a value still out of the option's range (or not finite) is left for
+    the option's own check to refuse, as for any run.
+    """
     spec = dispersion.spec
     low = max(x for x in (dispersion.low, spec.minimum, -math.inf) if x is not None)
     high = min(x for x in (dispersion.high, spec.maximum, math.inf) if x is not None)
     value = min(max(value, low), high)
     if spec.above and spec.minimum is not None and value <= spec.minimum:
         value = math.nextafter(spec.minimum, math.inf)
-    if spec.kind == "integer":
+    if spec.kind == "integer" and math.isfinite(value):
         whole = round(value)
-        return int(min(max(whole, math.ceil(low)), math.floor(high)))
+        if math.isfinite(low):
+            whole = max(whole, math.ceil(low))
+        if math.isfinite(high):
+            whole = min(whole, math.floor(high))
+        return whole
     return value
 
 

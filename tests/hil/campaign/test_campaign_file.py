@@ -78,3 +78,34 @@ def test_a_bad_campaign_file_is_one_line_with_file_and_line(tmp_path: Path, caps
     assert code == 2 and out == ""
     assert err.startswith(f"farside: error: {path}:{line}: ") and words in err, err
     assert err.count("\n") == 1
+
+
+def test_a_normal_draw_of_an_integer_option_without_a_range_is_a_whole_number(tmp_path: Path) -> None:
+    path = _variant(tmp_path, 'parameter = "relay.min_elevation_deg"\ndistribution = "uniform"\nlow = 5\nhigh = 15',
+                    'parameter = "relay.frames.fop_window"\ndistribution = "normal"\nmean = 3\nsd = 0.6')
+    path.write_text(path.read_text().replace('seeds = "0:2"', 'seeds = "0:12"'))
+    values = [r.dispersions["relay.frames.fop_window"] for r in plan_runs(load_campaign(path))]
+    assert all(type(v) is int and 1 <= v <= 5 for v in values) and len(set(values)) > 1, values
+
+
+def test_an_unbounded_integer_draw_the_option_refuses_is_an_error_before_anything_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _variant(tmp_path, 'parameter = "relay.min_elevation_deg"\ndistribution = "uniform"\nlow = 5\nhigh = 15',
+                    'parameter = "relay.frames.farm_window"\ndistribution = "normal"\nmean = 10\nsd = 1e6')
+    code, _, err = farside(capsys, "campaign", path, "--out", tmp_path / "out")
+    assert code == 2 and err.count("\n") == 1
+    assert re.search(rf"{re.escape(str(path))}:10: run 0 \(seed 0\) draws options relay does not take: "
+                     r"relay option frames: farm_window=-?\d+: even, 2\.\.254", err), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parameter_dispersed_twice_is_refused_at_the_line_of_the_second(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _variant(tmp_path, "[fault_matrix]", '[[dispersions]]\nparameter = "relay.min_elevation_deg"\n'
+                                                'distribution = "uniform"\nlow = 6\nhigh = 7\n\n[fault_matrix]')
+    line = path.read_text().splitlines().index('parameter = "relay.min_elevation_deg"', 10) + 1
+    code, out, err = farside(capsys, "campaign", path, "--out", tmp_path / "out")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"farside: error: {path}:{line}: dispersion 4: parameter = 'relay.min_elevation_deg' "
+                          "is already dispersed (line 10)"), err
+    assert not (tmp_path / "out").exists()
