@@ -28,6 +28,8 @@ class Job:
     runs: list[RunInputs]
     until_ns: int | None
     timeout_s: float | None
+    create: tuple[Campaign, dict[str, Any]] | None = None
+    """A new directory's campaign and manifest, written once the cluster answers (None once the directory exists)."""
 
 
 @dataclass
@@ -52,7 +54,11 @@ class Tally:
 
 
 def new_job(campaign: Campaign, directory: Path, resume: bool) -> Job:
-    """A job for a campaign: a new directory, or (``resume``) one holding the same campaign already."""
+    """A job for a campaign: a new directory, or (``resume``) one holding the same campaign already.
+
+    A new directory is not created here but by ``execute`` once the cluster answers, so a scheduler that cannot
+    be reached leaves nothing behind.
+    """
     runs = plan_runs(campaign)
     manifest = dataset.manifest_data(campaign, runs)
     if (directory / dataset.MANIFEST).exists():
@@ -63,9 +69,9 @@ def new_job(campaign: Campaign, directory: Path, resume: bool) -> Job:
         if not dataset.same_campaign(old, manifest):
             raise InputFileError(f"{directory} holds a different campaign ({old.get('campaign')!r}, "
                                  f"{old.get('run_count')} runs): its scenario, until or runs differ from these")
-    else:
-        dataset.create(directory, campaign, manifest)
-    return Job(directory, campaign.name, campaign.scenario, runs, campaign.until_ns, campaign.run_timeout_s)
+        return Job(directory, campaign.name, campaign.scenario, runs, campaign.until_ns, campaign.run_timeout_s)
+    return Job(directory, campaign.name, campaign.scenario, runs, campaign.until_ns, campaign.run_timeout_s,
+               create=(campaign, manifest))
 
 
 def directory_job(directory: Path) -> Job:
@@ -93,12 +99,20 @@ def execute(job: Job, scheduler: str | None = None, workers: int | None = None, 
     try:
         if pending:
             with dask_client(scheduler, workers) as client:
+                _create(job)
                 run_on(client, job.scenario, pending, job.until_ns, job.timeout_s, on_row)
     except KeyboardInterrupt:
         tally.interrupted = True
     finally:
         progress.close()
     return tally
+
+
+def _create(job: Job) -> None:
+    """Write a new job's directory (manifest and copies) before its first run."""
+    if job.create is not None:
+        dataset.create(job.directory, *job.create)
+        job.create = None
 
 
 def totals(directory: Path) -> Counter[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,8 @@ from hil.errors import HilError
 if TYPE_CHECKING:
     from distributed import Client
 
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d+")
+"""A scheduler address without its ``tcp://``: a host name, IPv4 or bracketed IPv6 address, and a port."""
 CONNECT_TIMEOUT_S = 30.0
 """How long to wait for an existing scheduler to answer."""
 LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
@@ -34,23 +38,47 @@ def local_workers() -> int:
         return os.cpu_count() or 1
 
 
+def is_address(scheduler: str) -> bool:
+    """True for a scheduler address (``tcp://HOST:PORT``, ``HOST:PORT``), False for a scheduler file's path."""
+    if "://" in scheduler:
+        return True
+    return not Path(scheduler).exists() and _HOST_PORT.fullmatch(scheduler) is not None
+
+
+def file_address(scheduler_file: str) -> str:
+    """The address a Dask scheduler file (the JSON ``dask scheduler --scheduler-file`` writes) gives."""
+    try:
+        text = Path(scheduler_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HilError(f"cannot read scheduler file {scheduler_file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        address = json.loads(text).get("address")
+    except (ValueError, AttributeError):
+        address = None
+    if not isinstance(address, str) or not address:
+        raise HilError(f"{scheduler_file} is not a Dask scheduler file (JSON with the scheduler's \"address\")")
+    return address
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Client]:
     """A client of an existing cluster (``tcp://HOST:PORT`` or a scheduler file), else of a new local cluster.
 
-    The local cluster listens on 127.0.0.1 only, has no dashboard, and runs ``workers`` (default: one per core)
-    single-threaded worker processes; it is closed on the way out.
+    A scheduler file is read here (a missing or malformed one is a HilError). The local cluster listens on
+    127.0.0.1 only, has no dashboard, and runs ``workers`` (default: one per core) single-threaded worker
+    processes; it is closed on the way out.
     """
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
+        address = scheduler if is_address(scheduler) else file_address(scheduler)
         try:
-            if Path(scheduler).is_file():
-                client = Client(scheduler_file=scheduler, timeout=CONNECT_TIMEOUT_S)
-            else:
-                client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            client = Client(address, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise HilError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            where = scheduler if address == scheduler else f"{address} (from {scheduler})"
+            raise HilError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
         with client:
             yield client
         return

@@ -23,7 +23,10 @@ def rerun_command(directory: Path, run: int) -> str:
 
 
 def tally_lines(name: str, directory: Path, tally: Tally, totals: Counter[str], report: Path | None) -> list[str]:
-    """Runs by state (this session and in all), the worst few with their rerun commands, where things are."""
+    """Runs by state (this session and in all), the worst few with their rerun commands, where things are.
+
+    ``report`` is None when the session was interrupted (no report is written then).
+    """
     done = sum(totals.values())
     counts = ", ".join(f"{totals[s]} {s}" for s in STATES if totals[s] or s in ("passed", "failed"))
     lines = [f"campaign {name}: {done}/{tally.total} runs written: {counts}"]
@@ -35,10 +38,14 @@ def tally_lines(name: str, directory: Path, tally: Tally, totals: Counter[str], 
         lines.append(f"    {rerun_command(directory, row['run'])}")
     if len(tally.not_passed) > SHOWN_FAILURES:
         lines.append(f"  … and {len(tally.not_passed) - SHOWN_FAILURES} more not passed (see the dataset)")
+    quoted = shlex.quote(str(directory))
     if tally.interrupted:
-        lines.append(f"interrupted: {tally.total - done} runs missing; finish with: farside campaign "
-                     f"{shlex.quote(str(directory))} --resume")
+        lines.append(f"interrupted: {tally.total - done} runs missing; finish with: farside campaign {quoted} --resume")
     lines.append(f"dataset: {directory / dataset.RUNS} (Parquet, one file per run); manifest: "
                  f"{directory / dataset.MANIFEST}")
-    lines.append(f"report: {report}" if report is not None else "report: not written (no report module)")
+    if report is not None:
+        lines.append(f"report: {report}")
+    else:
+        lines.append(f"report: not written (interrupted); --resume writes it when the runs are done, or "
+                     f"farside campaign {quoted} --report writes it for the runs so far")
     return lines

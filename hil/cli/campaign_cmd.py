@@ -46,11 +46,20 @@ def campaign_command(source: str, seeds: str | None, out: Path | None, until: st
     """
     directory = Path(source)
     if (directory / "manifest.json").is_file():
+        run_options = {"--seeds": seeds, "--out": out, "--until": until, "--run-timeout": run_timeout,
+                       "--workers": workers, "--scheduler": scheduler, "--resume": resume or None}
+        given = [name for name, value in run_options.items() if value is not None]
         if rerun is not None:
+            if given:
+                return fail(f"{', '.join(given)} cannot go with --rerun: run {rerun} runs again in this process "
+                            "exactly as the campaign ran it (seed, until and timeout from its manifest)")
             return _rerun(directory, rerun, record_path, report, quiet)
         if record_path is not None:
             return fail("--record goes with --rerun N")
         if report is not None and not resume:
+            if given:
+                return fail(f"{', '.join(given)} cannot go with --report: it writes the report of the runs "
+                            "already in the campaign directory")
             return _report_only(directory, report)
         if not resume:
             return fail(f"{directory} is a campaign directory: give --resume, --rerun N or --report")
@@ -103,6 +112,9 @@ def _execute(job: Job, scheduler: str | None, workers: int | None, quiet: bool) 
     from hil.campaign.text import tally_lines
 
     tally = execute(job, scheduler, workers, quiet)
+    if job.create is not None:  # interrupted before the cluster answered: the directory was never written
+        click.echo(f"campaign {job.name}: interrupted before its first run; nothing was written to {job.directory}")
+        return EXIT_INTERRUPTED
     report = None if tally.interrupted else _write_report(job.directory)
     counts = totals(job.directory)
     for line in tally_lines(job.name, job.directory, tally, counts, report):
@@ -122,10 +134,7 @@ def _write_report(directory: Path) -> Path:
 def _report_only(directory: Path, report: str) -> int:
     if report:
         return fail("--report DIR goes with --rerun N; on its own, --report rewrites DIR's campaign report")
-    written = _write_report(directory)
-    if written is None:
-        return fail("the campaign report module (hil.campaign.report) is not installed")
-    click.echo(f"report: {written}")
+    click.echo(f"report: {_write_report(directory)}")
     return EXIT_PASSED
 
 
