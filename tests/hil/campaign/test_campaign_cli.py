@@ -1,76 +1,75 @@
-"""`farside campaign` around its runs: an interruption, an unreachable scheduler, options a mode would ignore.
-
-The cluster is replaced by one that runs each run here, so these tests take a second, not a cluster's start-up.
-"""
+"""`farside campaign` around its runs, on real Dask clusters: an interruption, an unreachable scheduler, options a
+mode would ignore."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from campaign_support import SHORT, farside
 
-from hil.campaign import driver, engine
-from hil.campaign.model import RunInputs
-from hil.campaign.worker import execute_run
+from hil.campaign import dataset, engine
 
-CAMPAIGN = (SHORT, "--seeds", "0:3", "--until", "T+1m", "--quiet")
-"""Three runs of one virtual minute."""
-
-
-@contextlib.contextmanager
-def _no_cluster(_scheduler: str | None = None, _workers: int | None = None) -> Iterator[None]:
-    yield None
+CAMPAIGN = (SHORT, "--until", "T+1m", "--quiet")
+"""Runs of one virtual minute."""
+RUNS_DIR = dataset.RUNS
 
 
-def _runs_here(stop_after: int | None = None) -> Callable[..., None]:
-    """A ``run_on`` that runs each run in this process; Ctrl-C (KeyboardInterrupt) after ``stop_after`` rows."""
-
-    def run_on(_client: None, scenario: Any, runs: list[RunInputs], until_ns: int | None, _timeout: float | None,
-               on_row: Callable[[dict[str, Any]], None]) -> None:
-        for count, run in enumerate(runs):
-            if count == stop_after:
-                raise KeyboardInterrupt
-            on_row(execute_run(run, scenario, until_ns))
-
-    return run_on
+def _campaign_process(*args: str | Path) -> subprocess.Popen[str]:
+    """``farside campaign ARGS`` as its own process (a signal goes to it alone)."""
+    return subprocess.Popen([sys.executable, "-m", "hil.cli", "campaign", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.fixture
-def here(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Campaigns run their runs in this process."""
-    monkeypatch.setattr(driver, "dask_client", _no_cluster)
-    monkeypatch.setattr(driver, "run_on", _runs_here())
-    return monkeypatch
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A campaign of two runs, done on a local cluster of one worker: its directory."""
+    directory = tmp_path_factory.mktemp("cli") / "out"
+    code, _, _ = _run_cli(*CAMPAIGN, "--seeds", "0:2", "--workers", "1", "--out", directory)
+    assert code == 0
+    return directory
+
+
+def _run_cli(*args: str | Path) -> tuple[int, str, str]:
+    process = _campaign_process(*args)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
 
 
 def test_an_interrupted_campaign_says_how_to_finish_it_and_write_its_report(
-        here: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    here.setattr(driver, "run_on", _runs_here(stop_after=1))
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "out"
-    code, out, _ = farside(capsys, "campaign", *CAMPAIGN, "--out", out_dir)
-    assert code == 130
-    assert "1/3 runs written" in out and f"finish with: farside campaign {out_dir} --resume" in out
+    process = _campaign_process(*CAMPAIGN, "--seeds", "0:400", "--workers", "1", "--out", out_dir)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not any((out_dir / RUNS_DIR).glob("*.parquet")):
+        time.sleep(0.05)  # wall time: the first run's row on disk says the campaign is under way
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=90)
+    assert process.returncode == 130
+    assert "/400 runs written" in out and f"finish with: farside campaign {out_dir} --resume" in out
     assert (f"report: not written (interrupted); --resume writes it when the runs are done, or farside campaign "
             f"{out_dir} --report writes it for the runs so far") in out
-    assert "no report module" not in out and not (out_dir / "report").exists()
+    assert not (out_dir / "report").exists()
     code, out, _ = farside(capsys, "campaign", out_dir, "--report")
     assert code == 0 and (out_dir / "report" / "report.md").is_file()
 
 
-def test_a_campaign_interrupted_before_the_cluster_answers_writes_nothing(
-        here: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    @contextlib.contextmanager
-    def ctrl_c(_scheduler: str | None = None, _workers: int | None = None) -> Iterator[None]:
-        raise KeyboardInterrupt
-        yield None
-
-    here.setattr(driver, "dask_client", ctrl_c)
-    code, out, _ = farside(capsys, "campaign", *CAMPAIGN, "--out", tmp_path / "out")
-    assert code == 130 and "interrupted before its first run; nothing was written" in out
+def test_a_campaign_interrupted_before_the_scheduler_answers_writes_nothing(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts the connection, never speaks Dask
+        silent.settimeout(60)
+        port = silent.getsockname()[1]
+        process = _campaign_process(*CAMPAIGN, "--seeds", "0:2", "--out", tmp_path / "out",
+                                    "--scheduler", f"tcp://127.0.0.1:{port}")
+        connection, _ = silent.accept()  # the client is waiting for the scheduler's answer
+        with connection:
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted before its first run; nothing was written" in out
     assert not (tmp_path / "out").exists()
 
 
@@ -78,15 +77,14 @@ def test_an_unreachable_scheduler_leaves_no_directory_behind(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 1.0)
     out_dir = tmp_path / "out"
-    code, out, err = farside(capsys, "campaign", *CAMPAIGN, "--out", out_dir, "--scheduler", "tcp://127.0.0.1:1")
+    code, out, err = farside(capsys, "campaign", *CAMPAIGN, "--seeds", "0:2", "--out", out_dir,
+                             "--scheduler", "tcp://127.0.0.1:1")
     assert code == 2 and out == ""
     assert err.startswith("farside: error: cannot reach the Dask scheduler at tcp://127.0.0.1:1: ") and \
         err.count("\n") == 1, err
     assert not out_dir.exists()
-    monkeypatch.setattr(driver, "dask_client", _no_cluster)
-    monkeypatch.setattr(driver, "run_on", _runs_here())
-    code, out, _ = farside(capsys, "campaign", *CAMPAIGN, "--out", out_dir)  # the corrected command
-    assert code == 0 and "3/3 runs written: 3 passed" in out
+    code, out, _ = _run_cli(*CAMPAIGN, "--seeds", "0:2", "--workers", "1", "--out", out_dir)  # the corrected command
+    assert code == 0 and "2/2 runs written: 2 passed" in out
 
 
 @pytest.mark.parametrize(("content", "problem"), [
@@ -99,7 +97,8 @@ def test_a_bad_scheduler_file_is_one_line_and_leaves_no_directory(
     scheduler_file = tmp_path / "scheduler.json"
     if content is not None:
         scheduler_file.write_text(content)
-    code, _, err = farside(capsys, "campaign", *CAMPAIGN, "--out", tmp_path / "out", "--scheduler", scheduler_file)
+    code, _, err = farside(capsys, "campaign", *CAMPAIGN, "--seeds", "0:2", "--out", tmp_path / "out",
+                           "--scheduler", scheduler_file)
     assert code == 2 and err.startswith(f"farside: error: {problem.format(file=scheduler_file)}"), err
     assert err.count("\n") == 1 and not (tmp_path / "out").exists()
 
@@ -114,10 +113,7 @@ def test_a_bad_scheduler_file_is_one_line_and_leaves_no_directory(
     (("--report",), ("--workers", "2")),
 ])
 def test_rerun_and_report_refuse_the_options_they_would_ignore(
-        here: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        mode: tuple[str, ...], given: tuple[str, ...]) -> None:
-    out_dir = tmp_path / "out"
-    assert farside(capsys, "campaign", *CAMPAIGN, "--out", out_dir)[0] == 0
-    code, out, err = farside(capsys, "campaign", out_dir, *mode, *given)
+        written: Path, capsys: pytest.CaptureFixture[str], mode: tuple[str, ...], given: tuple[str, ...]) -> None:
+    code, out, err = farside(capsys, "campaign", written, *mode, *given)
     assert code == 2 and out == "" and err.count("\n") == 1, err
     assert err.startswith(f"farside: error: {given[0]} cannot go with {mode[0]}"), err
