@@ -43,8 +43,40 @@ def calibrator(cal: Calibration, parent: Element) -> Element:
     return outer
 
 
-def data_encoding(f: Field, parent: Element) -> Element:
-    """The raw encoding of a field (big-endian, as on the wire), with its calibrator."""
+def _exact_linear_inverse(cal: Linear) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two spline points on which a two-point interpolation computes exactly farside's ``(value − offset) / scale``.
+
+    Yamcs interpolates ``((b1 − b0)·x + (a1·b0 − b1·a0)) / (a1 − a0)``; with (a0, b0) = (offset, 0) and
+    (a1, b1) = (k·scale, k), k a power of two, that is ``k·(x − offset) / (k·scale)`` with every step exact,
+    once k is large enough that ``k·scale − offset`` rounds to ``k·scale`` (k = 1 when the offset is 0).
+    """
+    k = 1.0
+    while k * cal.scale - cal.offset != k * cal.scale and math.isfinite(k * cal.scale * 2):
+        k *= 2
+    if k * cal.scale - cal.offset != k * cal.scale:  # pragma: no cover - only for scales near the double range
+        raise ValueError(f"no exact XTCE inverse for {cal.describe()}")
+    return tuple(sorted([(cal.offset, 0.0), (k * cal.scale, k)]))  # type: ignore[return-value]
+
+
+def decalibrator(cal: Calibration, parent: Element) -> Element:
+    """A DefaultCalibrator from engineering value to raw count, the direction Yamcs applies an argument's calibrator.
+
+    Yamcs then rounds half up (Java ``Math.round``), as farside does: a Linear calibration gives the same raw
+    count bit for bit; a Table's inverse is interpolated with Yamcs's own arithmetic (an ulp apart at most).
+    """
+    points = _exact_linear_inverse(cal) if isinstance(cal, Linear) else sorted((e, r) for r, e in cal.points)
+    outer = element("DefaultCalibrator", parent)
+    spline = element("SplineCalibrator", outer, order="1", extrapolate="true")
+    for eng, raw in points:
+        element("SplinePoint", spline, raw=number(eng), calibrated=number(raw))
+    return outer
+
+
+def data_encoding(f: Field, parent: Element, role: str = "Parameter") -> Element:
+    """The raw encoding of a field (big-endian, as on the wire), with its calibrator for the role.
+
+    A parameter's calibrator turns the raw count into the engineering value; an argument's the other way.
+    """
     bits = str(f.raw.sizeof() * 8)
     if f.is_float:
         encoding = element("FloatDataEncoding", parent, sizeInBits=bits, encoding="IEEE754_1985")
@@ -52,7 +84,7 @@ def data_encoding(f: Field, parent: Element) -> Element:
         kind = "unsigned" if f.type_name.startswith("u") else "twosComplement"
         encoding = element("IntegerDataEncoding", parent, sizeInBits=bits, encoding=kind)
     if f.calibration is not None and f.enum is None:
-        calibrator(f.calibration, encoding)
+        (calibrator if role == "Parameter" else decalibrator)(f.calibration, encoding)
     return encoding
 
 
@@ -88,7 +120,7 @@ def _value_type(name: str, f: Field, role: str) -> tuple[str, Element]:
         attrs["sizeInBits"] = "64"
     out = element(f"{kind}{role}Type", **_describe(f, attrs))
     _units(f, out)
-    data_encoding(f, out)
+    data_encoding(f, out, role)
     if kind == "Enumerated":
         _enumeration(f, out)
     return kind, out

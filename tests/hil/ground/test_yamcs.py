@@ -1,7 +1,8 @@
 """A real Yamcs in the loop: `farside serve` with the bench `farside ground yamcs` wrote, seen through Yamcs's API.
 
 One serve session runs for the whole module (a second session would restart every APID's sequence count, which
-Yamcs rightly reports as a jump): housekeeping first, then COP-1 initialised and two commands sent from Yamcs.
+Yamcs rightly reports as a jump): housekeeping first, then COP-1 initialised and commands sent from Yamcs — a ping,
+a function, and every kind of calibrated argument (the drill, the arm, the ascender's tanks and engine).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from serve_driver import start_serve
 from yamcs_server import INSTANCE, Yamcs
 
+from hil.decode import read_buffer
 from protocols.dictionary import default_dictionary
 from protocols.dictionary.xtce import item_name
 from protocols.timecode import NS_PER_S, datetime_to_utc_ns, utc_to_tai_ns
@@ -30,7 +32,20 @@ TC_LINK = "farside-tc.vc0"
 WAIT_S = 60.0
 HK_PACKETS = 60
 """Housekeeping packets Yamcs must have archived before commanding starts."""
-SAMPLER_APID = default_dictionary().device("sampler").apid
+APIDS = {device.name: device.apid for device in default_dictionary()}
+COMMANDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("sampler", "ping", {}),
+    ("sampler", "load-cell-tare", {"samples": 5}),
+    ("sampler", "mode-set", {"mode": "operate"}),
+    # calibrated arguments: Yamcs turns engineering values into raw counts with the XTCE's argument calibrators
+    ("sampler", "drill-start", {"target_depth": 0.1, "rotation_rate": 120, "percussion": "high", "feed_rate": 200}),
+    ("sampler", "arm-stow", {"joint_speed": 0.125}),
+    ("ascender", "tank-pressurize", {"tanks": "both", "target_pressure": 1.8765}),
+    ("ascender", "engine-ignite", {"burn_duration": 12.35, "cutoff": "timer"}),
+)
+"""(device, command, arguments) sent from Yamcs, in order."""
+COMPLETED = ("ping", "load-cell-tare", "mode-set", "drill-start", "arm-stow")
+"""The commands the lander carries out to the end (TM[1,7]); the ascender's are refused: its tanks are not armed."""
 
 
 @dataclass
@@ -44,6 +59,8 @@ class Session:
     events: list[dict[str, Any]] = field(default_factory=list)
     commands: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Command name → Yamcs's command history entry."""
+    received: dict[int, bytes] = field(default_factory=dict)
+    """Sequence count → the telecommand packet farside's lander received (from serve's recording)."""
     cop1: dict[str, Any] = field(default_factory=dict)
     reports: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict)
     """Command name → {(service, subtype): how many verification/test reports Yamcs archived for it}."""
@@ -96,14 +113,15 @@ def _attr(entry: dict[str, Any], name: str) -> Any:
     return next(v for k, v in value.items() if k != "type")
 
 
-def _reports_for(yamcs: Yamcs, seq: int) -> dict[tuple[int, int], int]:
-    """(service, subtype) → count of the sampler's TM[1,x] whose request ID names the TC with this sequence count."""
-    request = bytes([0x18 | SAMPLER_APID >> 8, SAMPLER_APID & 0xFF, 0xC0 | seq >> 8, seq & 0xFF])
+def _reports_for(yamcs: Yamcs, device: str, seq: int) -> dict[tuple[int, int], int]:
+    """(service, subtype) → count of the device's TM[1,x] whose request ID names its TC with this sequence count."""
+    apid_of = APIDS[device]
+    request = bytes([0x18 | apid_of >> 8, apid_of & 0xFF, 0xC0 | seq >> 8, seq & 0xFF])
     found: dict[tuple[int, int], int] = {}
     for packet in _packets(yamcs):
         raw = _b64(packet["packet"])
         apid = ((raw[0] & 0x07) << 8) | raw[1]
-        if apid == SAMPLER_APID and raw[7] == 1 and raw[19:23] == request:
+        if apid == apid_of and raw[7] == 1 and raw[19:23] == request:
             found[(1, raw[8])] = found.get((1, raw[8]), 0) + 1
     return found
 
@@ -127,18 +145,24 @@ def session(yamcs: Yamcs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yamcs.post(f"/api/cop1/{INSTANCE}/{TC_LINK}:initialize",
                    {"type": "WITH_CLCW_CHECK", "clcwCheckInitializeTimeout": 20000})
         _until("COP-1 active", lambda: yamcs.get(f"/api/cop1/{INSTANCE}/{TC_LINK}/status")["state"] == "ACTIVE")
-        for name, args in (("ping", None), ("load-cell-tare", {"samples": 5})):
-            entry = _command(yamcs, "sampler", name, args)
+        for device, name, args in COMMANDS:
+            entry = _command(yamcs, device, name, args)
             result.commands[name] = entry
             seq = _attr(entry, "ccsds-seqcount")
-            result.reports[name] = _until(f"TM[1,7] for {name}",
-                                          lambda seq=seq: (found := _reports_for(yamcs, seq)).get((1, 7)) and found)
+            ends = {(1, 7)} if name in COMPLETED else {(1, 2), (1, 4), (1, 8)}  # completed, or a failure report
+            result.reports[name] = _until(f"the end report of {name}", lambda seq=seq, device=device, ends=ends: (
+                ends & set(found := _reports_for(yamcs, device, seq)) and found))
         result.cop1 = yamcs.get(f"/api/cop1/{INSTANCE}/{TC_LINK}/status")
         result.events = _events(yamcs)
     finally:
         code, _, err = served.terminate()
         result.serve_stderr = err
     assert code == 0, err
+    recording = read_buffer(directory / "session.pcapng")
+    for i in range(len(recording)):
+        raw = recording.packet(i)
+        if raw[0] & 0x10:  # a telecommand, as the lander received it
+            result.received[int.from_bytes(raw[2:4], "big") & 0x3FFF] = raw
     yield result
 
 
@@ -159,7 +183,8 @@ def test_yamcs_uplinks_randomized_bch_cltus_that_farside_decodes(yamcs: Yamcs, s
     assert "cltuEncoding: BCH" in config and "randomizeCltu: true" in config
     uplink = re.search(r"up (\d+) TCs delivered in (\d+) CLTUs", session.serve_stderr)
     assert uplink, session.serve_stderr
-    assert int(uplink[1]) == 2 and int(uplink[2]) == int(link["dataOutCount"])  # each datagram: one CLTU, decoded
+    # each datagram: one CLTU, decoded
+    assert int(uplink[1]) == len(COMMANDS) and int(uplink[2]) == int(link["dataOutCount"])
 
 
 def test_yamcs_shows_the_housekeeping_values_farside_recorded(yamcs: Yamcs, session: Session) -> None:
@@ -205,8 +230,31 @@ def test_a_ping_and_a_sampler_function_commanded_from_yamcs_are_verified(session
     """Through COP-1 (type-AD frames, counted by FOP-1's V(S)), each command's reports reach Yamcs."""
     assert session.reports["ping"].get((1, 1)) == 1 and session.reports["ping"].get((1, 7)) == 1
     assert session.reports["load-cell-tare"].get((1, 1)) == 1 and session.reports["load-cell-tare"].get((1, 7)) == 1
-    assert session.cop1["vS"] == 2 and session.cop1["nnR"] == 2 and session.cop1["clcw"]["lockout"] is False
-    assert "2 TCs delivered" in session.serve_stderr
+    assert session.cop1["vS"] == len(COMMANDS) and session.cop1["nnR"] == len(COMMANDS)
+    assert session.cop1["clcw"]["lockout"] is False
+    assert f"{len(COMMANDS)} TCs delivered" in session.serve_stderr
+
+
+@pytest.mark.parametrize(("device", "name", "args"), COMMANDS[2:], ids=[c[1] for c in COMMANDS[2:]])
+def test_yamcs_sends_the_bytes_farside_tc_encodes(session: Session, device: str, name: str,
+                                                  args: dict[str, Any]) -> None:
+    """Each command from Yamcs reaches the lander as the packet `farside tc` builds from the same values.
+
+    The calibrated arguments are the point: Yamcs applies an argument's calibrator from engineering value to raw
+    count, so the XTCE must give the inverse of the telemetry calibration, rounded as farside rounds.
+    """
+    seq = _attr(session.commands[name], "ccsds-seqcount")
+    encoded = subprocess.run([sys.executable, "-m", "hil.cli", "tc", device, name, "--seq", str(seq),
+                              *(f"{k}={v}" for k, v in args.items())],
+                             capture_output=True, text=True, timeout=60, check=True)
+    assert session.received[seq].hex() == encoded.stdout.strip()
+
+
+def test_the_sampler_carries_out_the_calibrated_commands_from_yamcs(session: Session) -> None:
+    """No argument arrives out of range: the drill reaches its target and the arm stows (TM[1,7], no failure)."""
+    for name in ("drill-start", "arm-stow"):
+        assert session.reports[name].get((1, 1)) == 1 and session.reports[name].get((1, 7)) == 1, name
+        assert not {(1, 2), (1, 4), (1, 6), (1, 8)} & set(session.reports[name]), name
 
 
 def _sequence_warnings(events: list[dict[str, Any]]) -> list[str]:

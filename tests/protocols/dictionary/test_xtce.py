@@ -21,10 +21,12 @@ from space_packet_parser.xtce import validation
 from hil.cli import main
 from hil.decode import PacketBuffer, buffer_from_packets, decode_buffer, read_buffer
 from protocols.dictionary import Device, Dictionary, HousekeepingSet, default_dictionary
+from protocols.dictionary.calibration import Linear, Table
 from protocols.dictionary.elements import Function
+from protocols.dictionary.fields import RAW_TYPES, Field
 from protocols.dictionary.standard import ParamSet
 from protocols.dictionary.xtce import ROOT_CONTAINER, TC_BASE, alias_namespace, item_name, xtce_document
-from protocols.dictionary.xtce_types import XTCE_NS
+from protocols.dictionary.xtce_types import XTCE_NS, argument_type
 from protocols.pus import PusTc, PusTm
 from protocols.services import parameters, verification
 
@@ -255,13 +257,78 @@ class _XmlCommands:
         if encoding.tag.endswith("FloatDataEncoding"):
             packed = struct.pack(">f" if size == 32 else ">d", value)
             return format(int.from_bytes(packed, "big"), f"0{size}b")
-        terms = encoding.findall(".//x:Term", NS)
-        if terms:  # a linear polynomial, inverted as farside rounds: floor((value − c0) / c1 + 0.5)
-            c = {int(t.get("exponent", "")): float(t.get("coefficient", "")) for t in terms}
-            assert set(c) == {0, 1}
-            value = math.floor((value - c[0]) / c[1] + 0.5)
+        if encoding.find("x:DefaultCalibrator", NS) is not None:
+            value = _java_round(_yamcs_decalibrate(encoding, value))
         assert float(value).is_integer()
         return format(int(value) & ((1 << size) - 1), f"0{size}b")
+
+
+def _yamcs_decalibrate(encoding: ElementTree.Element, value: float) -> float:
+    """An argument's DefaultCalibrator applied to its engineering value, with Yamcs 5.12's arithmetic.
+
+    Yamcs applies an argument type's calibrator from engineering value to raw (``ArgumentTypeProcessor
+    .decalibrate``): ``PolynomialCalibratorProc`` by Horner's rule, ``SplineCalibratorProc`` on the segment whose
+    upper point is the first at or above the value (the end segments extrapolated).
+    """
+    terms = encoding.findall("x:DefaultCalibrator/x:PolynomialCalibrator/x:Term", NS)
+    if terms:
+        coefficients = {int(t.get("exponent", "")): float(t.get("coefficient", "")) for t in terms}
+        result = 0.0
+        for power in range(max(coefficients), -1, -1):
+            result = value * result + coefficients.get(power, 0.0)
+        return result
+    points = [(float(p.get("raw", "")), float(p.get("calibrated", "")))
+              for p in encoding.iterfind("x:DefaultCalibrator/x:SplineCalibrator/x:SplinePoint", NS)]
+    assert len(points) >= 2
+    i = next((i for i, (raw, _) in enumerate(points) if raw >= value), len(points))
+    i, j = (1, 0) if i == 0 else (len(points) - 1, len(points) - 2) if i == len(points) else (i, i - 1)
+    (a1, b1), (a2, b2) = points[i], points[j]
+    return ((b1 - b2) * value + (a1 * b2 - b1 * a2)) / (a1 - a2)
+
+
+def _java_round(x: float) -> int:
+    """Java's ``Math.round``: the nearest integer, ties towards positive infinity."""
+    low = math.floor(x)
+    return low + (x - low >= 0.5)
+
+
+def _engineering_probes(f: Field) -> list[float]:
+    """Engineering values to command: every raw count's value, the half-count ties, and round decimals."""
+    low, high = f.engineering_limits
+    assert low is not None and high is not None
+    raws = sorted({f.to_raw_saturating(low), f.to_raw_saturating(high)})
+    counts = range(int(raws[0]), int(raws[1]) + 1)
+    values = [f.to_engineering(r) for r in counts]
+    values += [(f.to_engineering(r) + f.to_engineering(r + 1)) / 2 for r in counts]
+    decimals = [round(low + (high - low) * i / 997, places) for i in range(998) for places in (1, 2, 3)]
+    return [v for v in values + decimals if low <= v <= high]
+
+
+def _calibrated_arguments() -> list[tuple[str, Field]]:
+    """Every calibrated command argument of the dictionary, and a table-calibrated and an offset one."""
+    found = [(f"{device.name} {command.name} {arg.name}", arg) for device in default_dictionary()
+             for command in device.commands for arg in command.args if arg.calibration is not None]
+    temp = next(p for d in default_dictionary() for p in d.parameters if isinstance(p.calibration, Table))
+    return [*found, ("table", Field(name="t", raw=temp.raw, minimum=temp.minimum, maximum=temp.maximum,
+                                    calibration=temp.calibration)),
+            ("offset", Field(name="v", raw=RAW_TYPES["uint16"], calibration=Linear(0.0020024420024420024, -0.2))),
+            ("negative", Field(name="w", raw=RAW_TYPES["int16"], calibration=Linear(-0.05, 3.0)))]
+
+
+@pytest.mark.parametrize(("label", "arg"), _calibrated_arguments(), ids=lambda x: x if isinstance(x, str) else "")
+def test_yamcs_decalibrates_every_argument_to_the_raw_count_farside_commands(label: str, arg: Field) -> None:
+    """The argument's calibrator, applied as Yamcs does (engineering → raw), rounds to farside's raw count."""
+    atype = argument_type("a", arg)
+    encoding = atype.find("x:IntegerDataEncoding", NS)
+    assert encoding is not None
+    exact = isinstance(arg.calibration, Linear)
+    for value in _engineering_probes(arg):
+        ours, yamcs = arg.to_raw(value), _java_round(_yamcs_decalibrate(encoding, value))
+        if exact:
+            assert yamcs == ours, (label, value)
+        else:  # a table's inverse: Yamcs's interpolation formula, one count apart only on a half-count tie
+            assert yamcs == ours or (abs(yamcs - ours) == 1 and abs(arg.calibration.to_raw(value) % 1 - 0.5) < 1e-9), (
+                label, value)
 
 
 def test_recorded_telecommands_are_built_identically_from_the_xml(reference_recording: PacketBuffer) -> None:
