@@ -151,13 +151,14 @@ class ServeSession:
     """Builds the bench on a wall-clock pacing, opens a port for every real node, and runs until told to stop."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, speed: float = 1.0,
-                 notify: Notify | None = None) -> None:
+                 notify: Notify | None = None, watch: list[str] | None = None) -> None:
         scenario = as_served(scenario)
         self.scenario = scenario
         self.pacing = WallClockIo(speed=speed)
         from hil.replay.node import recorded_models
 
-        self.run = ScenarioRun(scenario, seed=seed, pacing=self.pacing, models=recorded_models(scenario.bench))
+        self.run = ScenarioRun(scenario, seed=seed, pacing=self.pacing, watch=watch,
+                               models=recorded_models(scenario.bench))
         self.bench = self.run.bench
         self.notify = notify or (lambda message: None)
         self.ports: dict[str, Any] = {}
@@ -250,11 +251,18 @@ class ServeSession:
         self.stop(f"{name} finished: {line}")
 
     def failed_verdicts(self) -> list[str]:
-        """One sentence per board whose end line is not the passing one its URL asks for (``pass=``)."""
+        """One sentence per board asked to pass (``pass=``) whose end line is missing or not the passing one."""
         failed = []
-        for name, line in self.board_ends.items():
-            passing = getattr(self.ports.get(name), "passing", "")
-            if passing and not line.startswith(passing):
+        for name, port in self.ports.items():
+            passing = getattr(port, "passing", "")
+            if not passing:
+                continue
+            line = self.board_ends.get(name)
+            if line is None:
+                end = port.board_log.end
+                failed.append(f"{name}: the board never printed its end line {end!r} before the run stopped "
+                              f"({self.stop_reason or 'stopped'}, at T+{self.bench.scheduler.now_ns / 1e9:.3f}s)")
+            elif not line.startswith(passing):
                 failed.append(f"{name}: the board ended with {line!r}, not {passing!r}")
         return failed
 
