@@ -51,7 +51,7 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     from hil.replay.node import recorded_models
     from hil.report.progress import progress_reporter
     from hil.report.text import summary_lines
-    from hil.report.writer import watched_parameters, write_report
+    from hil.report.writer import prepare_report_dir, watched_parameters, write_report
 
     source, text = None, None
     if from_path is not None:
@@ -68,12 +68,14 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
             return fail(f"{path}: no such scenario file (built-in: {', '.join(builtin_names())})")
         loaded = load_scenario(path)
         until_ns = parse_time(until, path="--until", line=None, what="--until") if until else None
-    run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
+    if report_dir is not None:
+        prepare_report_dir(report_dir)  # before the run: an unwritable directory is known before QEMU starts
     if loaded.bench.real_time:
         return _run_real_time(loaded, path, seed, until_ns, as_json, quiet, record_path, report_dir, speed or 1.0,
                               wake_latency_us, rt_priority)
     if speed is not None:
         return fail("--speed paces a bench with real nodes; this scenario has none and runs as fast as it can")
+    run = ScenarioRun(loaded, seed=seed, watch=watched_parameters(), models=recorded_models(loaded.bench))
     end_ns = until_ns if until_ns is not None else loaded.duration_ns
     recorder = None
     if record_path is not None:
@@ -153,12 +155,14 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
                    wake_latency_us: int | None = 0, rt_priority: int | None = None) -> int:
     """A scenario with real nodes runs on the wall clock, with its transports open, to its end.
 
-    A board's log goes to REPORT_DIR/board-NAME.log (else beside the recording, else nowhere but the status line).
+    A board's log goes to REPORT_DIR/board-NAME.log (else beside the recording, else nowhere but the status line);
+    summary.json and the plots go there as in virtual time.
     """
     from dataclasses import replace
 
     from firmware_sim.summary import build_summary
     from hil.report.text import summary_lines
+    from hil.report.writer import watched_parameters, write_report
     from hil.serve.console import SIGNAL_REASONS, board_log_beside, serve_scenario
 
     if report_dir is not None:
@@ -169,12 +173,16 @@ def _run_real_time(scenario: Scenario, path: Path, seed: int | None, until_ns: i
     session = serve_scenario(scenario, path, seed=seed, speed=speed,
                              duration=None if until_ns is None else until_ns / 1e9, record_path=record_path,
                              quiet=quiet, endpoints_to_stderr=True, board_log_path=log_path,
-                             wake_latency_us=wake_latency_us, rt_priority=rt_priority)
+                             wake_latency_us=wake_latency_us, rt_priority=rt_priority,
+                             watch=watched_parameters() if report_dir is not None else None)
     result = session.result()
     if session.stop_reason in SIGNAL_REASONS.values():  # Ctrl-C or SIGTERM: cut short, as a run in virtual time
         result = replace(result, interrupted=True)
     summary = build_summary(result)
     click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(summary_lines(summary)))
+    if report_dir is not None:
+        for written in write_report(report_dir, summary, result):
+            click.echo(f"wrote {written}", err=True)
     verdicts = session.failed_verdicts()
     for verdict in verdicts:
         click.echo(f"farside: {verdict}", err=True)

@@ -16,11 +16,19 @@ def watched_parameters() -> list[str]:
     return sorted({key for spec in KEY_PLOTS for key in spec.series})
 
 
-def write_report(directory: Path, summary: dict[str, Any], result: RunResult) -> list[Path]:
-    """Create ``directory`` and write summary.json and every key plot that has data; returns the files."""
+def prepare_report_dir(directory: Path) -> None:
+    """Create ``directory`` (and its parents) for a report; HilError saying why when it cannot be."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        written = [directory / "summary.json"]
+    except OSError as exc:
+        raise HilError(f"cannot write the report to {directory}: {exc.strerror}") from None
+
+
+def write_report(directory: Path, summary: dict[str, Any], result: RunResult) -> list[Path]:
+    """Create ``directory`` and write summary.json and every key plot that has data; returns the files."""
+    prepare_report_dir(directory)
+    written = [directory / "summary.json"]
+    try:
         written[0].write_text(json.dumps(summary, indent=2) + "\n")
     except OSError as exc:
         raise HilError(f"cannot write the report to {directory}: {exc.strerror}") from None

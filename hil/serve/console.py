@@ -23,16 +23,17 @@ def serve_scenario(scenario: Scenario, bench_file: str | Path | None, *, seed: i
                    endpoints_path: Path | None = None, quiet: bool = False,
                    endpoints_to_stderr: bool = False,
                    board_log_path: Callable[[str], Path] | None = None,
-                   wake_latency_us: int | None = 0, rt_priority: int | None = None) -> ServeSession:
+                   wake_latency_us: int | None = 0, rt_priority: int | None = None,
+                   watch: list[str] | None = None) -> ServeSession:
     """Open a real-time session, print its endpoints, run it until it ends or a signal stops it, close it.
 
     ``board_log_path(port name)`` says where the log of a board behind a port is written. While it serves, the
     session asks Linux to keep CPU wake-up latency at most ``wake_latency_us`` (None: leaves it alone) and runs its
     loop at SCHED_FIFO ``rt_priority`` (None: normal priority). Returns the closed session; a bad bench or a port
     that cannot open raises (SimError, HilError), and so does a board that exited while the bench needed it
-    (BoardError, once everything is closed).
+    (BoardError, once everything is closed). ``watch``: the ``device.parameter`` histories to keep (for plots).
     """
-    session = ServeSession(scenario, seed=seed, speed=speed)
+    session = ServeSession(scenario, seed=seed, speed=speed, watch=watch)
     session.board_log_path = board_log_path
     status = StatusLine(sys.stderr, session)
     session.notify = status.event

@@ -3,6 +3,7 @@ reports it dying, and leaves no QEMU behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -56,12 +57,40 @@ def test_the_firmware_flies_its_sequence_and_the_run_passes(firmware: Firmware, 
     assert done.returncode == 0, done.stderr + done.stdout + (log.read_text() if log.exists() else "")
     lines = log.read_text().splitlines()
     assert lines[-1] == "VERDICT PASS"
+    assert json.loads((tmp_path / "report" / "summary.json").read_text())["passed"] is True
+    assert (tmp_path / "report" / "drill.png").read_bytes().startswith(b"\x89PNG")  # the key plots, as in virtual time
     assert any(line.startswith("RTT_SUMMARY n=") for line in lines)
     assert "expectations: 2/2 passed" in done.stdout
     for device in devices:
         assert any(re.match(rf"STEP \d+/\d+ {device} ping ok", line) for line in lines), device
     [pid] = qemu_pids(done.stderr)
     assert_gone(pid)
+
+
+def test_a_board_that_never_prints_its_end_line_fails_the_run(firmware: Firmware, tmp_path: Path) -> None:
+    """pass= asks for a verdict: a run bounded before the firmware's end line (it needs about 33 s) fails."""
+    elf = firmware("lm3s6965evb", ("sampler",))
+    bench = write_bench(tmp_path, "lm3s6965evb", elf, SAMPLER_ONLY)
+    bench.write_text(bench.read_text().replace('duration = "T+5m"', 'duration = "T+8s"'))
+    done = farside("run", bench, "--speed", SPEED, "--report", tmp_path / "report", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr + done.stdout
+    [verdict] = [line for line in done.stderr.splitlines() if "end line" in line]
+    assert verdict.startswith("farside: sampler: the board never printed its end line 'VERDICT' before the run "
+                              "stopped"), verdict
+    assert "VERDICT" not in (tmp_path / "report" / "board-sampler.log").read_text()
+    assert json.loads((tmp_path / "report" / "summary.json").read_text())["passed"] is False  # drill not at 0.1 m
+    [pid] = qemu_pids(done.stderr)
+    assert_gone(pid)
+
+
+def test_a_report_directory_that_cannot_be_made_is_refused_before_qemu_starts(firmware: Firmware,
+                                                                               tmp_path: Path) -> None:
+    elf = firmware("lm3s6965evb", ("sampler",))
+    bench = write_bench(tmp_path, "lm3s6965evb", elf, SAMPLER_ONLY)
+    done = farside("run", bench, "--report", f"{elf}/report", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"farside: error: cannot write the report to {elf}/report: Not a directory"]
+    assert qemu_pids(done.stdout + done.stderr) == []
 
 
 @pytest.mark.parametrize("how", ["qemu killed", "farside SIGTERM", "farside Ctrl-C"])
