@@ -29,9 +29,8 @@ def yamcs_command(directory: Path, bench: str | None, ground_url: str | None, ht
     With no BENCH, DIRECTORY/bench.toml is written too (bare TM frames down, CLTUs up, every packet on VC 0) for
     `farside serve DIRECTORY/bench.toml`. Start Yamcs with DIRECTORY/start-yamcs.sh.
     """
-    from firmware_sim.errors import ConfigurationError
     from firmware_sim.missions import scenario_path
-    from firmware_sim.scenario import load_scenario
+    from firmware_sim.scenario import load_scenario, parse_scenario
     from hil.ground.yamcs import (
         DEFAULT_GROUND_URL,
         YamcsLink,
@@ -47,26 +46,26 @@ def yamcs_command(directory: Path, bench: str | None, ground_url: str | None, ht
 
     files: dict[str, str] = {}
     if bench is None:
-        ground_url = ground_url or DEFAULT_GROUND_URL
-        ground_ports(ground_url)  # a URL Yamcs cannot use is refused before anything is written
-        files["bench.toml"] = bench_file(ground_url)
-        directory.mkdir(parents=True, exist_ok=True)
-        write_instance(directory, files)
+        url = ground_url or DEFAULT_GROUND_URL
+        ground_ports(url)  # a URL Yamcs cannot use is refused before anything is written
         bench_path = directory / "bench.toml"
+        files["bench.toml"] = bench_file(url)
+        scenario = parse_scenario(files["bench.toml"], str(bench_path))
+        own_ground = True
     else:
         bench_path = scenario_path(bench)
-    scenario = with_overrides(load_scenario(bench_path), ground_url, None)
-    url = scenario.bench.nodes.get("ground")
-    if url is None:
-        raise ConfigurationError(f"{bench_path}: the bench has no ground node; give --ground URL")
+        scenario = load_scenario(bench_path)
+        url = ground_url or scenario.bench.nodes.get("ground") or DEFAULT_GROUND_URL
+        own_ground = url == scenario.bench.nodes.get("ground")
+        scenario = with_overrides(scenario, url, None)
     settings = frame_settings(scenario)
     check_link(scenario, settings)
     tm_port, tc_host, tc_port = ground_ports(url)
     link = YamcsLink(settings, tm_port, tc_host, tc_port, http_port)
-    written = write_instance(directory, instance_files(link, default_dictionary()))
-    for path in [*(directory / name for name in files), *written]:
+    files.update(instance_files(link, default_dictionary()))
+    for path in write_instance(directory, files):
         click.echo(str(path))
-    serve_args = f"{bench_path}" if bench is None or ground_url is None else f"{bench_path} --ground '{url}'"
+    serve_args = f"{bench_path}" if own_ground else f"{bench_path} --ground '{url}'"
     click.echo(f"\nstart Yamcs:  {directory / 'start-yamcs.sh'}\n"
                f"then:         farside serve {serve_args}\n"
                f"web UI:       http://127.0.0.1:{http_port}/", err=True)

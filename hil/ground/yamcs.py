@@ -12,7 +12,9 @@ takes bare TC frames (``ground_tc_format = "frames"``) gets a TC link with no CL
 from __future__ import annotations
 
 import math
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import yaml
 from firmware_sim.errors import ConfigurationError
 from firmware_sim.scenario.model import Scenario
 from firmware_sim.spacelink.settings import VC_IDLE, FrameLinkSettings
-from hil.errors import TransportError
+from hil.errors import HilError, TransportError
 from hil.schemes import parse_url
 from hil.schemes.net import UdpUrl
 from protocols.dictionary.registry import Dictionary
@@ -75,7 +77,11 @@ def ground_ports(url: str) -> tuple[int, str, int]:
     if parsed.bind is None or parsed.bind[1] == 0:
         raise TransportError(f"{url!r}: Yamcs sends TC frames to a fixed port; give it with ?bind=HOST:PORT "
                              f"(e.g. {DEFAULT_GROUND_URL})")
-    return parsed.port, parsed.bind[0], parsed.bind[1]
+    bind_host, bind_port = parsed.bind
+    if bind_port == parsed.port and bind_host in ("", "0.0.0.0", parsed.host):
+        raise TransportError(f"{url!r}: serve would bind the port Yamcs receives TM frames on "
+                             f"({parsed.host}:{parsed.port}); give ?bind another port (e.g. {DEFAULT_GROUND_URL})")
+    return parsed.port, bind_host, bind_port
 
 
 def check_link(scenario: Scenario, settings: FrameLinkSettings) -> None:
@@ -260,16 +266,47 @@ def bench_file(ground_url: str) -> str:
 
 
 def write_instance(directory: Path, files: dict[str, str]) -> list[Path]:
-    """Write ``files`` under ``directory`` (created if need be); returns the paths written."""
-    written = []
-    for relative, text in files.items():
-        path = directory / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        if path.suffix == ".sh":
-            path.chmod(0o755)
-        written.append(path)
-    return written
+    """Write ``files`` under ``directory`` (created if need be); returns the paths written.
+
+    Every path is checked before the first is written, and each file is replaced whole (written beside it, then
+    renamed), so a directory that cannot take them is one HilError and nothing half-written.
+    """
+    paths = [directory / relative for relative in files]
+    for path in paths:
+        _check_writable(path)
+    try:
+        for path, text in zip(paths, files.values(), strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _replace(path, text, 0o755 if path.suffix == ".sh" else 0o644)
+    except OSError as exc:
+        raise HilError(f"cannot write the Yamcs instance to {directory}: {exc.strerror or exc}") from None
+    return paths
+
+
+def _check_writable(path: Path) -> None:
+    """HilError unless ``path`` can be written as a file: not a directory, under a writable directory."""
+    if path.is_dir():
+        raise HilError(f"cannot write {path}: it is a directory")
+    parent = path.parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise HilError(f"cannot write {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise HilError(f"cannot write {path}: {parent} is not writable")
+
+
+def _replace(path: Path, text: str, mode: int) -> None:
+    """Write ``path`` whole: a temporary file beside it, renamed over it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _yaml(data: dict[str, Any]) -> str:

@@ -56,3 +56,35 @@ def test_cltu_randomization_follows_the_bench(tmp_path: Path) -> None:
                  "udp://127.0.0.1:4001?bind=127.0.0.1:4002"]) == 0
     tc = yaml.safe_load((tmp_path / "y/etc/yamcs.farside.yaml").read_text())["dataLinks"][1]
     assert tc["cltuEncoding"] == "BCH" and tc["randomizeCltu"] is False  # tc_randomize's default
+
+
+def test_a_directory_that_cannot_take_the_instance_is_one_error_line_and_nothing_written(tmp_path: Path,
+                                                                                          capsys) -> None:
+    (tmp_path / "file").write_text("x")
+    assert main(["ground", "yamcs", str(tmp_path / "file" / "sub")]) == 2
+    assert capsys.readouterr().err == (f"farside: error: cannot write {tmp_path}/file/sub/bench.toml: "
+                                       f"{tmp_path}/file is not a directory\n")
+    blocked = tmp_path / "d1"
+    (blocked / "etc" / "yamcs.yaml").mkdir(parents=True)
+    (blocked / "bench.toml").write_text("mine")
+    assert main(["ground", "yamcs", str(blocked)]) == 2
+    assert capsys.readouterr().err == f"farside: error: cannot write {blocked}/etc/yamcs.yaml: it is a directory\n"
+    assert (blocked / "bench.toml").read_text() == "mine"  # checked before anything was written
+    assert sorted(p.name for p in blocked.rglob("*")) == ["bench.toml", "etc", "yamcs.yaml"]
+
+
+def test_a_ground_url_that_binds_the_port_yamcs_listens_on_is_refused(tmp_path: Path, capsys) -> None:
+    for url in ("udp://127.0.0.1:10015?bind=127.0.0.1:10015", "udp://127.0.0.1:4001?bind=:4001"):
+        assert main(["ground", "yamcs", str(tmp_path / "y"), "--ground", url]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("farside: error: ") and "give ?bind another port" in err and err.count("\n") == 1
+    assert not (tmp_path / "y").exists()
+
+
+def test_a_bench_with_no_ground_node_gets_the_default_ground_url(tmp_path: Path, capsys) -> None:
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[scenario]\nname = "b"\n\n[bench.devices.relay.frames]\nground_format = "frames"\n')
+    assert main(["ground", "yamcs", str(tmp_path / "y"), str(bench)]) == 0
+    tm, tc = yaml.safe_load((tmp_path / "y/etc/yamcs.farside.yaml").read_text())["dataLinks"]
+    assert (tm["port"], tc["host"], tc["port"]) == (10015, "127.0.0.1", 10025)
+    assert f"farside serve {bench} --ground 'udp://127.0.0.1:10015?bind=127.0.0.1:10025'" in capsys.readouterr().err
