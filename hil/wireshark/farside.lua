@@ -22,6 +22,13 @@
 local bit = bit32 or bit
 local band, bor, bxor, rshift, lshift = bit.band, bit.bor, bit.bxor, bit.rshift, bit.lshift
 
+-- Loaded twice (installed as a plugin and given again with -X lua_script:), the copy that runs second stops here:
+-- Wireshark refuses a second protocol of the same name, and the first copy's dissectors are already registered.
+do
+    local found, loaded = pcall(Dissector.get, "farside.pus")
+    if found and loaded then return end
+end
+
 local ccsds_dissector = Dissector.get("ccsds")
 local helper = Proto("farside", "farside")
 local ccsds_stopped = ProtoExpert.new("farside.ccsds_stopped",

@@ -229,6 +229,21 @@ def test_install_puts_the_plugin_where_wireshark_loads_it(tshark: str, tmp_path:
                for line in run_tshark(tshark, tmp_path, "-G", "fields"))
 
 
+def test_the_installed_plugin_and_the_same_file_given_by_hand_load_without_an_error(
+        tshark: str, tmp_path: Path, recorded: tuple[Path, PacketFile, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third way of telemetry.md's block: installed, and given again with -X lua_script: — one copy dissects."""
+    record, read, _ = recorded
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["wireshark", "--install"]) == 0
+    for extra in ((), ("-X", f"lua_script:{plugin_path()}")):
+        done = subprocess.run([tshark, *extra, "-r", str(record), "-T", "fields", "-e", "farside.pus.service"],
+                              capture_output=True, text=True, timeout=300, check=False,
+                              env={**os.environ, "HOME": str(tmp_path)})
+        assert done.returncode == 0 and "Lua" not in done.stderr, done.stderr
+        services = done.stdout.splitlines()
+        assert len(services) == len(read.records) and "17" in services and "" not in services
+
+
 def test_wireshark_command_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["wireshark"]) == 2
     junk = tmp_path / "junk.bin"
