@@ -18,10 +18,15 @@ class ScenarioError(SimError):
 
     def __init__(self, path: str, line: int | None, problem: str) -> None:
         where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {problem}")
+        super().__init__(f"{where}: {problem}" if where else problem)
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class UnknownNameError(ScenarioError, LookupError):
+    """A condition or a test procedure names a device, parameter, event, set or packet the dictionary does not
+    have (or that is not on the bench); the message lists the names there are."""
 
 
 class CommandRefusedError(SimError):

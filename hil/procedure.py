@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,20 +10,24 @@ from typing import Any
 from firmware_sim.bench import DEFAULT_EPOCH_UTC, Bench, ModelClass
 from firmware_sim.devices.base import DeviceModel
 from firmware_sim.engine.link import Link, Port
-from firmware_sim.errors import ConfigurationError, SimError
+from firmware_sim.errors import ConfigurationError, SimError, UnknownNameError
 from firmware_sim.fsw.telemetry import EventRecord, Verification
 from firmware_sim.runner import holds
 from firmware_sim.scenario import load_scenario, parse_condition
 from firmware_sim.scenario.model import BenchSettings, EventCondition, LinkSettings
+from firmware_sim.scenario.names import known_device, known_event, known_hk_set, known_packet, known_parameter
+from firmware_sim.seeds import check_seed
 from hil.replay.node import recorded_models
 from protocols.describe import PacketView, describe
-from protocols.dictionary import Dictionary
+from protocols.dictionary import Device, Dictionary
 from protocols.errors import ProtocolError
 
 NS_PER_S = 1_000_000_000
 TO_DEVICE = "to-device"
 FROM_DEVICE = "from-device"
 """Directions in the packet log, as link faults name them: from flight software to the device, and back."""
+STAGES = ("acceptance", "completion")
+"""The verification stages ``wait_for`` waits for."""
 
 
 class ProcedureError(SimError, AssertionError):
@@ -84,7 +89,11 @@ class Procedure:
     @classmethod
     def default(cls, seed: int = 0, **device_options: dict[str, Any]) -> Procedure:
         """The default bench (every default device modelled), optionally with model options per device."""
-        return cls(Bench(BenchSettings(devices=dict(device_options)), seed, watch=None))
+        for device, options in device_options.items():
+            if not isinstance(options, Mapping):
+                raise ConfigurationError(f"{device}={options!r}: model options are a dict per device, "
+                                         f"e.g. relay={{'visibility': 'always'}}")
+        return cls(Bench(BenchSettings(devices=dict(device_options)), check_seed(seed), watch=None))
 
     @classmethod
     def from_scenario(cls, path: str | Path, seed: int | None = None) -> Procedure:
@@ -93,8 +102,8 @@ class Procedure:
         ``replay://`` nodes are loaded here, as ``farside run`` loads them.
         """
         scenario = load_scenario(Path(path))
-        return cls(Bench(scenario.bench, scenario.seed if seed is None else seed, scenario.start_utc, watch=None,
-                         models=recorded_models(scenario.bench)))
+        return cls(Bench(scenario.bench, scenario.seed if seed is None else check_seed(seed), scenario.start_utc,
+                         watch=None, models=recorded_models(scenario.bench)))
 
     @classmethod
     def for_device(cls, device: str, *, seed: int = 0, options: Mapping[str, Any] | None = None,
@@ -107,7 +116,7 @@ class Procedure:
         """
         settings = BenchSettings(clock_hz=clock_hz, links={device: LinkSettings(baud, framing)},
                                  devices={device: dict(options)} if options else {}, members=(device,))
-        bench = Bench(settings, seed, start_utc, watch=None, models={device: model} if model else None)
+        bench = Bench(settings, check_seed(seed), start_utc, watch=None, models={device: model} if model else None)
         bench.fsw.relay = None
         return cls(bench)
 
@@ -154,18 +163,21 @@ class Procedure:
     # time ----------------------------------------------------------------------------------------------------
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass."""
-        self.bench.run(seconds)
+        self.bench.run(_seconds("run", "seconds", seconds))
 
-    def wait_until(self, condition: Callable[[], bool] | str, timeout_s: float) -> float:
+    def wait_until(self, condition: Callable[[], bool] | str, timeout_s: float, *, new_only: bool = True) -> float:
         """Run until ``condition`` holds (a callable or ``"device.param >= value"`` / ``"device.event:name"``).
 
+        A parameter condition that holds already returns at once. An event condition, like a scenario's
+        ``when``, waits for the event raised after the call; ``new_only=False`` counts those raised before too.
         Returns the virtual time it took; raises ProcedureError after ``timeout_s`` of virtual time.
         """
-        check = self._predicate(condition)
+        timeout_s = _seconds("wait_until", "timeout_s", timeout_s)
+        check = self._predicate(condition, new_only)
         start = self.bench.now_s
         if not self.bench.run(timeout_s, until=check) and not check():
             raise ProcedureError(f"{condition if isinstance(condition, str) else 'condition'} "
-                                 f"not met within {timeout_s:g} s of virtual time")
+                                 f"not met within {timeout_s:g} s of virtual time{self._earlier(condition)}")
         return self.bench.now_s - start
 
     def complete(self, device: str, command: str, /, timeout_s: float = 600.0, **args: Any) -> Verification:
@@ -174,6 +186,10 @@ class Procedure:
 
     def wait_for(self, record: Verification, stage: str = "completion", timeout_s: float = 600.0) -> Verification:
         """Wait for a command's acceptance or completion; a failure report raises ProcedureError."""
+        if stage not in STAGES:
+            raise UnknownNameError("", None, f"wait_for(stage={stage!r}): no stage {stage!r}; stages: "
+                                             f"{', '.join(STAGES)}")
+        timeout_s = _seconds("wait_for", "timeout_s", timeout_s)
         done = (lambda: record.accepted or record.failed) if stage == "acceptance" else (lambda: record.done)
         self.bench.run(timeout_s, until=done)
         if record.failed:
@@ -187,6 +203,7 @@ class Procedure:
     # what came back -------------------------------------------------------------------------------------------
     def latest(self, device: str, parameter: str) -> Any:
         """The latest reported value of a parameter (NotReportedError before any report carried it)."""
+        self._parameter(device, parameter, f"latest({device!r}, {parameter!r})")
         value = self.store.get(device, parameter, _MISSING)
         if value is _MISSING:
             raise NotReportedError(device, parameter)
@@ -194,6 +211,7 @@ class Procedure:
 
     def history(self, device: str, parameter: str) -> list[tuple[float, Any]]:
         """Every reported value of a parameter as (virtual seconds, value), oldest first."""
+        self._parameter(device, parameter, f"history({device!r}, {parameter!r})")
         series = self.store.history.get(f"{device}.{parameter}")
         if series is None:
             return []
@@ -201,6 +219,10 @@ class Procedure:
 
     def events(self, device: str | None = None, name: str | None = None) -> list[EventRecord]:
         """Event reports flight software received, optionally of one device and one event name."""
+        where = f"events({device!r}, {name!r})"
+        devices = self._devices(device, where)
+        if name is not None:
+            known_event(devices, name, where)
         return [e for e in self.store.events if (device is None or e.device == device)
                 and (name is None or e.name == name)]
 
@@ -208,15 +230,39 @@ class Procedure:
                 direction: str | None = FROM_DEVICE) -> list[PacketView]:
         """Decoded packets from the log: on one device's link, of one name (``"pong"``, ``"hk:drill"``,
         ``"event:rock-detected"``), in one direction (None: both)."""
+        where = f"packets({device!r}, {name!r}, direction={direction!r})"
+        devices = self._devices(device, where)
+        if name is not None:
+            known_packet(devices, name, where)
+        if direction not in (TO_DEVICE, FROM_DEVICE, None):
+            raise UnknownNameError("", None, f"{where}: no direction {direction!r}; directions: {TO_DEVICE}, "
+                                             f"{FROM_DEVICE}, None (both)")
         views = (p.view for p in self.log if (device is None or p.link == device)
                  and (direction is None or p.direction == direction))
         return [v for v in views if name is None or v.name == name]
 
     def hk(self, device: str, set_name: str) -> list[PacketView]:
         """A device's housekeeping reports of one set, oldest first."""
+        known_hk_set(self._device(device, f"hk({device!r}, {set_name!r})"), set_name, f"hk({device!r}, {set_name!r})")
         return self.packets(device, f"hk:{set_name}")
 
     # internals ------------------------------------------------------------------------------------------------
+    def _device(self, name: str, where: str) -> Device:
+        """The dictionary entry of a device on this bench, else UnknownNameError."""
+        device = known_device(self.bench.dictionary, name, where)
+        if name not in self.bench.links:
+            raise UnknownNameError("", None, f"{where}: {name} is not on this bench; devices on it: "
+                                             f"{', '.join(self.bench.links)}")
+        return device
+
+    def _devices(self, name: str | None, where: str) -> list[Device]:
+        """That device on this bench, or (None) every device on it."""
+        names = self.bench.links if name is None else (name,)
+        return [self._device(n, where) for n in names]
+
+    def _parameter(self, device: str, parameter: str, where: str) -> None:
+        known_parameter(self._device(device, where), parameter, where)
+
     def _link(self, device: str) -> Link:
         link = self.bench.links.get(device)
         if link is None:
@@ -238,15 +284,34 @@ class Procedure:
     def _name_of(self, packet: bytes) -> str:
         try:
             return describe(packet, self.bench.dictionary).name or "raw TC"
-        except ProtocolError:
+        except (ProtocolError, TypeError):  # not a packet: send_packet says what it needs
             return "raw TC"
 
-    def _predicate(self, condition: Callable[[], bool] | str) -> Callable[[], bool]:
+    def _predicate(self, condition: Callable[[], bool] | str, new_only: bool) -> Callable[[], bool]:
         if callable(condition):
             return condition
         parsed = parse_condition(condition, self.bench.dictionary)
-        baseline = self.store.event_count(parsed.device, parsed.event) if isinstance(parsed, EventCondition) else 0
+        self._device(parsed.device, f"wait_until({condition!r})")
+        new = new_only and isinstance(parsed, EventCondition)
+        baseline = self.store.event_count(parsed.device, parsed.event) if new else 0  # type: ignore[union-attr]
         return lambda: holds(parsed, self.store, baseline)
+
+    def _earlier(self, condition: Callable[[], bool] | str) -> str:
+        """What a timeout message adds about an awaited event that was raised before the wait began."""
+        if callable(condition):
+            return ""
+        parsed = parse_condition(condition, self.bench.dictionary)
+        if not isinstance(parsed, EventCondition):
+            return ""
+        count = self.store.event_count(parsed.device, parsed.event)
+        return f" (raised {count} time{'s' * (count != 1)} before; new_only=False counts those)" if count else ""
+
+
+def _seconds(verb: str, name: str, value: float) -> float:
+    """``value`` if it is a finite, non-negative number of virtual seconds, else ValueError naming the call."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{verb}({name}={value!r}): a number of virtual seconds, finite and not negative")
+    return value
 
 
 _MISSING = object()

@@ -85,6 +85,14 @@ def describe(data: bytes, dictionary: Dictionary) -> PacketView:
     return view
 
 
+def packet_names(device: Device) -> list[str]:
+    """Every name ``describe`` gives a packet of ``device``, besides ``tm[S,T]`` for telemetry it cannot name."""
+    stages = dict.fromkeys(verification.STAGES.values())
+    return [*(c.name for c in device.commands), *(f"{s}-{v}" for s in stages for v in ("ok", "failed")),
+            "pong", "param-report", *(f"hk:{h.name}" for h in device.housekeeping),
+            *(f"event:{e.name}" for e in device.events), "idle"]
+
+
 def _describe_tm(device: Device, tm: PusTm, dictionary: Dictionary) -> tuple[str, dict[str, Any]]:
     service, subtype, data = tm.service, tm.subtype, tm.app_data
     if service == verification.SERVICE:

@@ -100,11 +100,11 @@ class Port:
         """The deframer's counters: octets, packets, skipped ranges by reason."""
         return self.deframer.stats
 
-    def send(self, packet: bytes) -> None:
-        """Frame ``packet`` and put it on the link."""
+    def send(self, packet: bytes, as_is: bool = False) -> None:
+        """Frame ``packet`` and put it on the link; ``as_is`` frames it even if it is not one whole space packet."""
         if self.link is None:
             raise ConfigurationError(f"port {self.name}: not connected to a link")
-        frame = self.framer.frame(packet)
+        frame = self.framer.wrap(packet) if as_is else self.framer.frame(packet)
         self.stats.packets_out += 1
         self.stats.octets_out += len(frame)
         self.link.carry(self, packet, frame)

@@ -86,16 +86,18 @@ class FlightSoftware:
         return self.send_packet(device, raw, command)
 
     def send_packet(self, device: str, raw: bytes, command: str = "raw TC") -> Verification:
-        """Send an already-built TC on a device's link as it is (malformed ones too); track its reports."""
+        """Send an already-built TC on a device's link as it is, framed (malformed ones too); track its reports."""
+        if not isinstance(raw, bytes | bytearray | memoryview):
+            raise TypeError(f"a TC is bytes, not {type(raw).__name__}")
+        raw = bytes(raw)
         port = self._port(device)
         if len(raw) >= 4:
             apid, seq = ((raw[0] & 0x07) << 8) | raw[1], ((raw[2] << 8) | raw[3]) & 0x3FFF
         else:
             apid, seq = self.dictionary.device(device).apid, -1
-        record = self._track(device, apid, seq, command)
+        port.send(raw, as_is=True)
         self.counters.tc_sent += 1
-        port.send(raw)
-        return record
+        return self._track(device, apid, seq, command)
 
     def track(self, device: str, seq_count: int, command: str = "") -> Verification:
         """Start collecting the verification reports about ``device``'s TC of ``seq_count`` (sent by other means)."""

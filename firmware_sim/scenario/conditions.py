@@ -7,9 +7,9 @@ import re
 
 from firmware_sim.errors import ScenarioError
 from firmware_sim.scenario.model import Condition, EventCondition
+from firmware_sim.scenario.names import known_device, known_event, known_parameter
 from protocols.dictionary.model import Device, Parameter
 from protocols.dictionary.registry import Dictionary, default_dictionary
-from protocols.errors import DictionaryError
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _EVENT = re.compile(rf"\s*({_NAME})\s*\.\s*event\s*:\s*([A-Za-z0-9_][A-Za-z0-9_-]*)\s*")
@@ -36,13 +36,9 @@ def parse_condition(text: str, dictionary: Dictionary | None = None, *, path: st
     dictionary = dictionary or default_dictionary()
     event = _EVENT.fullmatch(text)
     if event is not None:
-        device = _device(dictionary, event[1], text, path, line)
-        try:
-            name = device.event(event[2]).name
-        except DictionaryError:
-            known = ", ".join(e.name for e in device.events)
-            raise ScenarioError(path, line, f"condition {text!r}: {device.name} has no event {event[2]!r}; "
-                                            f"events: {known}") from None
+        where = f"condition {text!r}"
+        device = known_device(dictionary, event[1], where, path, line)
+        name = known_event([device], event[2], where, path, line).name
         return EventCondition(device=device.name, event=name, text=text, line=line)
     match = _COMPARE.fullmatch(text)
     if match is None:
@@ -51,29 +47,16 @@ def parse_condition(text: str, dictionary: Dictionary | None = None, *, path: st
     if op in _WRONG:
         raise ScenarioError(path, line, f"condition {text!r}: use {_WRONG[op]} to compare, not {op}")
     op = _SPELLINGS.get(op, op)
-    device = _device(dictionary, device_name, text, path, line)
+    device = known_device(dictionary, device_name, f"condition {text!r}", path, line)
     parameter = _parameter(device, parameter_name, text, path, line)
     value = _value(device, parameter, op, value_text, text, path, line)
     return Condition(device=device.name, parameter=parameter.name, op=op, value=value, text=text, line=line)
 
 
-def _device(dictionary: Dictionary, name: str, text: str, path: str, line: int | None) -> Device:
-    try:
-        return dictionary.device(name)
-    except DictionaryError:
-        raise ScenarioError(path, line, f"condition {text!r}: no device {name!r}; "
-                                        f"devices: {', '.join(dictionary.names)}") from None
-
-
 def _parameter(device: Device, name: str, text: str, path: str, line: int | None) -> Parameter:
     if name == "event":
         raise ScenarioError(path, line, f"condition {text!r}: write events as {device.name}.event:event-name")
-    try:
-        return device.parameter(name)
-    except DictionaryError:
-        known = ", ".join(p.name for p in device.parameters)
-        raise ScenarioError(path, line, f"condition {text!r}: {device.name} has no parameter {name!r}; "
-                                        f"parameters: {known}") from None
+    return known_parameter(device, name, f"condition {text!r}", path, line)
 
 
 def _value(device: Device, parameter: Parameter, op: str, value_text: str, text: str, path: str,

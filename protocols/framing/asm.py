@@ -38,7 +38,11 @@ class AsmFramer:
 
     def frame(self, packet: bytes) -> bytes:
         """ASM followed by ``packet``; FramingError if ``packet`` is not one whole space packet."""
-        return ASM + require_packet(packet, self.max_packet_size)
+        return self.wrap(require_packet(packet, self.max_packet_size))
+
+    def wrap(self, octets: bytes) -> bytes:
+        """ASM followed by ``octets`` as they are, a whole packet or not (a test's malformed packet)."""
+        return ASM + bytes(octets)
 
     def wire_size(self, packet_size: int) -> int:
         """The octets a packet of ``packet_size`` takes once framed."""

@@ -98,6 +98,10 @@ class Framer(Protocol):
         """The framed octets of ``packet``; raises FramingError if it is not a space packet."""
         ...
 
+    def wrap(self, octets: bytes) -> bytes:
+        """``octets`` framed as they are, whether or not they are one whole space packet (to send malformed ones)."""
+        ...
+
     def wire_size(self, packet_size: int) -> int:
         """The most octets a packet of ``packet_size`` takes once framed."""
         ...

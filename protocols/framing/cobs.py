@@ -33,7 +33,11 @@ class CobsFramer:
 
     def frame(self, packet: bytes) -> bytes:
         """``packet`` COBS-encoded between two delimiters; FramingError if it is not one whole space packet."""
-        return DELIMITER + cobs_encode(require_packet(packet, self.max_packet_size)) + DELIMITER
+        return self.wrap(require_packet(packet, self.max_packet_size))
+
+    def wrap(self, octets: bytes) -> bytes:
+        """``octets`` as they are, a whole packet or not (a test's malformed packet), COBS-encoded between delimiters."""
+        return DELIMITER + cobs_encode(bytes(octets)) + DELIMITER
 
     def wire_size(self, packet_size: int) -> int:
         """The most octets a packet of ``packet_size`` takes once framed."""

@@ -22,6 +22,10 @@ class RawFramer:
         """``packet`` itself; FramingError if it is not one whole space packet."""
         return require_packet(packet, self.max_packet_size)
 
+    def wrap(self, octets: bytes) -> bytes:
+        """``octets`` as they are, a whole packet or not (a test's malformed packet)."""
+        return bytes(octets)
+
     def wire_size(self, packet_size: int) -> int:
         """A raw packet takes its own size."""
         return packet_size
