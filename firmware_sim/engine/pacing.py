@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+SPEED_RANGE = (0.01, 1000.0)
+"""Slowest and fastest real-time pacing, in virtual seconds per wall-clock second (``--speed``, ``?speed=``)."""
+
 
 class Pacing(Protocol):
     """A strategy the scheduler calls before advancing virtual time."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from firmware_sim.engine.pacing import SPEED_RANGE
 from firmware_sim.missions import builtin_names, scenario_path
 from firmware_sim.seeds import SEED_RANGE
 from hil.cli.output import EXIT_FAILED, EXIT_PASSED, fail
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
               help="record every packet on every link into this pcapng file")
 @click.option("--from", "from_path", type=click.Path(dir_okay=False, path_type=Path), metavar="REC.pcapng",
               help="run again what made this recording (its scenario, seed and --until) and check the digest")
-@click.option("--speed", type=click.FloatRange(0.01, 1000.0), default=None,
+@click.option("--speed", type=click.FloatRange(*SPEED_RANGE), default=None,
               help="a bench with real nodes: virtual seconds per wall-clock second (default 1)")
 @realtime_options
 def run_command(scenario: str | None, seed: int | None, report_dir: Path | None, until: str | None, as_json: bool,

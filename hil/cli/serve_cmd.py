@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from firmware_sim.engine.pacing import SPEED_RANGE
 from firmware_sim.seeds import SEED_RANGE
 from hil.cli.output import EXIT_FAILED, EXIT_PASSED
 from hil.cli.realtime_options import realtime_options
@@ -16,7 +17,7 @@ from hil.cli.realtime_options import realtime_options
 @click.option("--endpoints", "endpoints_path", type=click.Path(dir_okay=False, path_type=Path),
               help="write the endpoints (pty paths, bound ports) as JSON into this file once they are open")
 @click.option("--seed", type=click.IntRange(*SEED_RANGE), help="override the bench's seed")
-@click.option("--speed", type=click.FloatRange(0.01, 1000.0), default=1.0, show_default=True,
+@click.option("--speed", type=click.FloatRange(*SPEED_RANGE), default=1.0, show_default=True,
               help="virtual seconds per wall-clock second")
 @click.option("--duration", type=click.FloatRange(min=0.001), metavar="SECONDS",
               help="stop after this many virtual seconds (default: until Ctrl-C or SIGTERM)")

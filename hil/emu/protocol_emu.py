@@ -12,8 +12,8 @@ import time
 
 from serial import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
 
-from hil.errors import HilError
 from hil.schemes.emu import EmuUrl
+from protocols.errors import FarsideError
 
 
 class Serial(SerialBase):
@@ -22,6 +22,7 @@ class Serial(SerialBase):
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._socket: socket.socket | None = None
         self._bench: object | None = None
+        self._device = ""
         super().__init__(*args, **kwargs)
 
     def open(self) -> None:
@@ -35,8 +36,9 @@ class Serial(SerialBase):
         try:
             url = EmuUrl.from_url(self.portstr)
             self._bench, self._socket = attach(url.device, url.seed, url.speed)
-        except HilError as exc:
+        except FarsideError as exc:  # a bad URL, an unknown device, a plugin model that cannot be imported
             raise SerialException(str(exc)) from None
+        self._device = url.device
         self._socket.setblocking(False)
         self.is_open = True
 
@@ -49,7 +51,7 @@ class Serial(SerialBase):
             self._socket = None
         if self._bench is not None:
             bench, self._bench = self._bench, None
-            detach(bench)  # type: ignore[arg-type]
+            detach(bench, self._device)  # type: ignore[arg-type]
         self.is_open = False
 
     def _reconfigure_port(self) -> None:
@@ -76,6 +78,8 @@ class Serial(SerialBase):
                 chunk = sock.recv(size - len(data))
             except BlockingIOError:
                 chunk = None
+            except OSError as exc:
+                raise SerialException(f"emu:// bench closed the port ({exc.strerror})") from None
             if chunk == b"":
                 raise SerialException("emu:// bench closed the port")
             if chunk:
@@ -100,6 +104,8 @@ class Serial(SerialBase):
                 if wait is not None and wait <= 0:
                     raise SerialTimeoutException("Write timeout") from None
                 select.select([], [sock], [], wait)
+            except OSError as exc:  # the bench end is gone (BrokenPipeError, ConnectionResetError)
+                raise SerialException(f"emu:// bench closed the port ({exc.strerror})") from None
         return len(data)
 
     def reset_input_buffer(self) -> None:

@@ -31,7 +31,7 @@ class SocketPairPort:
         return self._socket is not None
 
     def connect(self) -> socket.socket:
-        """A new client: returns its end of a fresh socket pair (any previous client is dropped)."""
+        """A new client: returns its end of a fresh socket pair (the bench lets one client in at a time)."""
         ours, theirs = socket.socketpair()
         ours.setblocking(False)
         with self._lock:
@@ -76,6 +76,12 @@ class SocketPairPort:
                 pass
         self.stats.writes_dropped += len(octets)
         return False
+
+    def release(self) -> None:
+        """The client closed its end: drop it now, not when the bench next reads (it may reopen at once)."""
+        current = self._socket
+        if current is not None:
+            self._drop(current, "pyserial client closed the port")
 
     def _drop(self, current: socket.socket, reason: str) -> None:
         with self._lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from firmware_sim.engine.pacing import SPEED_RANGE
+from firmware_sim.seeds import SEED_RANGE, check_seed
 from hil.ports.base import DuplexPort, OnChange
 from hil.schemes.base import Role, Url
 from hil.schemes.grammar import bad_url, no_more, options, split
@@ -35,9 +37,15 @@ class EmuUrl(Url):
         seed, speed = items.pop("seed", None), items.pop("speed", None)
         no_more(url, items, "emu:// takes only ?seed=N and ?speed=X", cls.form)
         try:
-            return cls(url, device, None if seed is None else int(seed), None if speed is None else float(speed))
+            seed_value = None if seed is None else check_seed(int(seed))
+            speed_value = None if speed is None else float(speed)
         except ValueError:
-            raise bad_url(url, "seed is a whole number and speed a number", cls.form) from None
+            raise bad_url(url, f"seed is a whole number {SEED_RANGE[0]}..{SEED_RANGE[1]:_} and speed a number",
+                          cls.form) from None
+        if speed_value is not None and not SPEED_RANGE[0] <= speed_value <= SPEED_RANGE[1]:  # NaN fails too
+            raise bad_url(url, f"speed={speed} is outside {SPEED_RANGE[0]:g}..{SPEED_RANGE[1]:g} (virtual seconds "
+                               f"per wall-clock second, as farside serve --speed)", cls.form)
+        return cls(url, device, seed_value, speed_value)
 
     def open_port(self, name: str, on_change: OnChange | None = None) -> DuplexPort:
         """Attach to the emulated bench (started by the first ``emu://`` port of the process)."""

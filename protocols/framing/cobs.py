@@ -36,7 +36,7 @@ class CobsFramer:
         return self.wrap(require_packet(packet, self.max_packet_size))
 
     def wrap(self, octets: bytes) -> bytes:
-        """``octets`` as they are, a whole packet or not (a test's malformed packet), COBS-encoded between delimiters."""
+        """``octets`` as they are, whole packet or not (a test's malformed packet), COBS-encoded between delimiters."""
         return DELIMITER + cobs_encode(bytes(octets)) + DELIMITER
 
     def wire_size(self, packet_size: int) -> int:

@@ -302,7 +302,7 @@ def fake_distribution(root: Path, name: str, **entries: str) -> dict[str, str]:
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(f"[{GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()))
-    return {**os.environ, "PYTHONPATH": str(root)}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
 
 
 def test_a_plugin_that_fails_to_import_is_one_warning_line_and_the_rest_work(tmp_path: Path) -> None:
@@ -312,6 +312,44 @@ def test_a_plugin_that_fails_to_import_is_one_warning_line_and_the_rest_work(tmp
     assert result.stderr.splitlines() == [
         "farside: warning: device plugin 'broken' (farside_broken_missing:PLUGIN) from farside-broken cannot be "
         "imported (ModuleNotFoundError: No module named 'farside_broken_missing'); left out"]
+
+
+BROKEN_MODEL_PLUGIN = """
+import dataclasses
+from protocols.dictionary import DevicePlugin
+from protocols.dictionary.sampler import SAMPLER
+PLUGIN = DevicePlugin(device=dataclasses.replace(SAMPLER, name="badcam", apid=0x150),
+                      model="farside_badcam_missing.model:BadCam")
+"""
+
+EMU_CLIENT = """
+import warnings
+import serial
+import hil.emu
+from protocols.dictionary import PluginWarning
+
+hil.emu.register()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    port = serial.serial_for_url("emu://sampler", timeout=0.1)
+print([str(w.message) for w in caught if w.category is PluginWarning])
+try:
+    serial.serial_for_url("emu://badcam", timeout=0.1)
+except serial.SerialException as exc:
+    print("SerialException:", exc)
+port.close()
+"""
+
+
+def test_emu_url_leaves_a_plugin_whose_model_cannot_be_imported_out_with_a_warning(tmp_path: Path) -> None:
+    env = fake_distribution(tmp_path, "farside-badcam", badcam="farside_badcam:PLUGIN")
+    (tmp_path / "farside_badcam.py").write_text(BROKEN_MODEL_PLUGIN)
+    result = run([sys.executable, "-c", EMU_CLIENT], env)
+    problem = ("device badcam: model 'farside_badcam_missing.model:BadCam' cannot be imported "
+               "(ModuleNotFoundError: No module named 'farside_badcam_missing')")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [repr([f"{problem}; left out of the emu:// bench"]),
+                                          f"SerialException: emu://badcam: {problem}"]
 
 
 def test_two_devices_with_one_name_are_one_error_line_naming_both_distributions(tmp_path: Path) -> None:

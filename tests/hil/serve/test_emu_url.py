@@ -80,3 +80,45 @@ def test_the_handler_is_not_registered_by_importing_farside() -> None:
 
     with pytest.raises(ValueError, match="not known"):
         serial.serial_for_url("emu://sampler")
+
+
+@pytest.mark.parametrize("speed", ["nan", "inf", "-1", "0", "1e-9", "1001"])
+def test_a_speed_outside_what_farside_serve_takes_is_refused_by_serial_for_url(emu_registered, speed: str) -> None:
+    from hil.emu import bench
+
+    with pytest.raises(serial.SerialException, match=rf"bad URL 'emu://sampler\?speed={speed}': speed={speed} is "
+                                                     rf"outside 0\.01\.\.1000 \(virtual seconds per wall-clock second"):
+        serial.serial_for_url(f"emu://sampler?speed={speed}")
+    assert bench._shared is None  # no bench thread was started for it
+
+
+def test_a_second_port_on_one_device_is_refused_and_the_first_keeps_working(emu_registered) -> None:
+    first = serial.serial_for_url("emu://sampler?speed=10", timeout=0.2)
+    try:
+        with pytest.raises(serial.SerialException, match="emu://sampler is already open in this process"):
+            serial.serial_for_url("emu://sampler", timeout=0.2)
+        inbox = Inbox(first)
+        first.write(ASM + PusTc(SAMPLER_APID, 17, 1, b"", 0, 1, 0xF).pack())
+        assert inbox.take((17, 2))
+        other = serial.serial_for_url("emu://ascender", timeout=0.2)
+        first.close()
+        again = serial.serial_for_url("emu://sampler", timeout=0.2)  # closing frees the device at once
+        again.close()
+        other.close()
+    finally:
+        first.close()
+
+
+def test_a_port_whose_bench_end_went_away_raises_serial_exceptions(emu_registered) -> None:
+    from hil.emu import bench
+
+    port = serial.serial_for_url("emu://sampler", timeout=0.2)
+    try:
+        assert bench._shared is not None
+        bench._shared.session.ports["sampler"].close()
+        with pytest.raises(serial.SerialException, match="emu:// bench closed the port"):
+            port.write(ASM + PusTc(SAMPLER_APID, 17, 1, b"", 0, 1, 0xF).pack())
+        with pytest.raises(serial.SerialException, match="emu:// bench closed the port"):
+            port.read(10)
+    finally:
+        port.close()
