@@ -95,9 +95,10 @@ class FlightSoftware:
             apid, seq = ((raw[0] & 0x07) << 8) | raw[1], ((raw[2] << 8) | raw[3]) & 0x3FFF
         else:
             apid, seq = self.dictionary.device(device).apid, -1
-        port.send(raw, as_is=True)
+        record = self._track(device, apid, seq, command)  # tracked before it leaves: its reports may come at once
         self.counters.tc_sent += 1
-        return self._track(device, apid, seq, command)
+        port.send(raw, as_is=True)
+        return record
 
     def track(self, device: str, seq_count: int, command: str = "") -> Verification:
         """Start collecting the verification reports about ``device``'s TC of ``seq_count`` (sent by other means)."""

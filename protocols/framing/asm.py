@@ -38,7 +38,7 @@ class AsmFramer:
 
     def frame(self, packet: bytes) -> bytes:
         """ASM followed by ``packet``; FramingError if ``packet`` is not one whole space packet."""
-        return self.wrap(require_packet(packet, self.max_packet_size))
+        return ASM + require_packet(packet, self.max_packet_size)  # not through wrap: once per frame of every hop
 
     def wrap(self, octets: bytes) -> bytes:
         """ASM followed by ``octets`` as they are, a whole packet or not (a test's malformed packet)."""
