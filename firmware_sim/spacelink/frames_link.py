@@ -490,11 +490,33 @@ class FramesLink:
             "cltus_rejected": tc.stats.cltus_rejected,
             "cltus_lost": s.cltus_lost + s.cltus_no_lock,
             "cltus_corrupted": s.cltus_corrupted,
+            "cltus_overflow": s.cltus_overflow,
+            "cltu_outcomes": self.cltu_outcomes(),
             "tc_frames_accepted": tc.stats.accepted,
             "tc_frames_rejected": tc.stats.rejected,
             "farm_vr": farm.vr,
             "farm_lockouts": farm.stats.lockouts,
             **self._sdls_figures(),
+        }
+
+    def cltu_outcomes(self) -> dict[str, Any]:
+        """What became of every CLTU radiated: ``sent`` = ``accepted`` + the ``rejected`` and ``lost`` counts (by
+        reason) + ``in_flight``.
+
+        Rejected: ``bch`` (first codeblock uncorrectable), FARM-1's ``crc``, ``length``, ``sequence``, ``lockout``,
+        ``not-ours`` (another spacecraft or VC) and the SDLS reasons; lost: ``no-lock`` (the radio had no lock),
+        ``frame-loss`` (the fault), ``no-start-sequence`` (channel errors hit it).
+        """
+        s, tc = self.stats, self.tc.stats
+        rejected = {"bch": tc.cltus_rejected, **tc.rejected_by, "not-ours": tc.not_ours}
+        if self.tc.sdls is not None:
+            rejected.update(self.tc.sdls.stats.rejected)
+        return {
+            "sent": s.cltus_sent,
+            "accepted": tc.accepted,
+            "rejected": rejected,
+            "lost": {"no-lock": s.cltus_no_lock, "frame-loss": s.cltus_lost, "no-start-sequence": tc.cltus_unframed},
+            "in_flight": self._cltus_pending,
         }
 
     def _sdls_figures(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from binascii import crc_hqx
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from firmware_sim.spacelink.settings import VC_IDLE, VC_OTHER, VC_REALTIME, VIRTUAL_CHANNELS, FrameLinkSettings
@@ -151,14 +151,23 @@ class TcOutcome(NamedTuple):
 
 @dataclass
 class TcStats:
-    """What the radio's TC receiver saw."""
+    """What the radio's TC receiver saw: each CLTU ends up in exactly one of ``cltus_unframed``,
+    ``cltus_rejected`` or ``frames``; each frame in exactly one of ``accepted``, ``rejected`` (per reason in
+    ``rejected_by``), ``not_ours`` or ``security_rejected``."""
 
     cltus: int = 0
+    cltus_unframed: int = 0
+    """CLTUs in which no start sequence was found (channel errors in it): nothing reached the decoder."""
     cltus_rejected: int = 0
     """CLTUs whose first codeblock could not be decoded (nothing to pass on)."""
+    false_starts: int = 0
+    """Start sequences found in a CLTU's damaged remainder after it ended (noise, not a CLTU anyone sent):
+    counted and dropped, never passed to FARM-1."""
     frames: int = 0
     accepted: int = 0
     rejected: int = 0
+    rejected_by: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DAMAGE, 0))
+    """``rejected`` per reason: crc, length, sequence, lockout."""
     not_ours: int = 0
     """Frames of another spacecraft or virtual channel."""
     damaged: int = 0
@@ -203,17 +212,25 @@ class TcReceiver:
         self._damage.extend([reason] * count)
 
     def receive(self, cltu: bytes) -> list[TcOutcome]:
-        """One CLTU as it came off the air (the carrier ends after it): the outcome of each frame it held."""
-        self.stats.cltus += 1
+        """One CLTU as it came off the air (the carrier ends after it): the outcome of the frame it held (none when
+        its start sequence or first codeblock was lost to errors).
+
+        Only the first CLTU the decoder finds is this one; a start sequence it finds later in the damaged remainder
+        is noise, counted in ``false_starts``.
+        """
+        stats = self.stats
+        stats.cltus += 1
         results = self.decoder.feed(cltu)
         results += self.decoder.flush()
-        outcomes = []
-        for result in results:
-            if not result.data:
-                self.stats.cltus_rejected += 1
-                continue
-            outcomes.append(self.frame(result.data))
-        return outcomes
+        if not results:
+            stats.cltus_unframed += 1
+            return []
+        stats.false_starts += len(results) - 1
+        data = results[0].data
+        if not data:
+            stats.cltus_rejected += 1
+            return []
+        return [self.frame(data)]
 
     def frame(self, data: bytes) -> TcOutcome:
         """Check one frame (CLTU fill after it allowed) and run it through FARM-1."""
@@ -248,13 +265,18 @@ class TcReceiver:
         if result.reason == farm_reasons.WRONG_VC:
             stats.not_ours += 1
             return TcOutcome(False, None, None, kind)
-        stats.rejected += 1
-        return TcOutcome(False, REJECT_REASONS.get(result.reason, "sequence"), None, kind)
+        reason = REJECT_REASONS.get(result.reason, "sequence")
+        self._rejected(reason)
+        return TcOutcome(False, reason, None, kind)
 
     def _invalid(self, reason: str) -> TcOutcome:
         self.farm.invalid()
-        self.stats.rejected += 1
+        self._rejected(reason)
         return TcOutcome(False, reason, None, None)
+
+    def _rejected(self, reason: str) -> None:
+        self.stats.rejected += 1
+        self.stats.rejected_by[reason] += 1
 
     def _spoil(self, data: bytes) -> bytes:
         reason = self._damage[0]

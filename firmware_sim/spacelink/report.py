@@ -9,6 +9,7 @@ from firmware_sim.spacelink.frames_link import FramesLink
 from firmware_sim.spacelink.gateway import FrameGroundGateway
 from firmware_sim.spacelink.ground import GroundStation
 from firmware_sim.spacelink.ground_node import FrameGroundNode
+from firmware_sim.spacelink.packet_gateway import GroundGateway
 from firmware_sim.spacelink.propagation import SpaceLink
 
 
@@ -32,11 +33,13 @@ def link_summary(relay: RelayRadioModel | None, link: SpaceLink | None,
         out["ground_packets"] = ground.counters.packets_received
         out["ground_apid_gaps"] = ground.gaps
         out["ground_packets_missing"] = ground.missing
-    if not isinstance(link, FramesLink):
+    figures = link.figures() if isinstance(link, FramesLink) else None
+    if isinstance(ground, GroundGateway | FrameGroundGateway):
+        out["ground_outlet"] = ground_outlet(ground, figures)
+    if figures is None:
         out.update(frames_sent=None, frame_error_rate=None, frame_gaps=None, cop1_retransmissions=None,
                    latency_mean_s=radio["mean_light_time_s"], latency_max_s=None)
         return out
-    figures = link.figures()
     out.update({
         "spacecraft_id": figures["spacecraft_id"],
         "tm_frame_length": figures["tm_frame_length"],
@@ -50,6 +53,8 @@ def link_summary(relay: RelayRadioModel | None, link: SpaceLink | None,
         "cltu_corrected_bits": figures["cltu_corrected_bits"],
         "tc_frames_accepted": figures["tc_frames_accepted"],
         "tc_frames_rejected": figures["tc_frames_rejected"],
+        "ground_tc_format": ground.tc_format if isinstance(ground, FrameGroundGateway) else "cltu",
+        "cltu_outcomes": figures["cltu_outcomes"],
         "latency_mean_s": figures["latency_mean_s"],
         "latency_max_s": figures["latency_max_s"],
     })
@@ -73,3 +78,14 @@ def link_summary(relay: RelayRadioModel | None, link: SpaceLink | None,
     out["cop1_alerts"] = cop.alerts if cop is not None else None
     out["tcs_confirmed"] = cop.tcs_confirmed if cop is not None else None
     return out
+
+
+def ground_outlet(ground: GroundGateway | FrameGroundGateway, figures: dict[str, Any] | None) -> dict[str, Any]:
+    """What reached the real ground system's outlet: units written, units dropped there (the ground down or not
+    taking them), and (frame link) frames still on their way when the run ended."""
+    external = ground.external
+    formats = {"cadu": "CADUs", "frames": "TM frames"}
+    unit = "packets" if isinstance(ground, GroundGateway) else formats[ground.format]
+    return {"unit": unit, "sent": external.packets_to_outside, "dropped": external.frames_dropped,
+            "octets_dropped": external.octets_dropped,
+            "in_flight": figures["frames_in_flight"] if figures is not None else None}

@@ -22,7 +22,8 @@ def _seconds(value: float | None) -> str:
 
 
 def space_link_lines(link: dict[str, Any] | None) -> list[str]:
-    """The space link in three lines (passes, downlink, uplink and COP-1), and a fourth for SDLS on a secured link."""
+    """The space link in three lines (passes, downlink, uplink and COP-1), with one more for what reached a real
+    ground system's outlet and one for SDLS on a secured link."""
     if not link:
         return []
     passes = link["passes"]
@@ -33,14 +34,51 @@ def space_link_lines(link: dict[str, Any] | None) -> list[str]:
         down += (f" in {link['frames_sent']:,} frames (SCID {link['spacecraft_id']}, {link['tm_frame_length']} "
                  f"octets); frame error rate {'—' if fer is None else f'{fer:.2e}'}, "
                  f"{link.get('frame_gaps') or 0} gaps")
-    down += f"; latency {_seconds(link.get('latency_mean_s'))} mean"
+    mean = link.get("latency_mean_s")
+    down += "; latency —" if mean is None else f"; latency {_seconds(mean)} mean"
     if link.get("latency_max_s") is not None:
         down += f", {_seconds(link['latency_max_s'])} max"
     up = f"  up {link['tcs_delivered']:,} TCs delivered"
     if link["mode"] == "frames":
-        up += (f" in {link['cltus_sent']:,} CLTUs; COP-1 retransmissions {link.get('cop1_retransmissions') or 0}"
+        unit = "TC frames" if link.get("ground_tc_format") == "frames" else "CLTUs"
+        up += (f" in {link['cltus_sent']:,} {unit}{cltu_outcomes(link.get('cltu_outcomes'))}; "
+               f"COP-1 retransmissions {link.get('cop1_retransmissions') or 0}"
                f", corrected bits {link.get('cltu_corrected_bits') or 0}")
-    return [head, down, up, *security_lines(link)]
+    return [head, down, *outlet_lines(link), up, *security_lines(link)]
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    """``unknown-spi 197, crc 2``: the counts that are not zero, per reason ("" when none)."""
+    return ", ".join(f"{reason} {count:,}" for reason, count in counts.items() if count)
+
+
+def cltu_outcomes(outcomes: dict[str, Any] | None) -> str:
+    """``: 0 accepted, 199 rejected (length 2, unknown-spi 197), 1 lost (no-start-sequence 1)``: every CLTU sent,
+    accounted for ("" without the figures, or when none was sent)."""
+    if not outcomes or not outcomes["sent"]:
+        return ""
+    parts = [f"{outcomes['accepted']:,} accepted"]
+    for kind in ("rejected", "lost"):
+        total = sum(outcomes[kind].values())
+        if total:
+            parts.append(f"{total:,} {kind} ({_reasons(outcomes[kind])})")
+    if outcomes.get("in_flight"):
+        parts.append(f"{outcomes['in_flight']:,} in flight")
+    return ": " + ", ".join(parts)
+
+
+def outlet_lines(link: dict[str, Any]) -> list[str]:
+    """``  ground outlet: 0 CADUs sent to the ground system, 2 dropped (ground down or not taking them), 1 in flight
+    when the run ended`` with a real ground system, else nothing."""
+    outlet = link.get("ground_outlet")
+    if not outlet:
+        return []
+    line = f"  ground outlet: {outlet['sent']:,} {outlet['unit']} sent to the ground system"
+    if outlet["dropped"]:
+        line += f", {outlet['dropped']:,} dropped (ground down or not taking them)"
+    if outlet.get("in_flight"):
+        line += f", {outlet['in_flight']:,} in flight when the run ended"
+    return [line]
 
 
 def security_lines(link: dict[str, Any]) -> list[str]:
@@ -54,7 +92,7 @@ def security_lines(link: dict[str, Any]) -> list[str]:
 
 def sdls_rejections(rejected: dict[str, int]) -> str:
     """``bad-mac 3, replayed 2``: the SDLS rejections that are not zero, per reason ("" when none)."""
-    return ", ".join(f"{reason} {count:,}" for reason, count in rejected.items() if count)
+    return _reasons(rejected)
 
 
 _LINK_PROBLEMS = (("frames_over_capacity", "frames over capacity dropped"),
