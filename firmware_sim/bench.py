@@ -178,13 +178,13 @@ class Bench:
         ground: GroundStation
         real = self.settings.is_real("ground")
         security = self.settings.security
+        problem = self.settings.security_problem()
+        if problem:
+            raise ConfigurationError(f"bench.security: {problem}")
         if s.space_link == "frames":
             link = FramesLink(self.scheduler, radio.light_time_ns, s.frames, radio.rng.spawn(1)[0], security)
             ground = FrameGroundGateway(self.scheduler, s.frames, security=security) if real \
                 else FrameGroundNode(self.scheduler, security=security)
-        elif security:
-            raise ConfigurationError("bench.security: SDLS secures TC frames; the relay's space_link = \"packets\" "
-                                     "has none (use space_link = \"frames\")")
         else:
             link = PropagationLink(self.scheduler, radio.light_time_ns, s.overhead_octets)
             ground = GroundGateway(self.scheduler) if real else GroundStation(self.scheduler)

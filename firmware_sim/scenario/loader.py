@@ -344,6 +344,9 @@ class TomlReader:
             else ()
         settings = BenchSettings(clock_hz=clock_hz, links=links, devices=devices, nodes=nodes, expose=expose,
                                  shadow=shadow, members=members, security=security)
+        problem = settings.security_problem()
+        if problem:
+            section.section("security", "[bench.security]").fail("keys", problem)
         if members is not None:
             strays = sorted(settings.named_devices() - set(members))
             if strays:

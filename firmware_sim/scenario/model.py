@@ -93,6 +93,13 @@ class BenchSettings:
         """True when a device is played back from a recording."""
         return self.node(name).startswith(RECORDING_SCHEME)
 
+    def security_problem(self) -> str | None:
+        """Why ``security`` cannot be used on this bench (None when it can): SDLS secures TC frames, and the relay's
+        packet link has none."""
+        if self.security and self.devices.get("relay", {}).get("space_link") == "packets":
+            return 'SDLS secures TC frames; the relay\'s space_link = "packets" has none (use space_link = "frames")'
+        return None
+
     @property
     def real_time(self) -> bool:
         """True when any node is real: the bench must then keep pace with the wall clock."""

@@ -97,7 +97,15 @@ class Unsealed(NamedTuple):
 
 
 def seal(sa: SecurityAssociation, prefix: bytes, iv: bytes, arsn: int, data: bytes) -> bytes:
-    """Security header + protected data + MAC for a frame whose final octets before the header are ``prefix``."""
+    """Security header + protected data + MAC for a frame whose final octets before the header are ``prefix``.
+
+    ``iv`` is bytes of ``sa.iv_len`` octets, ``arsn`` an integer; FieldValueError otherwise.
+    """
+    if not isinstance(iv, bytes | bytearray | memoryview):
+        raise field_error(FieldValueError, "iv", iv, f"must be {sa.iv_len} octets (bytes, e.g. "
+                                                     f"(5).to_bytes({sa.iv_len}, 'big')), not {type(iv).__name__}")
+    if not isinstance(arsn, int) or isinstance(arsn, bool):
+        raise field_error(FieldValueError, "arsn", arsn, f"must be an integer, not {type(arsn).__name__}")
     if len(iv) != sa.iv_len:
         raise field_error(FieldValueError, "iv", bytes(iv).hex(), f"must be {sa.iv_len} octets")
     if not 0 <= arsn < 1 << (8 * sa.arsn_len):
@@ -190,7 +198,11 @@ def _tc_prefix_size(frame: TcFrame) -> int:
 
 
 def secure_tc(frame: TcFrame, sa: SecurityAssociation, iv: bytes, arsn: int, fecf: bool = True) -> bytes:
-    """The secured octets of ``frame`` (its data protected), with frame length and FECF covering the SDLS fields."""
+    """The secured octets of ``frame`` (its data protected), with frame length and FECF covering the SDLS fields.
+
+    ``iv`` is bytes of ``sa.iv_len`` (12) octets and ``arsn`` an integer; FieldValueError otherwise (``SdlsSender``
+    takes an integer IV and counts it on).
+    """
     if frame.vcid != sa.vcid:
         raise field_error(FieldValueError, "vcid", frame.vcid, f"{sa} is for VC {sa.vcid}")
     skeleton = frame._replace(data=bytes(sa.overhead + len(frame.data))).pack(fecf)

@@ -155,6 +155,24 @@ def test_a_key_file_open_to_others_is_refused_with_one_line_naming_it(tmp_path: 
     assert text.startswith(f"{scenario}:") and KEY not in text
 
 
+def test_keys_on_the_packet_link_are_refused_at_the_security_line(tmp_path: Path) -> None:
+    scenario = _write(tmp_path)
+    text = scenario.read_text().replace('visibility = "always"', 'visibility = "always"\nspace_link = "packets"')
+    scenario.write_text(text)
+    line = text.splitlines().index('keys = "keys.toml"') + 1
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(scenario)
+    assert str(error.value) == (f'{scenario}:{line}: [bench.security]: SDLS secures TC frames; the relay\'s '
+                                f'space_link = "packets" has none (use space_link = "frames")')
+
+
+def test_keys_on_the_packet_link_are_refused_by_a_bench_built_in_code(tmp_path: Path) -> None:
+    settings = load_scenario(_write(tmp_path)).bench
+    settings = replace(settings, devices={"relay": {"visibility": "always", "space_link": "packets"}})
+    with pytest.raises(ConfigurationError, match=r"^bench\.security: SDLS secures TC frames"):
+        Bench(settings)
+
+
 def test_a_missing_key_file_is_named(tmp_path: Path) -> None:
     scenario = _write(tmp_path)
     (tmp_path / "keys.toml").unlink()

@@ -278,3 +278,18 @@ def test_an_association_survives_pickling_with_a_working_cipher() -> None:
     frame = TcFrame.bd(91, 0, bytes(range(20)))
     secured = SdlsSender(sa).secure(frame)
     assert SdlsReceiver([back]).process(secured).data == frame.data
+
+
+@pytest.mark.parametrize(("iv", "arsn", "field", "wanted"), [
+    (5, 9, "iv", "must be 12 octets (bytes"),
+    ("000000000000000000000005", 9, "iv", "not str"),
+    (bytes(12), b"\x09", "arsn", "must be an integer, not bytes"),
+    (bytes(12), True, "arsn", "must be an integer, not bool"),
+])
+def test_secure_tc_names_an_iv_or_arsn_of_the_wrong_type(iv: object, arsn: object, field: str, wanted: str) -> None:
+    """The stateless step takes the IV as octets and the ARSN as an integer; anything else is a FieldValueError."""
+    sa = SecurityAssociation(spi=5, vcid=1, service="auth-enc", key=bytes(range(32)))
+    with pytest.raises(FieldValueError) as caught:
+        secure_tc(TcFrame.ad(0x2A, 1, 8, b"x"), sa, iv, arsn)  # type: ignore[arg-type]
+    assert caught.value.field == field and wanted in str(caught.value)
+    assert len(secure_tc(TcFrame.ad(0x2A, 1, 8, b"x"), sa, (5).to_bytes(12, "big"), 9)) > 0  # as protocols.md reads
