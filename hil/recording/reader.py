@@ -12,7 +12,8 @@ statistics blocks) and the USER0 recordings of older farside versions (the bare 
 
 The walk is vectorised: numpy finds every 4-aligned offset where a sound block frame could start (known type, sane
 length, trailing copy) and links each to the block its length points at; runs of blocks that chain are taken whole,
-their packet blocks column by column (interface, timestamp, lengths, exported-PDU tags, flags). Only what does not
+their packet blocks in bulk: one gather of every block's leading words (interface, timestamp, lengths, exported-PDU
+tags, the packet's length field) and one of its trailing option words (flags). Only what does not
 fit that mould (section headers, interface descriptions, phase markers, damaged or unusual blocks) is read one
 block at a time by the same checks as before, and resynchronising after damage is that scalar path's job.
 """
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from hil.errors import RecordingError
 from hil.recording.format import (
@@ -60,6 +62,8 @@ _FIRST_TAG = struct.pack(">H", EXP_PDU_DISSECTOR_NAME)
 """How an upper-PDU packet block's data starts; a farside space packet (secondary header flag set) never does."""
 _EPB_MIN, _IDB_MIN, _SHB_MIN, _ISB_MIN = 32, 20, 28, 24
 _MINIMUM = {EPB_TYPE: _EPB_MIN, IDB_TYPE: _IDB_MIN, SHB_TYPE: _SHB_MIN, ISB_TYPE: _ISB_MIN}
+_SMALL_MINIMUM = np.array([_MINIMUM.get(kind, 0) for kind in range(8)], dtype=np.int64)
+"""The least length of the block types below 8 (all but the section header), indexed by type."""
 _TAGS = np.frombuffer(exported_pdu_tags(SPACE_PACKET_DISSECTOR), dtype=np.uint8)
 """The exported-PDU tags farside writes before every packet of a link type 252 interface."""
 _TAG_WORDS = _TAGS.view("<u4")
@@ -67,6 +71,8 @@ _FLAGS_OPTION = EPB_FLAGS | 4 << 16
 """The first word of the options farside writes after a packet: epb_flags, four octets (little-endian)."""
 _EPB_TAIL = 16
 """Octets after a packet's padding in a packet block farside writes: the flags option, opt_endofopt, total length."""
+_HEAD_WORDS = 7 + len(_TAG_WORDS) + 2
+"""Words read at once from a packet block's start: its fields, the exported-PDU tags, the packet's first 8 octets."""
 _PRUNE_ROUNDS = 3
 """Rounds of dropping frame candidates no candidate points at (false frames inside packet data come in short chains)."""
 DIRECTIONS: tuple[str | None, ...] = (None, "a>b", "b>a")
@@ -120,6 +126,11 @@ def _resync(data: bytes, start: int) -> int | None:
         position = at + 4
 
 
+def _windows(words: np.ndarray, width: int) -> np.ndarray:
+    """Every run of ``width`` consecutive words as a row (a view): row ``i`` is ``words[i:i + width]``."""
+    return sliding_window_view(words, width) if len(words) >= width else np.empty((0, width), dtype=words.dtype)
+
+
 def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Offsets and lengths of every 4-aligned sound block frame (as ``_block_fault`` finds it none), however it
     is reached: real blocks and the rare false one inside packet data."""
@@ -129,10 +140,8 @@ def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     index = np.flatnonzero((kinds == EPB_TYPE) | (kinds == IDB_TYPE) | (kinds == ISB_TYPE) | (kinds == SHB_TYPE))
     total = words[index + 1].astype(np.int64)
     offset = index * 4
-    minimum = np.where(kinds[index] == EPB_TYPE, _EPB_MIN, 0)
-    for kind, least in _MINIMUM.items():
-        if kind != EPB_TYPE:
-            minimum[kinds[index] == kind] = least
+    kind = kinds[index]
+    minimum = np.where(kind == SHB_TYPE, _SHB_MIN, _SMALL_MINIMUM[kind & 7])
     ok = (total >= minimum) & (total >= 12) & (total % 4 == 0) & (offset + total <= size)
     offset, total = offset[ok], total[ok]
     sound = words[(offset + total) // 4 - 1] == total
@@ -202,7 +211,6 @@ class _Reader:
 
     def __init__(self, path: Path, data: bytes | mmap.mmap) -> None:
         self.path, self.data = path, data
-        self.octets = np.frombuffer(data, dtype=np.uint8)
         self.words = np.frombuffer(data, dtype="<u4", count=len(data) // 4)
         self.rows: list[tuple[int, int, int, int, int, int, int]] = []
         """Packets read one block at a time: start, size, time, link code, direction code, wall ns, block offset."""
@@ -270,38 +278,43 @@ class _Reader:
 
     def _packets(self, offset: np.ndarray, total: np.ndarray) -> None:
         """Packet blocks in bulk where they hold what farside writes; the rest through ``_block``."""
-        words, octets, declared = self.words, self.octets, len(self.links)
+        words, declared = self.words, len(self.links)
         if not declared:
             self._one_by_one(offset, total)
             return
         word = offset // 4
-        interface, captured = words[word + 2].astype(np.int64), words[word + 5].astype(np.int64)
+        heads = _windows(words, _HEAD_WORDS)
+        reach = word < len(heads)
+        head = heads[np.where(reach, word, 0)]  # one gather: the block's first words, its tags, the packet's head
+        interface, captured = head[:, 2].astype(np.int64), head[:, 5].astype(np.int64)
         kind = np.array([lt if lt in (LINKTYPE_UPPER_PDU, LINKTYPE_USER0) and link != PHASES_INTERFACE else -1
                          for link, lt in zip(self.links, self.linktypes, strict=True)], dtype=np.int64)
         link_kind = kind[np.minimum(interface, declared - 1)]
-        tags = np.where(link_kind == LINKTYPE_UPPER_PDU, len(_TAGS), 0)
+        upper = link_kind == LINKTYPE_UPPER_PDU
+        tags = np.where(upper, len(_TAGS), 0)
         end = offset + 28 + captured + (-captured & 3)
-        good = ((interface < declared) & (link_kind >= 0) & (captured == words[word + 6])
-                & (captured >= tags + 6) & (total == end - offset + _EPB_TAIL))
-        fast = np.flatnonzero(good)
-        start = offset[fast] + 28 + tags[fast]
-        size = captured[fast] - tags[fast]
-        good[fast] = ((octets[start + 4].astype(np.int64) << 8 | octets[start + 5]) + 7 == size)
-        tail = end[fast] // 4
-        good[fast] &= (words[tail] == _FLAGS_OPTION) & (words[tail + 2] == 0)
-        upper = fast[link_kind[fast] == LINKTYPE_UPPER_PDU]
+        length = np.where(upper, head[:, 8 + len(_TAG_WORDS)], head[:, 8]).astype(np.int64)  # octets 4, 5 of it
+        good = (reach & (interface < declared) & (link_kind >= 0) & (captured == head[:, 6])
+                & (captured >= tags + 6) & (total == end - offset + _EPB_TAIL)
+                & (((length & 0xFF) << 8 | length >> 8 & 0xFF) + 7 + tags == captured))
         for k, tag in enumerate(_TAG_WORDS.tolist()):
-            good[upper] &= words[word[upper] + 7 + k] == tag
+            good &= ~upper | (head[:, 7 + k] == tag)
+        fast = np.flatnonzero(good)
+        tail = _windows(words, 3)[end[fast] // 4]  # the flags option, its value, opt_endofopt
+        good[fast] = (tail[:, 0] == _FLAGS_OPTION) & (tail[:, 2] == 0)
         self._one_by_one(offset[~good], total[~good])
+        flags = tail[good[fast], 1]
         fast = np.flatnonzero(good)
         if not len(fast):
             return
+        if len(fast) == len(offset):
+            fast = slice(None)  # the common case, every block: views, not copies
         codes = np.array([self._code(link) for link in self.links], dtype=np.int32)
-        tags, word = tags[fast], word[fast]
-        self.columns.append((offset[fast] + 28 + tags, captured[fast] - tags,
-                             words[word + 3].astype(np.uint64) << np.uint64(32) | words[word + 4],
-                             codes[interface[fast]], _FLAG_CODES[words[end[fast] // 4 + 1] & 3],
-                             np.full(len(fast), NO_WALL, dtype=np.int64), offset[fast]))
+        tags, offset = tags[fast], offset[fast]
+        self.columns.append((offset + 28 + tags, captured[fast] - tags,
+                             head[fast, 3].astype(np.uint64) << np.uint64(32) | head[fast, 4],
+                             codes[interface[fast]], _FLAG_CODES[flags & 3],
+                             np.full(len(offset), NO_WALL, dtype=np.int64), offset))
 
     def _one_by_one(self, offset: np.ndarray, total: np.ndarray) -> None:
         for at, length in zip(offset.tolist(), total.tolist(), strict=True):
@@ -316,10 +329,13 @@ class _Reader:
                               f"read as link 'if{interface}'")
         rows = list(zip(*self.rows, strict=True)) or [()] * 7
         kinds = [np.int64, np.int64, np.uint64, np.int32, np.int8, np.int64, np.int64]
-        columns = [np.concatenate([c[k] for c in self.columns] + [np.array(rows[k], dtype=kind)]).astype(kind)
-                   for k, kind in enumerate(kinds)]
-        order = np.argsort(columns[6], kind="stable")
-        start, size, time_ns, link, direction, wall_ns, block = (c[order] for c in columns)
+        columns = [np.concatenate([c[k] for c in self.columns] + [np.array(rows[k], dtype=kind)])
+                   .astype(kind, copy=False) for k, kind in enumerate(kinds)]
+        block = columns[6]
+        if np.any(block[1:] < block[:-1]):  # packets read one by one after others: put in file order
+            order = np.argsort(block, kind="stable")
+            columns = [c[order] for c in columns]
+        start, size, time_ns, link, direction, wall_ns, block = columns
         return RecordingIndex(self.path, self.data, start, size, time_ns, link, list(self.names), direction, wall_ns,
                               block, self.damage, self.notes, self.header, self.phases)
 
