@@ -4,7 +4,8 @@ One row per housekeeping packet in file order; ``time`` (float64 seconds since 1
 UTC, leap seconds applied), ``device`` and ``set`` (dictionary-encoded strings), ``apid`` and ``seq_count``
 (uint16), then a column per ``device.parameter``: float64 for calibrated and floating values (NaN kept), the raw
 integer type otherwise, dictionary-encoded labels for enumerations (the number as text where a value has no label).
-A parameter a packet's set does not carry is null.
+A parameter a packet's set does not carry is null. Label and integer columns are dictionary-encoded in the file,
+float and time columns plain.
 
 The table is built and written a row group at a time: worker threads build the next row groups while the writer
 (which releases the GIL) encodes the current one, and no column is ever held whole.
@@ -128,6 +129,12 @@ def decode_table(result: DecodeResult) -> pa.Table:
     return table.rows((0, table.total))
 
 
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns worth dictionary pages: labels and integers. Floats and times are written plain: hashing them
+    costs time, and their plain pages, compressed, are no larger."""
+    return [f.name for f in schema if not (pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type))]
+
+
 def write_parquet(result: DecodeResult, out: str | Path | IO[bytes]) -> int:
     """Write the decoded housekeeping as one Parquet file, a row group at a time; the number of rows."""
     table = WideTable(result)
@@ -135,7 +142,8 @@ def write_parquet(result: DecodeResult, out: str | Path | IO[bytes]) -> int:
     try:
         for rows in in_order(table.rows, table.spans(), ahead=WORKERS):
             if writer is None:
-                writer = pq.ParquetWriter(out, rows.schema, write_batch_size=ROW_GROUP)
+                writer = pq.ParquetWriter(out, rows.schema, write_batch_size=ROW_GROUP,
+                                          use_dictionary=_dictionary_columns(rows.schema))
             writer.write_table(rows, row_group_size=ROW_GROUP)
     finally:
         if writer is not None:
