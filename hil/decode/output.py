@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hil.decode.arrow import arrow_array
 from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.columns import LONG_HEAD, WIDE_HEAD, parameter_columns
 from hil.decode.parallel import in_order, run_all
@@ -95,7 +96,7 @@ def _window(pieces: list[Piece], first: int, last: int, width: int) -> tuple[pa.
             lines.append(_line([p if isinstance(p, str) else p.slice(low, high - low) for p in parts]))
             keys.append((rank[low:high] - first) * width + place)
             per_packet[rank[low:high] - first] += 1
-    ordered = pa.concat_arrays(lines).take(pa.array(np.argsort(np.concatenate(keys), kind="stable")))
+    ordered = pa.concat_arrays(lines).take(arrow_array(np.argsort(np.concatenate(keys), kind="stable")))
     ends = np.cumsum(per_packet)
     steps = [(int(ends[k - first - 1]), k) for k in range(first + PROGRESS_EVERY, last + 1, PROGRESS_EVERY)]
     return ordered, [*steps, (len(ordered), None)]

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hil.decode.arrow import arrow_array
 from hil.decode.bulk import DecodeResult
 from hil.decode.columns import WIDE_HEAD, parameter_columns
 from hil.decode.parallel import WORKERS, in_order
@@ -51,7 +52,7 @@ class _Column:
             low, high, at = where[block]
             full[at] = values[low:high]
             absent[at] = False
-        array = pa.array(full, type=self.arrow_type, mask=absent if absent.any() else None)
+        array = arrow_array(full, self.arrow_type, absent)
         return array if self.names is None else pa.DictionaryArray.from_arrays(array, self.names)
 
 
@@ -104,8 +105,10 @@ class WideTable:
                 self.columns[column] = _dense([(k, blocks[k].values[name]) for k in having])
                 continue
             labels = {value: label for label, value in parameter.enum.items()}
-            distinct = np.unique(np.concatenate([blocks[k].raw[name] for k in having]))
-            codes = [(k, np.searchsorted(distinct, blocks[k].raw[name]).astype(np.int32)) for k in having]
+            raws = [blocks[k].raw[name] for k in having]
+            distinct, inverse = np.unique(np.concatenate(raws), return_inverse=True)
+            ends = np.cumsum([len(r) for r in raws])[:-1]
+            codes = list(zip(having, np.split(inverse.astype(np.int32), ends), strict=True))
             names = pa.array([labels.get(v, str(v)) for v in distinct.tolist()], type=pa.string())
             self.columns[column] = _Column(codes, np.dtype(np.int32), names)
 

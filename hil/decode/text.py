@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hil.decode.arrow import arrow_array
 from hil.decode.utc import UTC_WIDTH, utc_ascii
 from protocols.dictionary.fields import Field
 
@@ -25,36 +26,36 @@ POSITIONAL_FROM = 1e-4
 def float_text(values: np.ndarray) -> pa.Array:
     """``repr`` of every float64 (null for NaN)."""
     values = np.ascontiguousarray(values, dtype=np.float64)
-    encoded = pa.array(values.view(np.int64)).dictionary_encode()  # by bit pattern: -0.0 stays itself
+    encoded = arrow_array(values.view(np.int64)).dictionary_encode()  # by bit pattern: -0.0 stays itself
     distinct = encoded.dictionary.to_numpy().view(np.float64)
     return pc.take(_unique_float_text(distinct), encoded.indices)
 
 
 def _unique_float_text(values: np.ndarray) -> pa.Array:
-    text = pc.cast(pa.array(values), pa.string())
+    text = pc.cast(arrow_array(values), pa.string())
     finite = np.isfinite(values)
     magnitude = np.abs(values)
     agrees = finite & ((magnitude >= POSITIONAL_FROM) | (values == 0))
     agrees &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
     whole = agrees & ~pc.match_substring(text, ".").to_numpy(zero_copy_only=False)
-    text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+    text = pc.if_else(arrow_array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
     other = np.flatnonzero(~agrees & ~np.isnan(values))
     if len(other):
         mask = np.zeros(len(values), dtype=bool)
         mask[other] = True
-        text = pc.replace_with_mask(text, pa.array(mask), pa.array([repr(v) for v in values[other].tolist()]))
-    return pc.if_else(pa.array(np.isnan(values)), pa.scalar(None, pa.string()), text)
+        text = pc.replace_with_mask(text, arrow_array(mask), pa.array([repr(v) for v in values[other].tolist()]))
+    return pc.if_else(arrow_array(np.isnan(values)), pa.scalar(None, pa.string()), text)
 
 
 def int_text(values: np.ndarray) -> pa.Array:
     """``str`` of every integer."""
-    return pc.cast(pa.array(values), pa.string())
+    return pc.cast(arrow_array(values), pa.string())
 
 
 def enum_text(parameter: Field, raw: np.ndarray) -> pa.Array:
     """The label of every raw value, or the number where the enumeration has none (as the scalar codec)."""
     labels = {value: label for label, value in (parameter.enum or {}).items()}
-    encoded = pa.array(raw).dictionary_encode()
+    encoded = arrow_array(raw).dictionary_encode()
     names = [labels.get(v, str(v)) for v in encoded.dictionary.to_pylist()]
     return pc.take(pa.array([csv_field(n) for n in names], type=pa.string()), encoded.indices)
 
