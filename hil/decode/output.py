@@ -128,7 +128,7 @@ def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, d
     """Each block's time, UTC, sequence count and value columns as CSV text, formatted on worker threads."""
     tasks: list[Callable[[], pa.Array]] = []
     for block in blocks:
-        tasks += [partial(float_text, block.time), partial(utc_arrow, block.time_ns),
+        tasks += [partial(float_text, block.time, repeats=False), partial(utc_arrow, block.time_ns),
                   partial(int_text, block.seq_count)]
         tasks += [partial(value_text, p, block.values[p.name], block.raw.get(p.name)) for p in block.parameters]
     done = iter(run_all(tasks))

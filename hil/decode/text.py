@@ -1,9 +1,9 @@
 """Decoded columns as text, in bulk: the exact strings Python's ``repr``/``str`` give, as Arrow string arrays.
 
-Floats are formatted once per distinct value (telemetry repeats itself): Arrow's shortest round-trip formatting
-where it agrees with ``repr`` (positional notation, ``.0`` added to whole numbers), ``repr`` itself for the rest
-(exponents, very small magnitudes, infinities). NaN becomes null, written as an empty cell. UTC text is the ASCII
-digits ``hil.decode.utc`` builds by integer arithmetic.
+Floats are formatted once per distinct value (telemetry repeats itself; times, which do not, one by one): Arrow's
+shortest round-trip formatting where it agrees with ``repr`` (positional notation, ``.0`` added to whole numbers),
+``repr`` itself for the rest (exponents, very small magnitudes, infinities). NaN becomes null, written as an empty
+cell. UTC text is the ASCII digits ``hil.decode.utc`` builds by integer arithmetic.
 """
 
 from __future__ import annotations
@@ -23,15 +23,19 @@ POSITIONAL_FROM = 1e-4
 """The smallest magnitude ``repr`` writes without an exponent (below it: ``1e-05``)."""
 
 
-def float_text(values: np.ndarray) -> pa.Array:
-    """``repr`` of every float64 (null for NaN)."""
+def float_text(values: np.ndarray, repeats: bool = True) -> pa.Array:
+    """``repr`` of every float64 (null for NaN); without ``repeats`` (times: hardly a value twice) each value is
+    formatted as it comes, not once per distinct value."""
     values = np.ascontiguousarray(values, dtype=np.float64)
+    if not repeats:
+        return _each_float_text(values)
     encoded = arrow_array(values.view(np.int64)).dictionary_encode()  # by bit pattern: -0.0 stays itself
     distinct = encoded.dictionary.to_numpy().view(np.float64)
-    return pc.take(_unique_float_text(distinct), encoded.indices)
+    return pc.take(_each_float_text(distinct), encoded.indices)
 
 
-def _unique_float_text(values: np.ndarray) -> pa.Array:
+def _each_float_text(values: np.ndarray) -> pa.Array:
+    """``repr`` of each float64 (null for NaN)."""
     text = pc.cast(arrow_array(values), pa.string())
     finite = np.isfinite(values)
     magnitude = np.abs(values)
