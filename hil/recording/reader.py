@@ -138,11 +138,10 @@ def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     kinds = words[:-1]
     index = np.flatnonzero((kinds == EPB_TYPE) | (kinds == IDB_TYPE) | (kinds == ISB_TYPE) | (kinds == SHB_TYPE))
-    total = words[index + 1].astype(np.int64)
-    offset = index * 4
-    kind = kinds[index]
-    minimum = np.where(kind == SHB_TYPE, _SHB_MIN, _SMALL_MINIMUM[kind & 7])
-    ok = (total >= minimum) & (total >= 12) & (total % 4 == 0) & (offset + total <= size)
+    total, kind = words[index + 1], kinds[index]
+    ok = (total >= np.where(kind == SHB_TYPE, _SHB_MIN, _SMALL_MINIMUM[kind & 7])) & (total & 3 == 0)  # each ≥ 12
+    offset, total = index[ok] * 4, total[ok].astype(np.int64)
+    ok = offset + total <= size
     offset, total = offset[ok], total[ok]
     sound = words[(offset + total) // 4 - 1] == total
     return offset[sound], total[sound]
@@ -151,9 +150,13 @@ def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 def _chained(offset: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The frames some kept frame points at (a few rounds), and for each whether it points at the next one kept."""
     following = offset + total
-    target = np.searchsorted(offset, following)
-    hit = target < len(offset)
-    hit[hit] = offset[target[hit]] == following[hit]
+    hit = np.zeros(len(offset), dtype=bool)
+    hit[:-1] = following[:-1] == offset[1:]
+    target = np.arange(1, len(offset) + 1)  # most frames point at the next one; the others are searched for
+    far = np.flatnonzero(~hit)
+    target[far] = np.searchsorted(offset, following[far])
+    found = far[target[far] < len(offset)]
+    hit[found] = offset[target[found]] == following[found]
     keep = np.ones(len(offset), dtype=bool)
     for _ in range(_PRUNE_ROUNDS):
         pointed = np.zeros(len(offset), dtype=bool)
