@@ -111,8 +111,8 @@ def _column(buf: np.ndarray, offsets: np.ndarray, at: int) -> np.ndarray:
 
 def _rows(buf: np.ndarray, offsets: np.ndarray, width: int, lead: int) -> np.ndarray:
     """The packets at ``offsets`` as an (n, width) uint8 array, ``lead`` zero octets in front of each."""
-    windows = np.lib.stride_tricks.sliding_window_view(buf, width)
-    rows = windows[offsets - lead]
+    windows = np.ndarray((len(buf) - width + 1,), np.dtype((np.void, width)), buf, strides=(1,))  # buf[i:i + width]
+    rows = windows[offsets - lead].view(np.uint8).reshape(len(offsets), width)  # a copy per packet, not per octet
     if lead:
         rows[:, :lead] = 0
     return rows
