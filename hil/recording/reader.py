@@ -12,7 +12,7 @@ statistics blocks) and the USER0 recordings of older farside versions (the bare 
 
 The walk is vectorised: numpy finds every 4-aligned offset where a sound block frame could start (known type, sane
 length, trailing copy) and links each to the block its length points at; runs of blocks that chain are taken whole,
-their packet blocks in bulk: one gather of every block's leading words (interface, timestamp, lengths, exported-PDU
+their packet blocks in bulk: one row-wise gather of every block's leading words (interface, timestamp, lengths, exported-PDU
 tags, the packet's length field) and one of its trailing option words (flags). Only what does not
 fit that mould (section headers, interface descriptions, phase markers, damaged or unusual blocks) is read one
 block at a time by the same checks as before, and resynchronising after damage is that scalar path's job.
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from hil.errors import RecordingError
 from hil.recording.format import (
@@ -126,9 +125,11 @@ def _resync(data: bytes, start: int) -> int | None:
         position = at + 4
 
 
-def _windows(words: np.ndarray, width: int) -> np.ndarray:
-    """Every run of ``width`` consecutive words as a row (a view): row ``i`` is ``words[i:i + width]``."""
-    return sliding_window_view(words, width) if len(words) >= width else np.empty((0, width), dtype=words.dtype)
+def _gather(words: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """``words[a:a + width]`` for each ``a`` in ``at`` (each within the words) as the rows of an (n, width) array,
+    copied a row at a time."""
+    rows = np.ndarray((max(len(words) - width + 1, 0),), np.dtype((np.void, 4 * width)), words, strides=(4,))
+    return rows[at].view(words.dtype).reshape(len(at), width)
 
 
 def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -282,13 +283,12 @@ class _Reader:
     def _packets(self, offset: np.ndarray, total: np.ndarray) -> None:
         """Packet blocks in bulk where they hold what farside writes; the rest through ``_block``."""
         words, declared = self.words, len(self.links)
-        if not declared:
+        if not declared or len(words) < _HEAD_WORDS:
             self._one_by_one(offset, total)
             return
         word = offset // 4
-        heads = _windows(words, _HEAD_WORDS)
-        reach = word < len(heads)
-        head = heads[np.where(reach, word, 0)]  # one gather: the block's first words, its tags, the packet's head
+        reach = word <= len(words) - _HEAD_WORDS
+        head = _gather(words, np.where(reach, word, 0), _HEAD_WORDS)  # the block's fields, tags, the packet's head
         interface, captured = head[:, 2].astype(np.int64), head[:, 5].astype(np.int64)
         kind = np.array([lt if lt in (LINKTYPE_UPPER_PDU, LINKTYPE_USER0) and link != PHASES_INTERFACE else -1
                          for link, lt in zip(self.links, self.linktypes, strict=True)], dtype=np.int64)
@@ -303,7 +303,7 @@ class _Reader:
         for k, tag in enumerate(_TAG_WORDS.tolist()):
             good &= ~upper | (head[:, 7 + k] == tag)
         fast = np.flatnonzero(good)
-        tail = _windows(words, 3)[end[fast] // 4]  # the flags option, its value, opt_endofopt
+        tail = _gather(words, end[fast] // 4, 3)  # the flags option, its value, opt_endofopt
         good[fast] = (tail[:, 0] == _FLAGS_OPTION) & (tail[:, 2] == 0)
         self._one_by_one(offset[~good], total[~good])
         flags = tail[good[fast], 1]
