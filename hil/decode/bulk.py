@@ -12,6 +12,7 @@ from hil.decode.calibrate import engineering
 from hil.decode.crc import crc_rows
 from hil.decode.layout import NumpyLayout
 from hil.decode.split import PacketBuffer
+from hil.rowgather import gather_rows
 from protocols.dictionary.model import Device, HousekeepingSet, Parameter
 from protocols.dictionary.registry import Dictionary
 from protocols.spacepacket import IDLE_APID
@@ -111,8 +112,7 @@ def _column(buf: np.ndarray, offsets: np.ndarray, at: int) -> np.ndarray:
 
 def _rows(buf: np.ndarray, offsets: np.ndarray, width: int, lead: int) -> np.ndarray:
     """The packets at ``offsets`` as an (n, width) uint8 array, ``lead`` zero octets in front of each."""
-    windows = np.ndarray((len(buf) - width + 1,), np.dtype((np.void, width)), buf, strides=(1,))  # buf[i:i + width]
-    rows = windows[offsets - lead].view(np.uint8).reshape(len(offsets), width)  # a copy per packet, not per octet
+    rows = gather_rows(buf, offsets - lead, width)
     if lead:
         rows[:, :lead] = 0
     return rows

@@ -12,9 +12,9 @@ statistics blocks) and the USER0 recordings of older farside versions (the bare 
 
 The walk is vectorised: numpy finds every 4-aligned offset where a sound block frame could start (known type, sane
 length, trailing copy) and links each to the block its length points at; runs of blocks that chain are taken whole,
-their packet blocks in bulk: one row-wise gather of every block's leading words (interface, timestamp, lengths, exported-PDU
-tags, the packet's length field) and one of its trailing option words (flags). Only what does not
-fit that mould (section headers, interface descriptions, phase markers, damaged or unusual blocks) is read one
+their packet blocks in bulk: one row-wise gather of every block's leading words (interface, timestamp, lengths,
+exported-PDU tags, the packet's length field) and one of its trailing option words (flags). Only what does not fit
+that mould (section headers, interface descriptions, phase markers, damaged or unusual blocks) is read one
 block at a time by the same checks as before, and resynchronising after damage is that scalar path's job.
 """
 
@@ -51,6 +51,7 @@ from hil.recording.format import (
     split_exported_pdu,
 )
 from hil.records import Damage, PacketFile, PacketRecord
+from hil.rowgather import gather_rows
 
 KNOWN_TYPES = frozenset((SHB_TYPE, IDB_TYPE, ISB_TYPE, EPB_TYPE))
 MAX_INTERFACES = 256
@@ -123,13 +124,6 @@ def _resync(data: bytes, start: int) -> int | None:
         if _block_fault(data, at) is None and _head_plausible(data, at + struct.unpack_from("<I", data, at + 4)[0]):
             return at
         position = at + 4
-
-
-def _gather(words: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """``words[a:a + width]`` for each ``a`` in ``at`` (each within the words) as the rows of an (n, width) array,
-    copied a row at a time."""
-    rows = np.ndarray((max(len(words) - width + 1, 0),), np.dtype((np.void, 4 * width)), words, strides=(4,))
-    return rows[at].view(words.dtype).reshape(len(at), width)
 
 
 def _frames(words: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -288,7 +282,7 @@ class _Reader:
             return
         word = offset // 4
         reach = word <= len(words) - _HEAD_WORDS
-        head = _gather(words, np.where(reach, word, 0), _HEAD_WORDS)  # the block's fields, tags, the packet's head
+        head = gather_rows(words, np.where(reach, word, 0), _HEAD_WORDS)  # the block's fields, tags, the packet's head
         interface, captured = head[:, 2].astype(np.int64), head[:, 5].astype(np.int64)
         kind = np.array([lt if lt in (LINKTYPE_UPPER_PDU, LINKTYPE_USER0) and link != PHASES_INTERFACE else -1
                          for link, lt in zip(self.links, self.linktypes, strict=True)], dtype=np.int64)
@@ -303,7 +297,7 @@ class _Reader:
         for k, tag in enumerate(_TAG_WORDS.tolist()):
             good &= ~upper | (head[:, 7 + k] == tag)
         fast = np.flatnonzero(good)
-        tail = _gather(words, end[fast] // 4, 3)  # the flags option, its value, opt_endofopt
+        tail = gather_rows(words, end[fast] // 4, 3)  # the flags option, its value, opt_endofopt
         good[fast] = (tail[:, 0] == _FLAGS_OPTION) & (tail[:, 2] == 0)
         self._one_by_one(offset[~good], total[~good])
         flags = tail[good[fast], 1]
