@@ -224,6 +224,21 @@ def test_parquet_of_a_recording_has_one_row_per_packet(tmp_path: Path) -> None:
     assert pq.read_table(target).column("seq_count").to_pylist() == list(range(6))
 
 
+@pytest.mark.parametrize(("fmt", "unloaded"), [("csv", ["numpy.ma"]), ("parquet", ["numpy.ma", "pyarrow.compute"])])
+def test_decode_leaves_slow_imports_unloaded(tmp_path: Path, fmt: str, unloaded: list[str]) -> None:
+    """Start-up is part of a whole decode's time: modules it does not need stay unimported, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    path, _ = _relayed_recording(tmp_path)
+    script = ("import json, sys\nfrom hil.cli import main\ncode = main(sys.argv[1:])\n"
+              "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script, "decode", str(path), "--format", fmt, "-o",
+                           str(tmp_path / f"hk.{fmt}")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not set(unloaded) & set(json.loads(done.stderr.splitlines()[-1]))
+
+
 def test_link_and_copies_pick_sightings(tmp_path: Path) -> None:
     path, _ = _relayed_recording(tmp_path)
     code, out, err = _run(str(path), "--format", "csv", "--link", "relay")
