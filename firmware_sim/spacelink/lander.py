@@ -151,9 +151,10 @@ class TcOutcome(NamedTuple):
 
 @dataclass
 class TcStats:
-    """What the radio's TC receiver saw: each CLTU ends up in exactly one of ``cltus_unframed``,
-    ``cltus_rejected`` or ``frames``; each frame in exactly one of ``accepted``, ``rejected`` (per reason in
-    ``rejected_by``), ``not_ours`` or ``security_rejected``."""
+    """What the radio's TC receiver saw: each burst ends up in exactly one of ``cltus_unframed``,
+    ``cltus_rejected`` or ``frames`` (more than one frame only when a ground sends several CLTUs in one burst);
+    each frame in exactly one of ``accepted``, ``rejected`` (per reason in ``rejected_by``), ``not_ours`` or
+    ``security_rejected``."""
 
     cltus: int = 0
     cltus_unframed: int = 0
@@ -212,11 +213,11 @@ class TcReceiver:
         self._damage.extend([reason] * count)
 
     def receive(self, cltu: bytes) -> list[TcOutcome]:
-        """One CLTU as it came off the air (the carrier ends after it): the outcome of the frame it held (none when
+        """One carrier burst as it came off the air: the outcome of each frame the decoder found in it (none when
         its start sequence or first codeblock was lost to errors).
 
-        Only the first CLTU the decoder finds is this one; a start sequence it finds later in the damaged remainder
-        is noise, counted in ``false_starts``.
+        A start sequence the decoder finds in octets that give no frame, beside a frame found in the same burst
+        (junk before the start sequence, the damaged remainder of a CLTU), is noise: counted in ``false_starts``.
         """
         stats = self.stats
         stats.cltus += 1
@@ -225,12 +226,11 @@ class TcReceiver:
         if not results:
             stats.cltus_unframed += 1
             return []
-        stats.false_starts += len(results) - 1
-        data = results[0].data
-        if not data:
+        framed = [result.data for result in results if result.data]
+        if not framed:
             stats.cltus_rejected += 1
-            return []
-        return [self.frame(data)]
+        stats.false_starts += len(results) - max(1, len(framed))
+        return [self.frame(data) for data in framed]
 
     def frame(self, data: bytes) -> TcOutcome:
         """Check one frame (CLTU fill after it allowed) and run it through FARM-1."""

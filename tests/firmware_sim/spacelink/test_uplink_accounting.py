@@ -80,3 +80,17 @@ def test_a_cltu_still_on_its_way_when_the_run_ends_is_in_flight() -> None:
     outcomes = link.figures()["cltu_outcomes"]
     assert outcomes["in_flight"] == 1 and _accounted(outcomes) == outcomes["sent"] == 1
     assert "1 in flight" in _uplink_line(link_summary(bench.radio, bench.space_link, bench.ground) or {})
+
+
+def test_a_start_sequence_in_junk_before_a_cltu_does_not_hide_the_cltu() -> None:
+    sched = scheduler()
+    link = FramesLink(sched, lambda t: 1_300_000_000, FrameLinkSettings())
+    ground, radio = FrameGroundNode(sched), FakeRadio()
+    link.connect(radio, ground)
+    ground.attach(link)
+    good = encode_cltu(TcFrame.bd(SCID, 0, _ping(1)).pack())
+    link.uplink_cltu(bytes.fromhex("EB90") + bytes(range(16)) + good, sched.now_ns)  # junk that starts like a CLTU
+    sched.run(until_cycle=sched.clock.cycles(10))
+    outcomes = link.figures()["cltu_outcomes"]
+    assert outcomes["sent"] == 1 and outcomes["accepted"] == 1 and _accounted(outcomes) == 1
+    assert len(radio.uplinked) == 1 and link.tc.stats.false_starts == 1
