@@ -54,12 +54,18 @@ def test_under_channel_errors_every_cltu_sent_is_delivered_rejected_or_lost(seed
     assert f"{lost} lost (no-start-sequence {outcomes['lost']['no-start-sequence']})" in line
 
 
-def test_a_cltu_whose_start_sequence_is_hit_is_counted_lost() -> None:
+def _bare_link() -> tuple[Any, FramesLink, FakeRadio]:
+    """A frame link between a radio that takes every TC and a ground node: its scheduler, the link, the radio."""
     sched = scheduler()
     link = FramesLink(sched, lambda t: 1_300_000_000, FrameLinkSettings())
     ground, radio = FrameGroundNode(sched), FakeRadio()
     link.connect(radio, ground)
     ground.attach(link)
+    return sched, link, radio
+
+
+def test_a_cltu_whose_start_sequence_is_hit_is_counted_lost() -> None:
+    sched, link, radio = _bare_link()
     good = encode_cltu(TcFrame.bd(SCID, 0, _ping(1)).pack())
     hit = bytes([good[0] ^ 0x04]) + good[1:]  # one bit error in EB90: the decoder never finds this CLTU
     link.uplink_cltu(hit, sched.now_ns)
@@ -83,11 +89,7 @@ def test_a_cltu_still_on_its_way_when_the_run_ends_is_in_flight() -> None:
 
 
 def test_a_start_sequence_in_junk_before_a_cltu_does_not_hide_the_cltu() -> None:
-    sched = scheduler()
-    link = FramesLink(sched, lambda t: 1_300_000_000, FrameLinkSettings())
-    ground, radio = FrameGroundNode(sched), FakeRadio()
-    link.connect(radio, ground)
-    ground.attach(link)
+    sched, link, radio = _bare_link()
     good = encode_cltu(TcFrame.bd(SCID, 0, _ping(1)).pack())
     link.uplink_cltu(bytes.fromhex("EB90") + bytes(range(16)) + good, sched.now_ns)  # junk that starts like a CLTU
     sched.run(until_cycle=sched.clock.cycles(10))
