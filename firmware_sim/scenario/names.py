@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from firmware_sim.errors import UnknownNameError
 from protocols.describe import packet_names
@@ -11,26 +12,30 @@ from protocols.dictionary.model import Device, Event, HousekeepingSet, Parameter
 from protocols.dictionary.registry import Dictionary
 from protocols.errors import DictionaryError
 
+T = TypeVar("T")
 _UNNAMED_TM = re.compile(r"tm\[\d+,\d+\]")
 """The name ``describe`` gives telemetry the dictionary does not name."""
 
 
+def _named(find: Callable[[str], T], name: str, path: str, line: int | None, refusal: Callable[[], str]) -> T:
+    """``find(name)``, else UnknownNameError with the text ``refusal()`` gives."""
+    try:
+        return find(name)
+    except DictionaryError:
+        raise UnknownNameError(path, line, refusal()) from None
+
+
 def known_device(dictionary: Dictionary, name: str, where: str, path: str = "", line: int | None = None) -> Device:
     """The device called ``name``, else UnknownNameError (``where`` says what named it) listing the devices."""
-    try:
-        return dictionary.device(name)
-    except DictionaryError:
-        raise UnknownNameError(path, line, f"{where}: no device {name!r}; devices: "
-                                           f"{', '.join(dictionary.names)}") from None
+    return _named(dictionary.device, name, path, line,
+                  lambda: f"{where}: no device {name!r}; devices: {', '.join(dictionary.names)}")
 
 
 def known_parameter(device: Device, name: str, where: str, path: str = "", line: int | None = None) -> Parameter:
     """``device``'s parameter called ``name``, else UnknownNameError listing its parameters."""
-    try:
-        return device.parameter(name)
-    except DictionaryError:
-        raise UnknownNameError(path, line, f"{where}: {device.name} has no parameter {name!r}; parameters: "
-                                           f"{', '.join(p.name for p in device.parameters)}") from None
+    return _named(device.parameter, name, path, line,
+                  lambda: f"{where}: {device.name} has no parameter {name!r}; parameters: "
+                          f"{', '.join(p.name for p in device.parameters)}")
 
 
 def known_event(devices: Sequence[Device], name: str, where: str, path: str = "",
@@ -48,11 +53,9 @@ def known_event(devices: Sequence[Device], name: str, where: str, path: str = ""
 
 def known_hk_set(device: Device, name: str, where: str) -> HousekeepingSet:
     """``device``'s housekeeping set called ``name``, else UnknownNameError listing its sets."""
-    try:
-        return device.hk_set(name)
-    except DictionaryError:
-        raise UnknownNameError("", None, f"{where}: {device.name} has no housekeeping set {name!r}; sets: "
-                                         f"{', '.join(h.name for h in device.housekeeping)}") from None
+    return _named(device.hk_set, name, "", None,
+                  lambda: f"{where}: {device.name} has no housekeeping set {name!r}; sets: "
+                          f"{', '.join(h.name for h in device.housekeeping)}")
 
 
 def known_packet(devices: Sequence[Device], name: str, where: str) -> str:
