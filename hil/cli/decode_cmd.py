@@ -85,7 +85,7 @@ def _summary(result: DecodeResult, path: Path, damage: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="terminal table (first rows of each set), wide CSV (a column per parameter), JSON lines, or "
-                   "Parquet (the wide table, typed; needs -o)")
+                   "Parquet (one typed table per housekeeping set, in the directory -o names)")
 @click.option("--long", "long_csv", is_flag=True, help="CSV in long form: one row per value, with its unit")
 @click.option("--device", "devices", multiple=True, metavar="NAME", help="only this device (repeatable)")
 @click.option("--apid", "apids", multiple=True, metavar="APID", help="only this APID, 0x… allowed (repeatable)")
@@ -97,7 +97,8 @@ def _summary(result: DecodeResult, path: Path, damage: str) -> None:
               help="every packet a recording's link carried, the copies flight software forwards included")
 @click.option("--copies", is_flag=True,
               help="every packet of a recording as often as it was recorded (default: once, where it originates)")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write here, not to stdout")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="write here, not to stdout (for Parquet: a directory, one DEVICE.SET.parquet per set)")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="rows per set in the table")
 def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...], apids: tuple[str, ...],
@@ -121,7 +122,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     from protocols.dictionary import default_dictionary
 
     if fmt == "parquet" and output is None:
-        raise click.UsageError("--format parquet writes a file: give it with -o FILE")
+        raise click.UsageError("--format parquet writes a directory of tables: give it with -o DIR")
     dictionary = default_dictionary()
     try:
         wanted_apids = {_apid(a) for a in apids} if apids else None
@@ -135,7 +136,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         t_to = parse_time(stop) if stop is not None else None
     except ProtocolError as exc:
         raise click.BadParameter(str(exc)) from None
-    if output is not None and (refused := overwrite_error(path, output)):
+    if output is not None and (refused := overwrite_error(path, output) or _directory_error(fmt, output)):
         return fail(refused)
     buffer = read_buffer(path)
     if not len(buffer):
@@ -149,9 +150,10 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         from hil.decode.parquet import write_parquet
 
         try:
-            write_parquet(result, output)
+            tables = write_parquet(result, output)
         except OSError as exc:
             return fail(f"cannot write {output}: {exc.strerror or exc}")
+        click.echo(f"farside: {len(tables)} Parquet table(s) in {output}/", err=True)
     else:
         try:
             _write_text(result, buffer, dictionary, fmt, long_csv, output, limit, pairs is None)
@@ -163,6 +165,15 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     if not result.decoded and not len(result.other):
         return fail("no packet decoded")
     return 0
+
+
+def _directory_error(fmt: str, output: Path) -> str | None:
+    """Why Parquet tables cannot go to ``output`` (None for the other formats, which write one file)."""
+    if fmt != "parquet":
+        return None
+    from hil.decode.parquet import directory_error
+
+    return directory_error(output)
 
 
 def _write_text(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictionary, fmt: str, long_csv: bool,

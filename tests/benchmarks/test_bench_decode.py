@@ -13,7 +13,7 @@ fields and raw octets only — no per-set layout, no calibration, no CRC check. 
 ≥ 20× ccsdspy; figures are printed, never asserted.
 
 Whole processes on the reference mission's recording (`farside run --record`, pcapng, ~355k packets recorded, each
-once where it originates ~177k): `farside decode REC --format csv -o …` and `--format parquet -o …` (best of three
+once where it originates ~177k): `farside decode REC --format csv -o FILE` and `--format parquet -o DIR` (best of three
 each) against a Python process that loads the same packets decode takes (each once, as a plain stream) with
 ccsdspy's `split_by_apid` and `VariableLength.load`, start-up included on both sides; the ratio against ccsdspy
 loading every recorded packet (copies included: the baseline before decode took each packet once) is printed too.
@@ -218,6 +218,11 @@ def _cached_env(cache: Path) -> dict[str, str]:
     return env
 
 
+def _octets(path: Path) -> int:
+    """The size of an output: a file, or a directory of tables (Parquet, one per set)."""
+    return sum(p.stat().st_size for p in path.iterdir()) if path.is_dir() else path.stat().st_size
+
+
 def run_processes(tmp: Path, repeat: int = 3) -> dict[str, float]:
     """Record the reference mission, then time the whole decode processes against the ccsdspy process."""
     recording, stream, every = tmp / "ref.pcapng", tmp / "ref.raw", tmp / "every.raw"
@@ -244,7 +249,7 @@ def run_processes(tmp: Path, repeat: int = 3) -> dict[str, float]:
         argv = [*_farside_cli(), "decode", str(recording), "--format", fmt, "-o", str(tmp / f"hk.{fmt}")]
         _timed(argv, env=cached)  # warm-up: the rest of farside's bytecode cache
         figures[f"{fmt}_s"], _ = _timed(argv, repeat, cached)
-        figures[f"{fmt}_octets"] = (tmp / f"hk.{fmt}").stat().st_size
+        figures[f"{fmt}_octets"] = _octets(tmp / f"hk.{fmt}")
         if os.environ.get("PYTHONDONTWRITEBYTECODE"):
             figures[f"{fmt}_uncached_s"], _ = _timed(argv, repeat)
     return figures
