@@ -1,9 +1,9 @@
 """Decoded columns as text, in bulk: the exact strings Python's ``repr``/``str`` give, as Arrow string arrays.
 
 Floats are formatted once per distinct value (telemetry repeats itself; times, which do not, one by one): Arrow's
-shortest round-trip formatting where it agrees with ``repr`` (positional notation, ``.0`` added to whole numbers),
-``repr`` itself for the rest (exponents, very small magnitudes, infinities). NaN becomes null, written as an empty
-cell. UTC text is the ASCII digits ``hil.decode.utc`` builds by integer arithmetic.
+shortest round-trip formatting where it agrees with ``repr`` (positional notation, ``.0`` put after whole numbers
+in the octets), ``repr`` itself for the rest (exponents, found by one scan of the octets; very small magnitudes;
+infinities). NaN becomes null, written as an empty cell. UTC text is the ASCII digits ``hil.decode.utc`` builds by integer arithmetic.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from protocols.dictionary.fields import Field
 
 POSITIONAL_FROM = 1e-4
 """The smallest magnitude ``repr`` writes without an exponent (below it: ``1e-05``)."""
+_POINT_ZERO = np.frombuffer(b".0", dtype=np.uint8)
 
 
 def float_text(values: np.ndarray, repeats: bool = True) -> pa.Array:
@@ -37,18 +38,42 @@ def float_text(values: np.ndarray, repeats: bool = True) -> pa.Array:
 def _each_float_text(values: np.ndarray) -> pa.Array:
     """``repr`` of each float64 (null for NaN)."""
     text = pc.cast(arrow_array(values), pa.string())
-    finite = np.isfinite(values)
+    offsets, octets = _string_buffers(text)
+    nan = np.isnan(values)
     magnitude = np.abs(values)
-    agrees = finite & ((magnitude >= POSITIONAL_FROM) | (values == 0))
-    agrees &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
-    whole = agrees & ~pc.match_substring(text, ".").to_numpy(zero_copy_only=False)
-    text = pc.if_else(arrow_array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
-    other = np.flatnonzero(~agrees & ~np.isnan(values))
-    if len(other):
-        mask = np.zeros(len(values), dtype=bool)
-        mask[other] = True
-        text = pc.replace_with_mask(text, arrow_array(mask), pa.array([repr(v) for v in values[other].tolist()]))
-    return pc.if_else(arrow_array(np.isnan(values)), pa.scalar(None, pa.string()), text)
+    agrees = ((magnitude >= POSITIONAL_FROM) & (magnitude != np.inf) | (values == 0)) & ~_holding(offsets, octets, b"e")
+    text = _point_zero(offsets, octets, agrees & (values == np.trunc(values)), nan)
+    other = ~agrees & ~nan
+    if other.any():
+        text = pc.replace_with_mask(text, arrow_array(other), pa.array([repr(v) for v in values[other].tolist()]))
+    return text
+
+
+def _string_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (int32) and octets of a string array, as numpy views."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1, offset=4 * text.offset)
+    data = text.buffers()[2]
+    return offsets, np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+
+
+def _holding(offsets: np.ndarray, octets: np.ndarray, octet: bytes) -> np.ndarray:
+    """Whether each string holds ``octet``: one scan of the octets, then the rows of the few found."""
+    found = np.flatnonzero(octets[offsets[0]:offsets[-1]] == ord(octet)) + offsets[0]
+    rows = np.zeros(len(offsets) - 1, dtype=bool)
+    rows[np.searchsorted(offsets, found, side="right") - 1] = True
+    return rows
+
+
+def _point_zero(offsets: np.ndarray, octets: np.ndarray, whole: np.ndarray, null: np.ndarray) -> pa.Array:
+    """The strings with ``.0`` after each ``whole`` one (Arrow writes a whole number without it), null where
+    ``null`` is true."""
+    ends = offsets[1:][whole] - offsets[0]
+    octets = np.insert(octets[offsets[0]:offsets[-1]], np.repeat(ends, 2), np.tile(_POINT_ZERO, len(ends)))
+    offsets = offsets - offsets[0] + 2 * np.concatenate(([0], np.cumsum(whole, dtype=np.int32)))
+    nulls = int(np.count_nonzero(null))
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if nulls else None
+    return pa.StringArray.from_buffers(len(whole), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(octets),
+                                       validity, nulls)
 
 
 def int_text(values: np.ndarray) -> pa.Array:
