@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -145,7 +146,12 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
                         only_link=link, copies=copies)
     if keep is not None:
         buffer = buffer.select(keep)
-    result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
+    opening = _open_early(output) if output is not None and fmt != "parquet" else None
+    try:
+        result = decode_buffer(buffer, dictionary, apids=wanted_apids, parameters=pairs, start=t_from, stop=t_to)
+    except BaseException:
+        _discard(opening)
+        raise
     if fmt == "parquet" and output is not None:
         from hil.decode.parquet import write_parquet
 
@@ -156,7 +162,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         click.echo(f"farside: {len(tables)} Parquet table(s) in {output}/", err=True)
     else:
         try:
-            _write_text(result, buffer, dictionary, fmt, long_csv, output, limit, pairs is None)
+            _write_text(result, buffer, dictionary, fmt, long_csv, opening, limit, pairs is None)
         except BrokenPipeError:
             raise  # stdout's reader went away: the CLI's own handler
         except OSError as exc:
@@ -176,15 +182,31 @@ def _directory_error(fmt: str, output: Path) -> str | None:
     return directory_error(output)
 
 
+def _open_early(output: Path) -> Future[IO[str]]:
+    """``output`` opened for text on a thread of its own, so that emptying a big old output (a while) goes on
+    beside the decode; called once the packets are read and picked, so an input that fails there leaves an old
+    output as it was."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(output.open, "w", encoding="utf-8", newline="")
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _discard(opening: Future[IO[str]] | None) -> None:
+    """Close the output an early open gave, if it gave one."""
+    if opening is not None and opening.exception() is None:
+        opening.result().close()
+
+
 def _write_text(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictionary, fmt: str, long_csv: bool,
-                output: Path | None, limit: int, everything: bool) -> None:
-    """CSV, JSON lines or the table, to ``output`` or stdout, with progress on long outputs."""
+                opening: Future[IO[str]] | None, limit: int, everything: bool) -> None:
+    """CSV, JSON lines or the table, to the output being opened or stdout, with progress on long outputs."""
     from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
     from hil.replay.progress import progress_for
 
     with ExitStack() as stack:
-        out: IO[str] = (stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-                        if output is not None else sys.stdout)
+        out: IO[str] = stack.enter_context(opening.result()) if opening is not None else sys.stdout
         rows = result.decoded + (len(result.other) if fmt == "jsonl" and everything else 0)
         shown = stack.enter_context(progress_for("decode: writing", rows, enabled=fmt != "table"))
         if fmt == "csv":
@@ -192,7 +214,7 @@ def _write_text(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
         elif fmt == "jsonl":
             write_jsonl(result, buffer, dictionary, out, include_other=everything, progress=shown.update)
         else:
-            write_table(result, console() if output is None else _file_console(out), limit)
+            write_table(result, console() if opening is None else _file_console(out), limit)
 
 
 def _file_console(out: IO[str]) -> Console:
