@@ -20,7 +20,7 @@ from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.columns import LONG_HEAD, WIDE_HEAD, parameter_columns
 from hil.decode.parallel import in_order, run_all
 from hil.decode.split import PacketBuffer
-from hil.decode.text import csv_field, float_text, int_text, value_text
+from hil.decode.text import csv_field, float_text, formatted_together, int_kind, int_text, value_format
 from hil.decode.text import utc_text as utc_arrow
 from hil.decode.utc import utc_ascii
 from hil.jsontext import json_text
@@ -124,16 +124,38 @@ def _ranks(blocks: list[SetBlock]) -> tuple[int, list[np.ndarray]]:
     return total, np.split(rank, np.cumsum([len(b) for b in blocks])[:-1])
 
 
+Column = tuple[int, str]
+"""A column of the blocks being written: the block's number and the parameter's name (or ``:time``, ``:utc``,
+``:seq``)."""
+
+
 def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, dict[str, pa.Array]]]:
-    """Each block's time, UTC, sequence count and value columns as CSV text, formatted on worker threads."""
-    tasks: list[Callable[[], pa.Array]] = []
-    for block in blocks:
-        tasks += [partial(float_text, block.time, repeats=False), partial(utc_arrow, block.time_ns),
-                  partial(int_text, block.seq_count)]
-        tasks += [partial(value_text, p, block.values[p.name], block.raw.get(p.name)) for p in block.parameters]
-    done = iter(run_all(tasks))
-    return [(next(done), next(done), next(done), {p.name: next(done) for p in block.parameters})
-            for block in blocks]
+    """Each block's time, UTC, sequence count and value columns as CSV text: the columns formatted alike taken
+    together across the blocks (a few big Arrow calls, not hundreds of small ones), on worker threads."""
+    together: dict[str, tuple[Callable[[np.ndarray], pa.Array], list[Column], list[np.ndarray]]] = {}
+    alone: dict[Column, Callable[[], pa.Array]] = {}
+
+    def add(column: Column, kind: str | None, text: Callable[[np.ndarray], pa.Array], values: np.ndarray) -> None:
+        if kind is None:
+            alone[column] = partial(text, values)
+        else:
+            _, columns, columns_values = together.setdefault(kind, (text, [], []))
+            columns.append(column)
+            columns_values.append(values)
+
+    for k, block in enumerate(blocks):
+        add((k, ":time"), ":time", partial(float_text, repeats=False), block.time)
+        add((k, ":utc"), ":utc", utc_arrow, block.time_ns)
+        add((k, ":seq"), int_kind(block.seq_count), int_text, block.seq_count)
+        for p in block.parameters:
+            add((k, p.name), *value_format(p, block.values[p.name], block.raw.get(p.name)), block.values[p.name])
+    groups = sorted(together.values(), key=lambda group: -sum(map(len, group[2])))  # the longest first
+    done = run_all([*(partial(formatted_together, text, columns) for text, _, columns in groups), *alone.values()])
+    text = dict(zip(alone, done[len(groups):], strict=True))
+    for (_, columns, _), texts in zip(groups, done[:len(groups)], strict=True):
+        text.update(zip(columns, texts, strict=True))
+    return [(text[k, ":time"], text[k, ":utc"], text[k, ":seq"], {p.name: text[k, p.name] for p in block.parameters})
+            for k, block in enumerate(blocks)]
 
 
 def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = None) -> int:

@@ -3,13 +3,17 @@
 Floats are formatted once per distinct value (telemetry repeats itself; times, which do not, one by one): Arrow's
 shortest round-trip formatting where it agrees with ``repr`` (positional notation, ``.0`` put after whole numbers
 in the octets), ``repr`` itself for the rest (exponents, found by one scan of the octets; very small magnitudes;
-infinities). NaN becomes null, written as an empty cell. UTC text is the ASCII digits ``hil.decode.utc`` builds by integer arithmetic.
+infinities). NaN becomes null, written as an empty cell. Columns formatted alike (floats; integers of one dtype)
+can be formatted together, end to end, and sliced apart. UTC text is the ASCII digits ``hil.decode.utc`` builds by
+integer arithmetic.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -98,15 +102,45 @@ def csv_field(text: str) -> str:
     return line.getvalue()[:-1]
 
 
+def value_format(parameter: Field, values: np.ndarray,
+                 raw: np.ndarray | None) -> tuple[str | None, Callable[[np.ndarray], pa.Array]]:
+    """How ``value_text`` formats a column: what columns it can be formatted together with (``"float"``, an
+    ``int_kind``; None: on its own) and the function of its values that does it."""
+    if parameter.enum is not None and raw is not None:
+        return None, partial(_labels, parameter, raw)
+    if values.dtype.kind == "f":
+        return "float", float_text
+    if values.dtype.kind in "iu":
+        return int_kind(values), int_text
+    return None, _object_text
+
+
+def int_kind(values: np.ndarray) -> str:
+    """What integer columns are formatted together with ``values``: those of its dtype."""
+    return f"int:{values.dtype.str}"
+
+
+def formatted_together(text: Callable[[np.ndarray], pa.Array], columns: Sequence[np.ndarray]) -> list[pa.Array]:
+    """``text`` of each column (same dtype, or floats) from one call on them all end to end: a few big Arrow
+    calls, not many small ones."""
+    whole = text(np.concatenate(columns)) if columns else pa.array([], pa.string())
+    ends = np.cumsum([len(c) for c in columns]).tolist()
+    return [whole.slice(start, end - start) for start, end in zip([0, *ends], ends, strict=False)]
+
+
 def value_text(parameter: Field, values: np.ndarray, raw: np.ndarray | None) -> pa.Array:
     """A decoded column as CSV fields of the text ``str`` gives its values (labels for enumerations, null for
     NaN); only labels can need quoting, and they are quoted as ``csv.writer`` would."""
-    if parameter.enum is not None and raw is not None:
-        return enum_text(parameter, raw)
-    if values.dtype.kind == "f":
-        return float_text(values)
-    if values.dtype.kind in "iu":
-        return int_text(values)
+    return value_format(parameter, values, raw)[1](values)
+
+
+def _labels(parameter: Field, raw: np.ndarray, values: np.ndarray) -> pa.Array:
+    """The enumeration's labels of a column, from its raw numbers (``values`` are those labels)."""
+    return enum_text(parameter, raw)
+
+
+def _object_text(values: np.ndarray) -> pa.Array:
+    """CSV fields of the text ``str`` gives each value."""
     return pa.array([csv_field(str(v)) for v in values.tolist()], type=pa.string())
 
 
