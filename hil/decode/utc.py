@@ -11,6 +11,8 @@ EPOCH_1958 = np.datetime64("1958-01-01T00:00:00", "ns")
 UTC_WIDTH = 24
 """``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
 _MS_PER_DAY = 86_400_000
+_FIRST_DAY, _LAST_DAY = np.array(["0000-01-01", "9999-12-31"], dtype="datetime64[D]").astype(np.int64).tolist()
+"""The days (since 1970) of the years with a four-digit date."""
 _NS_PER_MS = 1_000_000
 
 
@@ -19,7 +21,11 @@ def utc_ns(time_ns: np.ndarray) -> np.ndarray:
     time_ns = np.asarray(time_ns, dtype=np.int64)
     if not len(time_ns):
         return np.empty(0, dtype=np.int64)
-    unique, inverse = np.unique(time_ns // NS_PER_S, return_inverse=True)
+    seconds = time_ns // NS_PER_S
+    first, last = _leap_ns(int(seconds.min()) * NS_PER_S), _leap_ns(int(seconds.max()) * NS_PER_S)
+    if first == last:  # the offset only grows: the same at both ends, the same for every time (no leap between)
+        return (EPOCH_1958 + (time_ns - first).astype("timedelta64[ns]")).view(np.int64)
+    unique, inverse = np.unique(seconds, return_inverse=True)
     offsets = np.empty(len(unique), dtype=np.int64)
     _fill_leaps(unique.tolist(), offsets, 0, len(unique) - 1)
     return (EPOCH_1958 + (time_ns - offsets[inverse.reshape(-1)]).astype("timedelta64[ns]")).view(np.int64)
@@ -44,17 +50,26 @@ def _leap_ns(tai_ns: int) -> int:
         return 0  # before 1972: no leap-second table, TAI shown as UTC
 
 
+def _day_table(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Days (since 1970, ascending) to write a date for once each, and where each of ``day`` is among them: every
+    day from the first to the last when they are no more than the times, else the distinct ones."""
+    first, last = int(day.min()), int(day.max())
+    if last - first < len(day):
+        return np.arange(first, last + 1, dtype=np.int64), day - first
+    return np.unique(day, return_inverse=True)
+
+
 def utc_ascii(time_ns: np.ndarray) -> np.ndarray:
     """ISO UTC text (ms, trailing Z) of TAI ns since 1958 as an (n, 24) array of ASCII octets."""
     ms = utc_ns(time_ns) // _NS_PER_MS
     day, of_day = np.divmod(ms, _MS_PER_DAY)
-    days, inverse = np.unique(day, return_inverse=True)
     out = np.empty((len(ms), UTC_WIDTH), dtype=np.uint8)
     if not len(ms):
         return out
-    dates = np.datetime_as_string(days.astype("datetime64[D]"))
-    if np.any(np.char.str_len(dates) != 10):  # a year beyond 0000–9999 has no fixed-width date
+    days, inverse = _day_table(day)
+    if days[0] < _FIRST_DAY or days[-1] > _LAST_DAY:  # a year beyond 0000–9999 has no fixed-width date
         raise ValueError("a UTC year out of 0000..9999")
+    dates = np.datetime_as_string(days.astype("datetime64[D]"))
     out[:, :10] = dates.astype("S10").view(np.uint8).reshape(-1, 10)[inverse.reshape(-1)]
     hours, rest = np.divmod(of_day, 3_600_000)
     minutes, rest = np.divmod(rest, 60_000)
