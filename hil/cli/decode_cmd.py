@@ -203,7 +203,7 @@ def _write_text(result: DecodeResult, buffer: PacketBuffer, dictionary: Dictiona
                 opening: Future[IO[str]] | None, limit: int, everything: bool) -> None:
     """CSV, JSON lines or the table, to the output being opened or stdout, with progress on long outputs."""
     from hil.decode.output import write_csv, write_csv_long, write_jsonl, write_table
-    from hil.replay.progress import progress_for
+    from hil.progress import progress_for
 
     with ExitStack() as stack:
         out: IO[str] = stack.enter_context(opening.result()) if opening is not None else sys.stdout

@@ -41,7 +41,7 @@ def export_command(file: Path, fmt: str, apids: tuple[int, ...], only: str | Non
     """
     from hil.packetfile import read_packet_file
     from hil.packetpick import pick_records
-    from hil.replay.progress import progress_for
+    from hil.progress import progress_for
     from protocols.dictionary import default_dictionary
 
     target = out or str(default_output(file))

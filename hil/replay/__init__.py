@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hil.progress import progress_for
 from hil.replay.player import SPIN_NS, Player
-from hil.replay.progress import progress_for
 from hil.replay.report import LatenessStats, ReplayReport, drift, percentile
 from hil.replay.schedule import Schedule, build_schedule, recording_offsets
 from hil.replay.selection import Selection, packet_apid

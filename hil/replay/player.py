@@ -6,7 +6,7 @@ import time
 from array import array
 
 from firmware_sim.engine.pacing import RealTime
-from hil.replay.progress import NoProgress, ProgressSink
+from hil.progress import NoProgress, ProgressSink
 from hil.replay.report import LatenessStats, ReplayReport
 from hil.replay.schedule import Schedule
 from hil.transports import Transport

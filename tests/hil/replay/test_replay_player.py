@@ -10,8 +10,8 @@ from replay_packets import ASCENDER_APID, SAMPLER_APID, T0_NS, tc, tm, write
 
 from hil.errors import InputFileError
 from hil.packetfile import PacketRecord, read_packet_file, tm_time_ns
+from hil.progress import LineProgress
 from hil.replay import Player, Selection, build_schedule, drift, percentile
-from hil.replay.progress import LineProgress
 from hil.transports import TransportBase
 
 MS = 1_000_000
@@ -147,7 +147,7 @@ def test_line_progress_prints_every_few_seconds(tmp_path: Path) -> None:
 def test_bar_progress_runs_without_a_terminal() -> None:
     import io
 
-    from hil.replay.progress import BarProgress, NoProgress, progress_for
+    from hil.progress import BarProgress, NoProgress, progress_for
 
     with BarProgress("replay", 5, io.StringIO()) as bar:
         bar.update(5)
