@@ -127,33 +127,37 @@ def _ranks(blocks: list[SetBlock]) -> tuple[int, list[np.ndarray]]:
 Column = tuple[int, str]
 """A column of the blocks being written: the block's number and the parameter's name (or ``:time``, ``:utc``,
 ``:seq``)."""
+TOGETHER = 1 << 17
+"""The most values formatted in one call: columns formatted alike are taken together up to this many (fewer
+calls), not beyond (arrays of a few MB cost more in fresh memory than the calls they save)."""
 
 
 def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, dict[str, pa.Array]]]:
-    """Each block's time, UTC, sequence count and value columns as CSV text: the columns formatted alike taken
-    together across the blocks (a few big Arrow calls, not hundreds of small ones), on worker threads."""
-    together: dict[str, tuple[Callable[[np.ndarray], pa.Array], list[Column], list[np.ndarray]]] = {}
-    alone: dict[Column, Callable[[], pa.Array]] = {}
+    """Each block's time, UTC, sequence count and value columns as CSV text, on worker threads: the value columns
+    formatted alike taken together across the blocks (``formatted_together``), a block's times and UTC alone."""
+    tasks: list[tuple[list[Column], list[np.ndarray], Callable[[np.ndarray], pa.Array]]] = []
+    filling: dict[str, tuple[list[Column], list[np.ndarray], Callable[[np.ndarray], pa.Array]]] = {}
 
     def add(column: Column, kind: str | None, text: Callable[[np.ndarray], pa.Array], values: np.ndarray) -> None:
-        if kind is None:
-            alone[column] = partial(text, values)
-        else:
-            _, columns, columns_values = together.setdefault(kind, (text, [], []))
-            columns.append(column)
-            columns_values.append(values)
+        task = filling.get(kind) if kind is not None else None
+        if task is None or sum(map(len, task[1])) + len(values) > TOGETHER:
+            task = ([], [], text)
+            tasks.append(task)
+            if kind is not None:
+                filling[kind] = task
+        task[0].append(column)
+        task[1].append(values)
 
     for k, block in enumerate(blocks):
-        add((k, ":time"), ":time", partial(float_text, repeats=False), block.time)
-        add((k, ":utc"), ":utc", utc_arrow, block.time_ns)
+        add((k, ":time"), None, partial(float_text, repeats=False), block.time)
+        add((k, ":utc"), None, utc_arrow, block.time_ns)
         add((k, ":seq"), int_kind(block.seq_count), int_text, block.seq_count)
         for p in block.parameters:
             add((k, p.name), *value_format(p, block.values[p.name], block.raw.get(p.name)), block.values[p.name])
-    groups = sorted(together.values(), key=lambda group: -sum(map(len, group[2])))  # the longest first
-    done = run_all([*(partial(formatted_together, text, columns) for text, _, columns in groups), *alone.values()])
-    text = dict(zip(alone, done[len(groups):], strict=True))
-    for (_, columns, _), texts in zip(groups, done[:len(groups)], strict=True):
-        text.update(zip(columns, texts, strict=True))
+    tasks.sort(key=lambda task: -sum(map(len, task[1])))  # the longest first
+    done = run_all([partial(formatted_together, text, values) for _, values, text in tasks])
+    text = {column: texts for (columns, _, _), formatted in zip(tasks, done, strict=True)
+            for column, texts in zip(columns, formatted, strict=True)}
     return [(text[k, ":time"], text[k, ":utc"], text[k, ":seq"], {p.name: text[k, p.name] for p in block.parameters})
             for k, block in enumerate(blocks)]
 

@@ -123,7 +123,7 @@ def int_kind(values: np.ndarray) -> str:
 def formatted_together(text: Callable[[np.ndarray], pa.Array], columns: Sequence[np.ndarray]) -> list[pa.Array]:
     """``text`` of each column (same dtype, or floats) from one call on them all end to end: a few big Arrow
     calls, not many small ones."""
-    whole = text(np.concatenate(columns)) if columns else pa.array([], pa.string())
+    whole = text(columns[0] if len(columns) == 1 else np.concatenate(columns))
     ends = np.cumsum([len(c) for c in columns]).tolist()
     return [whole.slice(start, end - start) for start, end in zip([0, *ends], ends, strict=False)]
 
