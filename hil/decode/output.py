@@ -46,16 +46,25 @@ def _cell(value: object) -> str:
     return csv_field(str(value))
 
 
-def _line(parts: Sequence[pa.Array | str]) -> pa.Array:
-    """Rows joined from string columns and constant text (adjacent constants merged), each ending in a newline."""
+def _parts(parts: Sequence[pa.Array | str]) -> list[pa.Array | pa.Scalar]:
+    """A row's parts ready to join: string columns and constant text (adjacent constants merged, a newline at the
+    end) as Arrow scalars, made once for every window."""
     merged: list[pa.Array | str] = []
     for part in [*parts, "\n"]:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] += part
         else:
             merged.append(part)
-    args = [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
-    return pc.binary_join_element_wise(*args, "", null_handling="replace", null_replacement="")
+    return [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
+
+
+_NO_SEPARATOR = pa.scalar("", pa.string())
+
+
+def _line(parts: Sequence[pa.Array | pa.Scalar], low: int, count: int) -> pa.Array:
+    """Rows ``low`` to ``low + count`` joined from their parts (nulls as empty text)."""
+    args = [p if isinstance(p, pa.Scalar) else p.slice(low, count) for p in parts]
+    return pc.binary_join_element_wise(*args, _NO_SEPARATOR, null_handling="replace", null_replacement="")
 
 
 def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]], progress: Progress | None) -> None:
@@ -82,8 +91,9 @@ def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]
 
 WINDOW = 2 * PROGRESS_EVERY
 """Packets put in file order and written at a time: a few MB of text, so the ordering stays in cache."""
-Piece = tuple[np.ndarray, int, list[pa.Array | str]]
-"""Where a piece's packets are in file order (ascending), its place among a packet's rows, its row parts."""
+Piece = tuple[np.ndarray, int, list[pa.Array | pa.Scalar]]
+"""Where a piece's packets are in file order (ascending), its place among a packet's rows, its row parts
+(``_parts``)."""
 
 
 def _window(pieces: list[Piece], first: int, last: int, width: int) -> tuple[pa.Array, list[tuple[int, int | None]]]:
@@ -93,7 +103,7 @@ def _window(pieces: list[Piece], first: int, last: int, width: int) -> tuple[pa.
     for rank, place, parts in pieces:
         low, high = np.searchsorted(rank, [first, last]).tolist()
         if high > low:
-            lines.append(_line([p if isinstance(p, str) else p.slice(low, high - low) for p in parts]))
+            lines.append(_line(parts, low, high - low))
             keys.append((rank[low:high] - first) * width + place)
             per_packet[rank[low:high] - first] += 1
     ordered = pa.concat_arrays(lines).take(arrow_array(np.argsort(np.concatenate(keys), kind="stable")))
@@ -177,7 +187,7 @@ def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = No
             parts.append(",")
             if column in where:
                 parts.append(text[where[column]])
-        pieces.append((rank, 0, parts))
+        pieces.append((rank, 0, _parts(parts)))
     return _write_rows(out, pieces, total, 1, progress)
 
 
@@ -191,8 +201,8 @@ def write_csv_long(result: DecodeResult, out: IO[str], progress: Progress | None
     for block, rank, (time, utc, seq, text) in zip(blocks, ranks, _texts(blocks), strict=True):
         head = f",{_cell(block.device.name)},{_cell(block.hk.name)},"
         for k, p in enumerate(block.parameters):  # the rows of one packet together, in parameter order
-            pieces.append((rank, k, [time, ",", utc, head, seq, f",{_cell(p.name)},", text[p.name],
-                                     "," + _cell(p.unit)]))
+            pieces.append((rank, k, _parts([time, ",", utc, head, seq, f",{_cell(p.name)},", text[p.name],
+                                            "," + _cell(p.unit)])))
     return _write_rows(out, pieces, total, width, progress)
 
 
