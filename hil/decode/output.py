@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hil.decode.arrow import arrow_array
+from hil.decode.arrow import arrow_array, string_array
 from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.columns import LONG_HEAD, WIDE_HEAD, parameter_columns
 from hil.decode.parallel import in_order, run_all
@@ -55,10 +55,10 @@ def _parts(parts: Sequence[pa.Array | str]) -> list[pa.Array | pa.Scalar]:
             merged[-1] += part
         else:
             merged.append(part)
-    return [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
+    return [string_array([p])[0] if isinstance(p, str) else p for p in merged]
 
 
-_NO_SEPARATOR = pa.scalar("", pa.string())
+_NO_SEPARATOR = string_array([""])[0]
 
 
 def _line(parts: Sequence[pa.Array | pa.Scalar], low: int, count: int) -> pa.Array:

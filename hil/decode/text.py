@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hil.decode.arrow import arrow_array
+from hil.decode.arrow import arrow_array, string_array
 from hil.decode.utc import UTC_WIDTH, utc_ascii
 from protocols.dictionary.fields import Field
 
@@ -49,7 +49,7 @@ def _each_float_text(values: np.ndarray) -> pa.Array:
     text = _point_zero(offsets, octets, agrees & (values == np.trunc(values)), nan)
     other = ~agrees & ~nan
     if other.any():
-        text = pc.replace_with_mask(text, arrow_array(other), pa.array([repr(v) for v in values[other].tolist()]))
+        text = pc.replace_with_mask(text, arrow_array(other), string_array([repr(v) for v in values[other].tolist()]))
     return text
 
 
@@ -90,7 +90,7 @@ def enum_text(parameter: Field, raw: np.ndarray) -> pa.Array:
     labels = {value: label for label, value in (parameter.enum or {}).items()}
     encoded = arrow_array(raw).dictionary_encode()
     names = [labels.get(v, str(v)) for v in encoded.dictionary.to_pylist()]
-    return pc.take(pa.array([csv_field(n) for n in names], type=pa.string()), encoded.indices)
+    return pc.take(string_array([csv_field(n) for n in names]), encoded.indices)
 
 
 def csv_field(text: str) -> str:
@@ -141,7 +141,7 @@ def _labels(parameter: Field, raw: np.ndarray, values: np.ndarray) -> pa.Array:
 
 def _object_text(values: np.ndarray) -> pa.Array:
     """CSV fields of the text ``str`` gives each value."""
-    return pa.array([csv_field(str(v)) for v in values.tolist()], type=pa.string())
+    return string_array([csv_field(str(v)) for v in values.tolist()])
 
 
 def utc_text(time_ns: np.ndarray) -> pa.Array:

@@ -225,7 +225,7 @@ def test_parquet_of_a_recording_has_one_row_per_packet(tmp_path: Path) -> None:
     assert pq.read_table(table).column("seq_count").to_pylist() == list(range(6))
 
 
-@pytest.mark.parametrize(("fmt", "unloaded"), [("csv", ["numpy.ma", "numpy.char", "hil.replay", "serial"]),
+@pytest.mark.parametrize(("fmt", "unloaded"), [("csv", ["numpy.ma", "numpy.char", "hil.replay", "serial", "dateutil"]),
                                                ("parquet", ["numpy.ma", "pyarrow.compute"])])
 def test_decode_leaves_slow_imports_unloaded(tmp_path: Path, fmt: str, unloaded: list[str]) -> None:
     """Start-up is part of a whole decode's time: modules it does not need stay unimported, in a fresh interpreter."""
