@@ -1,7 +1,9 @@
 """Write a bulk decode as CSV (wide or long), JSON lines or a terminal table.
 
-CSV is built in bulk: each set's rows are joined from Arrow string columns (``hil.decode.text``), put in file order
-with one take, and written as octets; the text is what ``csv.writer`` makes of the same values.
+CSV is built in bulk: the columns are formatted as Arrow strings (``hil.decode.text``; value columns formatted alike
+taken together across the sets, a few big calls on worker threads), then window by window each set's rows are
+joined from them, put in file order with one take, and written as octets; the text is what ``csv.writer`` makes of
+the same values.
 """
 
 from __future__ import annotations
