@@ -3,6 +3,7 @@ mode would ignore."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -20,10 +21,18 @@ CAMPAIGN = (SHORT, "--until", "T+1m", "--quiet")
 RUNS_DIR = dataset.RUNS
 
 
-def _campaign_process(*args: str | Path) -> subprocess.Popen[str]:
-    """``farside campaign ARGS`` as its own process (a signal goes to it alone)."""
+def _campaign_process(*args: str | Path, group: bool = False) -> subprocess.Popen[str]:
+    """``farside campaign ARGS`` as its own process (a signal goes to it alone), or with ``group`` leading a process
+    group of its own, as a terminal's foreground job (a signal to the group reaches its workers too)."""
     return subprocess.Popen([sys.executable, "-m", "hil.cli", "campaign", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=group)
+
+
+def _under_way(process: subprocess.Popen[str], out_dir: Path) -> None:
+    """Wait (wall time, at most 90 s) for the first run's row on disk: the campaign is under way."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None and not any((out_dir / RUNS_DIR).glob("*.parquet")):
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +54,7 @@ def test_an_interrupted_campaign_says_how_to_finish_it_and_write_its_report(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "out"
     process = _campaign_process(*CAMPAIGN, "--seeds", "0:400", "--workers", "1", "--out", out_dir)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not any((out_dir / RUNS_DIR).glob("*.parquet")):
-        time.sleep(0.05)  # wall time: the first run's row on disk says the campaign is under way
+    _under_way(process, out_dir)
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=90)
     assert process.returncode == 130
@@ -57,6 +64,17 @@ def test_an_interrupted_campaign_says_how_to_finish_it_and_write_its_report(
     assert not (out_dir / "report").exists()
     code, out, _ = farside(capsys, "campaign", out_dir, "--report")
     assert code == 0 and (out_dir / "report" / "report.md").is_file()
+
+
+def test_ctrl_c_at_a_terminal_stops_the_workers_quietly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group: the driver takes it; the workers print nothing."""
+    out_dir = tmp_path / "out"
+    process = _campaign_process(*CAMPAIGN, "--seeds", "0:400", "--workers", "2", "--out", out_dir, group=True)
+    _under_way(process, out_dir)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=90)
+    assert process.returncode == 130 and f"finish with: farside campaign {out_dir} --resume" in out
+    assert err == ""  # no KeyboardInterrupt or CancelledError traceback from a worker or its nanny
 
 
 def test_a_campaign_interrupted_before_the_scheduler_answers_writes_nothing(tmp_path: Path) -> None:
