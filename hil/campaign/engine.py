@@ -7,8 +7,6 @@ import json
 import logging
 import os
 import re
-import signal
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,9 +25,11 @@ _HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d+")
 """A scheduler address without its ``tcp://``: a host name, IPv4 or bracketed IPv6 address, and a port."""
 CONNECT_TIMEOUT_S = 30.0
 """How long to wait for an existing scheduler to answer."""
-LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
-"""A worker's statistical profiler samples every thread's stack 100 times a second and slowed each run by ~15 %;
-the local cluster turns it off (workers of an existing cluster keep their own configuration)."""
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False,
+                       "distributed.worker.preload": ["hil.campaign.worker_setup"]}
+"""A worker's statistical profiler samples every thread's stack 100 times a second and slowed each run by ~15 %:
+the local cluster turns it off. Its workers also ignore Ctrl-C, which is the driver's (``worker_setup``). Workers
+of an existing cluster keep their own configuration."""
 
 
 def local_workers() -> int:
@@ -65,21 +65,6 @@ def file_address(scheduler_file: str) -> str:
 
 
 @contextlib.contextmanager
-def _workers_spared_ctrl_c() -> Iterator[None]:
-    """Worker processes started in here ignore SIGINT (they keep it ignored across exec): Ctrl-C at a terminal
-    goes to the whole process group, and the driver alone should take it, cancel the runs and close the cluster,
-    not every worker print a KeyboardInterrupt traceback."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set a signal's handler; this process is then not the CLI's driver
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Client]:
     """A client of an existing cluster (``tcp://HOST:PORT`` or a scheduler file), else of a new local cluster.
 
@@ -101,7 +86,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         return
     import dask
 
-    with dask.config.set(LOCAL_WORKER_CONFIG), _workers_spared_ctrl_c():  # the nannies hand this on to workers
+    with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand this configuration to their workers
         cluster = LocalCluster(n_workers=workers or local_workers(), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
     try:
