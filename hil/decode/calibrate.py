@@ -42,6 +42,12 @@ def _labels(field: Field, raw: np.ndarray) -> np.ndarray:
     return mapped[inverse]
 
 
+def label_texts(field: Field, raw: list[int]) -> list[str]:
+    """The label of each raw value of an enumeration, or the number as text where it has none."""
+    labels = {value: label for label, value in (field.enum or {}).items()}
+    return [labels.get(value, str(value)) for value in raw]
+
+
 def _table(cal: Table, x: np.ndarray) -> np.ndarray:
     """Piecewise-linear with end extrapolation: the table's own segments, chosen as its scalar bisect_right does."""
     xs, ys, slopes = cal.segments

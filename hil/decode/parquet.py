@@ -21,9 +21,11 @@ import pyarrow.parquet as pq
 
 from hil.decode.arrow import arrow_array
 from hil.decode.bulk import DecodeResult, SetBlock
+from hil.decode.calibrate import label_texts
 from hil.decode.columns import WIDE_HEAD
 from hil.decode.parallel import run_all
 from hil.decode.utc import utc_ns
+from protocols.dictionary.model import Parameter
 
 UTC = pa.timestamp("ns", tz="UTC")
 SUFFIX = ".parquet"
@@ -34,12 +36,10 @@ def _constant(text: str, rows: int) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(arrow_array(np.zeros(rows, dtype=np.int32)), pa.array([text]))
 
 
-def _labels(block: SetBlock, name: str) -> pa.DictionaryArray:
-    """An enumerated parameter as dictionary-encoded labels (the number as text where a value has none)."""
-    parameter = next(p for p in block.parameters if p.name == name)
-    labels = {value: label for label, value in (parameter.enum or {}).items()}
-    distinct, codes = np.unique(block.raw[name], return_inverse=True)
-    names = pa.array([labels.get(v, str(v)) for v in distinct.tolist()], type=pa.string())
+def _labels(parameter: Parameter, raw: np.ndarray) -> pa.DictionaryArray:
+    """An enumerated parameter's raw values as dictionary-encoded labels (the number as text where one has none)."""
+    distinct, codes = np.unique(raw, return_inverse=True)
+    names = pa.array(label_texts(parameter, distinct.tolist()), type=pa.string())
     return pa.DictionaryArray.from_arrays(arrow_array(codes.reshape(-1).astype(np.int32)), names)
 
 
@@ -51,7 +51,7 @@ def set_table(block: SetBlock) -> pa.Table:
             arrow_array(block.seq_count.astype(np.uint16, copy=False)), _constant(block.hk.name, rows)]
     columns = dict(zip(WIDE_HEAD, head, strict=True))
     for p in block.parameters:
-        columns[f"{device}.{p.name}"] = _labels(block, p.name) if p.enum is not None else arrow_array(
+        columns[f"{device}.{p.name}"] = _labels(p, block.raw[p.name]) if p.enum is not None else arrow_array(
             block.values[p.name])
     return pa.table(columns)
 

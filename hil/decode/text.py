@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hil.decode.arrow import arrow_array, string_array
+from hil.decode.calibrate import label_texts
 from hil.decode.utc import UTC_WIDTH, utc_ascii
 from protocols.dictionary.fields import Field
 
@@ -87,9 +88,8 @@ def int_text(values: np.ndarray) -> pa.Array:
 
 def enum_text(parameter: Field, raw: np.ndarray) -> pa.Array:
     """The label of every raw value, or the number where the enumeration has none (as the scalar codec)."""
-    labels = {value: label for label, value in (parameter.enum or {}).items()}
     encoded = arrow_array(raw).dictionary_encode()
-    names = [labels.get(v, str(v)) for v in encoded.dictionary.to_pylist()]
+    names = label_texts(parameter, encoded.dictionary.to_pylist())
     return pc.take(string_array([csv_field(n) for n in names]), encoded.indices)
 
 
