@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
 
 from hil.errors import TransportError
 from hil.schemes.base import Role, Url
@@ -21,6 +20,7 @@ from hil.schemes.files import FileUrl
 from hil.schemes.grammar import scheme_of
 from hil.schemes.serial import DeviceUrl, is_serial_device
 from protocols.dictionary.plugins import FARSIDE, PluginWarning, distribution_name
+from protocols.entrypoints import PluginEntry, entry_points
 
 GROUP = "farside.transports"
 """The entry-point group a distribution registers URL schemes in (name: the scheme, value: ``module:Class``)."""
@@ -61,7 +61,7 @@ class Scheme:
         """The scheme's class, imported now; TransportError naming the plugin when it cannot be used."""
         where = f"URL scheme {self.name!r} ({self.reference}) from {self.distribution}"
         try:
-            found = EntryPoint(self.name, self.reference, GROUP).load()
+            found = PluginEntry(self.name, self.reference, GROUP).load()
         except Exception as exc:  # a broken plugin must not take farside down with it
             raise TransportError(f"{where} cannot be imported ({type(exc).__name__}: {exc})") from None
         if not (isinstance(found, type) and issubclass(found, Url)):
@@ -83,7 +83,7 @@ class SchemeTable:
         self._classes: dict[str, type[Url]] = {}
 
     @classmethod
-    def from_entry_points(cls, found: Iterable[EntryPoint]) -> SchemeTable:
+    def from_entry_points(cls, found: Iterable[PluginEntry]) -> SchemeTable:
         """The built-in schemes plus these ``farside.transports`` entry points (a bad name: a warning, left out)."""
         added = []
         for entry_point in found:
@@ -153,7 +153,7 @@ class SchemeTable:
 @cache
 def scheme_table() -> SchemeTable:
     """The installed table: built-in schemes, then every ``farside.transports`` entry point (built once)."""
-    return SchemeTable.from_entry_points(entry_points(group=GROUP))
+    return SchemeTable.from_entry_points(entry_points(GROUP))
 
 
 def expected(role: Role | None = None) -> str:

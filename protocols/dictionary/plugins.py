@@ -6,10 +6,10 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from protocols.dictionary.model import Device
+from protocols.entrypoints import PluginEntry, entry_points
 
 GROUP = "farside.devices"
 """The entry-point group a distribution registers its devices in."""
@@ -63,16 +63,16 @@ class RegisteredDevice:
         return self.distribution == FARSIDE
 
 
-def installed_entry_points() -> list[EntryPoint]:
+def installed_entry_points() -> list[PluginEntry]:
     """The ``farside.devices`` entry points of every installed distribution (farside's own from the source tree
     when farside runs without installed metadata)."""
-    found = list(entry_points(group=GROUP))
+    found = entry_points(GROUP)
     if any(distribution_name(ep) == FARSIDE for ep in found):
         return found
     return [*builtin_entry_points(), *found]
 
 
-def builtin_entry_points(pyproject: Path = SOURCE_TREE_PYPROJECT) -> list[EntryPoint]:
+def builtin_entry_points(pyproject: Path = SOURCE_TREE_PYPROJECT) -> list[PluginEntry]:
     """farside's own entry points read from its source tree's pyproject.toml (the fallback without metadata)."""
     import tomllib  # only a source tree without installed metadata reads its pyproject.toml
 
@@ -81,16 +81,15 @@ def builtin_entry_points(pyproject: Path = SOURCE_TREE_PYPROJECT) -> list[EntryP
         table = project["entry-points"][GROUP] if project["name"] == FARSIDE else {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
         return []
-    return [EntryPoint(name, reference, GROUP) for name, reference in table.items()]
+    return [PluginEntry(name, reference, GROUP) for name, reference in table.items()]
 
 
-def distribution_name(entry_point: EntryPoint) -> str:
+def distribution_name(entry_point: PluginEntry) -> str:
     """The distribution an entry point belongs to; one without a distribution is farside's own (source tree)."""
-    dist = getattr(entry_point, "dist", None)
-    return FARSIDE if dist is None else str(dist.name)
+    return FARSIDE if entry_point.distribution is None else entry_point.distribution
 
 
-def load_plugins(found: Iterable[EntryPoint]) -> list[RegisteredDevice]:
+def load_plugins(found: Iterable[PluginEntry]) -> list[RegisteredDevice]:
     """Load each entry point; one that fails gives one PluginWarning naming it and is left out.
 
     The order is fixed: farside's own devices by APID (sampler, ascender, relay), then the others by name.
@@ -99,7 +98,7 @@ def load_plugins(found: Iterable[EntryPoint]) -> list[RegisteredDevice]:
     return sorted(loaded, key=lambda r: (not r.builtin, r.plugin.device.apid if r.builtin else 0, r.plugin.name))
 
 
-def _load(entry_point: EntryPoint) -> RegisteredDevice | None:
+def _load(entry_point: PluginEntry) -> RegisteredDevice | None:
     distribution = distribution_name(entry_point)
     where = f"device plugin {entry_point.name!r} ({entry_point.value}) from {distribution}"
     try:

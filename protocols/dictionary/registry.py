@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib.metadata import EntryPoint
 
 from protocols.dictionary.model import Device
 from protocols.dictionary.plugins import (
@@ -15,6 +14,7 @@ from protocols.dictionary.plugins import (
     installed_entry_points,
     load_plugins,
 )
+from protocols.entrypoints import PluginEntry
 from protocols.errors import DictionaryError, UnknownApidError, UnknownDeviceError, field_error
 
 
@@ -86,7 +86,7 @@ class DeviceRegistry:
                               PluginWarning, stacklevel=2)
 
     @classmethod
-    def from_entry_points(cls, found: Iterable[EntryPoint]) -> DeviceRegistry:
+    def from_entry_points(cls, found: Iterable[PluginEntry]) -> DeviceRegistry:
         """Load these ``farside.devices`` entry points (PluginWarning for each that fails) and register them."""
         return cls(load_plugins(found))
 

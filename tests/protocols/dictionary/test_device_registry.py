@@ -2,7 +2,6 @@
 
 import importlib.metadata
 import warnings
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,23 @@ import pytest
 from protocols.dictionary import GROUP, DevicePlugin, DeviceRegistry, PluginWarning, default_dictionary, device_registry
 from protocols.dictionary.plugins import builtin_entry_points, installed_entry_points
 from protocols.dictionary.sampler import SAMPLER
+from protocols.entrypoints import PluginEntry, scan
 from protocols.errors import DictionaryError, UnknownDeviceError
 
 BUILTINS = ("sampler", "ascender", "relay")
 
 
-def installed(root: Path, distribution: str, **entries: str) -> list[EntryPoint]:
+def installed(root: Path, distribution: str, **entries: str) -> list[PluginEntry]:
     """The farside.devices entry points of a distribution installed under ``root`` (its metadata only)."""
     site = root / distribution
     info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(f"[{GROUP}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()))
-    (dist,) = importlib.metadata.distributions(path=[str(site)])
-    return list(dist.entry_points.select(group=GROUP))
+    return scan([str(site)])[GROUP]
 
 
-def farside_entry_points() -> list[EntryPoint]:
+def farside_entry_points() -> list[PluginEntry]:
     return [ep for ep in installed_entry_points() if ep.name in BUILTINS]
 
 
