@@ -7,11 +7,12 @@ COMMANDS (name, where the command lives, its one-line help) and imports a comman
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
@@ -115,6 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
         return _run(argv)
+
+
+def script() -> NoReturn:
+    """The ``farside`` program: the CLI's exit code, without the interpreter's garbage collections at exit.
+
+    Every object the command made lives until the process ends, so those collections would only walk them all once
+    more (about 25 ms after a bulk decode): they are frozen out of collection first (``gc.freeze``). In-process
+    callers use ``main``.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _run(argv: list[str] | None) -> int:
