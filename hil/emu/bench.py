@@ -31,8 +31,15 @@ class EmulatedBench:
         self.session = ServeSession(scenario, speed=speed)
         self.session.open(opener=SocketPairPort)
         self.clients = 0
-        self._thread = threading.Thread(target=self.session.serve, name="farside-emu", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="farside-emu", daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        """The bench thread: serve until stopped, then close the ports, which its loop no longer waits on."""
+        try:
+            self.session.serve()
+        finally:
+            self.session.close()
 
     @property
     def devices(self) -> list[str]:
@@ -64,10 +71,9 @@ class EmulatedBench:
         return self.clients <= 0
 
     def stop(self) -> None:
-        """Stop the bench thread and close everything."""
+        """Stop the bench thread, which closes everything as it leaves (waited for at most STOP_TIMEOUT_S)."""
         self.session.stop("last emu:// port closed")
         self._thread.join(STOP_TIMEOUT_S)
-        self.session.close()
 
 
 def _plugin_devices() -> tuple[list[str], dict[str, str]]:

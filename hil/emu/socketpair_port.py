@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -12,7 +13,12 @@ ChangeCallback = Callable[[str, bool, str], None]
 
 
 class SocketPairPort:
-    """The bench's end of an ``emu://`` connection; down until a client attaches, down again when it closes."""
+    """The bench's end of an ``emu://`` connection; down until a client attaches, down again when it closes.
+
+    Clients come and go on their own threads while the bench's loop may be waiting on this port's fd, so an end a
+    client leaves is only shut down then (its client reads end of file, the loop's wait wakes on it) and is closed
+    by the loop's next ``service()``, or by ``close()`` once the loop has stopped.
+    """
 
     kind = "emu"
 
@@ -23,6 +29,8 @@ class SocketPairPort:
         self.on_change = on_change
         self.stats = PortCounters()
         self._socket: socket.socket | None = None
+        self._retired: list[socket.socket] = []
+        """Ends shut down but still open, because the loop may be waiting on them."""
         self._lock = threading.Lock()
 
     @property
@@ -37,7 +45,7 @@ class SocketPairPort:
         with self._lock:
             previous, self._socket = self._socket, ours
         if previous is not None:
-            previous.close()
+            self._retire(previous)
         self.stats.connects += 1
         self._changed(True, "pyserial client opened the port")
         return theirs
@@ -48,7 +56,12 @@ class SocketPairPort:
         return None if current is None else current.fileno()
 
     def service(self) -> bytes:
-        """Read what the client wrote; notice when it has gone."""
+        """Read what the client wrote; notice when it has gone; close the ends clients have left."""
+        octets = self._receive()
+        self._close_retired()
+        return octets
+
+    def _receive(self) -> bytes:
         current = self._socket
         if current is None:
             return b""
@@ -78,7 +91,7 @@ class SocketPairPort:
         return False
 
     def release(self) -> None:
-        """The client closed its end: drop it now, not when the bench next reads (it may reopen at once)."""
+        """The client closed its end: the port is down now, not when the bench next reads (it may reopen at once)."""
         current = self._socket
         if current is not None:
             self._drop(current, "pyserial client closed the port")
@@ -88,16 +101,30 @@ class SocketPairPort:
             if self._socket is not current:
                 return
             self._socket = None
-        current.close()
+        self._retire(current)
         self.stats.disconnects += 1
         self._changed(False, reason)
+
+    def _retire(self, end: socket.socket) -> None:
+        """Shut ``end`` down (its client reads end of file, a wait on it wakes) and keep it open for the loop."""
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        with self._lock:
+            self._retired.append(end)
+
+    def _close_retired(self) -> None:
+        with self._lock:
+            retired, self._retired = self._retired, []
+        for end in retired:
+            end.close()
 
     def _changed(self, up: bool, reason: str) -> None:
         if self.on_change is not None:
             self.on_change(self.name, up, reason)
 
     def close(self) -> None:
-        """Drop the client (idempotent)."""
+        """Drop the client and close every end (idempotent): only once no loop waits on this port any more."""
         current = self._socket
         if current is not None:
             self._drop(current, "bench closed")
+        self._close_retired()

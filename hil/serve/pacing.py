@@ -75,6 +75,11 @@ class WallClockIo(RealTime):
     Ports that are down (no fd to watch) are serviced every ``retry_s`` so they can come back. A wake-up
     socket cuts the wait short when a signal arrives, so Ctrl-C or SIGTERM take effect at once.
 
+    Every wait re-reads each port's fd first: a port may close its fd outside ``service()`` (a write that finds
+    its peer gone), and a closed fd must not be waited on. A port closed by another thread must keep its fd open
+    until its next ``service()`` (``hil.emu.socketpair_port`` shuts it down); closing the ports comes after the
+    loop has stopped.
+
     ``select.select`` is called on a ready-made list of fds: microsecond timeouts (epoll and poll round up to
     whole milliseconds) and none of the ``selectors`` bookkeeping, which costs more than the system call.
     """
@@ -112,12 +117,17 @@ class WallClockIo(RealTime):
         fd = watched.port.fileno()
         if fd == watched.fd:
             return
-        if watched.fd is not None:
+        if watched.fd is not None and self._by_fd.get(watched.fd) is watched:  # its number may be another's now
             del self._by_fd[watched.fd]
         watched.fd = fd
         if fd is not None:
             self._by_fd[fd] = watched
         self._fds = list(self._by_fd)
+
+    def _refresh(self) -> None:
+        """Re-read every port's fd, so a wait never watches one a port has closed since it was last serviced."""
+        for watched in self.watched:
+            self._register(watched)
 
     def _service(self, watched: Watched) -> None:
         self._notice_departure(watched)  # a peer lost while writing: before anything its successor sends
@@ -155,6 +165,7 @@ class WallClockIo(RealTime):
         deadline = self.deadline(virtual_ns)
         wait, clock = select.select, time.monotonic_ns
         while True:
+            self._refresh()
             now = clock()
             if now - self._serviced_at >= self.retry_ns:
                 self._chores(now)

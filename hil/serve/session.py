@@ -366,7 +366,8 @@ class ServeSession:
         return replace(self.run.run(until_ns=self.bench.scheduler.now_ns), wall_time_s=self.wall_time_s)
 
     def close(self) -> None:
-        """Flush the recording and close every port (idempotent)."""
+        """Flush the recording and close every port (idempotent); only once ``serve()`` has returned, since its loop
+        waits on the ports' fds."""
         if self.recorder is not None:
             self.recorder.close()
         for port in self.ports.values():

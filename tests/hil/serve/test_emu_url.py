@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+
 import pytest
 import serial
 from serial_fsw import AsmReader
 
 import hil.emu
+from firmware_sim.scenario.model import BenchSettings, Scenario
+from hil.emu.bench import EMU_URL
+from hil.emu.socketpair_port import SocketPairPort
+from hil.serve.session import ServeSession
 from protocols.pus import PusTc
 
 ASM = bytes.fromhex("1ACFFC1D")
 SAMPLER_APID = 0x110
+ROUNDS = 1000
+"""Opens and closes of a port while the bench runs flat out: each one a chance for the client to leave while the
+bench is between reading its ports' fds and waiting on them."""
+BENCHES = 20
+"""Benches started and stopped by a first open and a last close."""
+JOIN_S = 10.0
 
 
 class Inbox:
@@ -37,6 +50,14 @@ def emu_registered():
     hil.emu.register()
     yield
     hil.emu.unregister()
+
+
+@pytest.fixture
+def thread_errors(monkeypatch) -> Iterator[list[BaseException]]:
+    """What escaped any thread during the test (the bench's loop thread included), for the test to assert on."""
+    escaped: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+    yield escaped
 
 
 def test_pyserial_code_pings_the_emulated_sampler(emu_registered) -> None:
@@ -115,10 +136,57 @@ def test_a_port_whose_bench_end_went_away_raises_serial_exceptions(emu_registere
     port = serial.serial_for_url("emu://sampler", timeout=0.2)
     try:
         assert bench._shared is not None
-        bench._shared.session.ports["sampler"].close()
+        bench._shared.stop()  # the bench thread closes its ends of every port as it leaves
         with pytest.raises(serial.SerialException, match="emu:// bench closed the port"):
             port.write(ASM + PusTc(SAMPLER_APID, 17, 1, b"", 0, 1, 0xF).pack())
         with pytest.raises(serial.SerialException, match="emu:// bench closed the port"):
             port.read(10)
     finally:
         port.close()
+
+
+def test_a_client_leaving_just_before_the_bench_waits_is_a_disconnect_not_a_dead_loop(thread_errors) -> None:
+    session = ServeSession(Scenario(name="emu", path="<emu>", bench=BenchSettings(nodes={"fsw": EMU_URL})))
+    session.open(opener=SocketPairPort)
+    port = session.ports["sampler"]
+    client = port.connect()
+    left = threading.Event()
+
+    def leave_once() -> None:
+        """The loop's chores, after it read its ports' fds and just before it waits on them: the client leaves."""
+        if not left.is_set():
+            client.close()
+            port.release()
+            left.set()
+
+    serving = threading.Thread(target=session.serve, kwargs={"tick": leave_once}, name="farside-emu")
+    serving.start()
+    try:
+        assert left.wait(JOIN_S), "the loop never reached its first wait"
+    finally:
+        session.stop("test over")
+        serving.join(JOIN_S)
+        session.close()
+    assert thread_errors == [] and not serving.is_alive()
+    assert session.stop_reason == "test over" and port.stats.disconnects == 1 and port.fileno() is None
+
+
+def test_opening_and_closing_emu_ports_over_and_over_leaves_every_bench_stopped_cleanly(emu_registered,
+                                                                                        thread_errors) -> None:
+    from hil.emu import bench
+
+    kept = serial.serial_for_url("emu://ascender?speed=1000", timeout=0.2)
+    running = bench._shared
+    try:
+        for _ in range(ROUNDS):
+            serial.serial_for_url("emu://sampler", timeout=0.2).close()
+    finally:
+        kept.close()
+    benches = [running]
+    for _ in range(BENCHES):
+        port = serial.serial_for_url("emu://sampler?speed=1000", timeout=0.2)
+        benches.append(bench._shared)
+        port.close()
+    assert thread_errors == []
+    assert all(not each._thread.is_alive() and each.session.stop_reason == "last emu:// port closed"
+               for each in benches)

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import os
+import select
+import socket
+import struct
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from serial_fsw import ASM, SerialFlightSoftware
 
 from protocols.dictionary import default_dictionary
 from protocols.pus import PusTc
 
+if TYPE_CHECKING:
+    from hil.serve.pacing import WallClockIo
+
 SAMPLER = default_dictionary().device("sampler")
 HANDED_OVER_S = 0.5
 """How long the half frame stays on the line before its writer leaves: farside serve, another process, reads it."""
+RESET_WAIT_S = 5.0
+RESET_ON_CLOSE = struct.pack("ii", 1, 0)
+"""SO_LINGER on, 0 s: closing the client sends a reset, so the bench's next write fails."""
 
 
 def half_frame() -> bytes:
@@ -64,6 +74,19 @@ class Boundary:
         self.packets += self.deframer.expire().packets
 
 
+def bench_loop(pacing: WallClockIo, boundary: Boundary) -> Callable[[Callable[[], bool]], None]:
+    """``run_until(condition)``: the pacing's waits of 20 ms each, input dispatched, until ``condition()`` holds."""
+
+    def run_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, f"gave up waiting; boundary saw {boundary.log}"
+            if pacing.wait_until(pacing.virtual_now() + 20_000_000) is not None:
+                pacing.dispatch()
+
+    return run_until
+
+
 def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(commands) -> None:
     from hil.schemes import open_port
     from hil.serve.pacing import WallClockIo
@@ -73,13 +96,7 @@ def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(c
     boundary = Boundary()
     pacing.watch(port, boundary.inject, boundary.expire)
     pacing.start(0)
-
-    def run_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            assert time.monotonic() < deadline, f"gave up waiting; boundary saw {boundary.log}"
-            if pacing.wait_until(pacing.virtual_now() + 20_000_000) is not None:
-                pacing.dispatch()
+    run_until = bench_loop(pacing, boundary)
 
     try:
         leaving = os.open(port.endpoint, os.O_RDWR | os.O_NOCTTY)
@@ -95,6 +112,36 @@ def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(c
             run_until(lambda: boundary.packets == [ping])
         finally:
             os.close(coming)
+    finally:
+        port.close()
+        pacing.close()
+
+
+def test_a_port_that_closed_its_fd_on_a_failed_write_is_not_waited_on_and_takes_its_next_client() -> None:
+    from hil.schemes import open_port
+    from hil.serve.pacing import WallClockIo
+
+    pacing = WallClockIo(retry_s=0.02)
+    port = open_port("tcp://127.0.0.1:0?listen", "sampler")
+    boundary = Boundary()
+    pacing.watch(port, boundary.inject, boundary.expire)
+    pacing.start(0)
+    run_until = bench_loop(pacing, boundary)
+    host, number = port.endpoint.rsplit(":", 1)
+    try:
+        client = socket.create_connection((host, int(number)))
+        run_until(lambda: port.up)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
+        client.close()
+        assert select.select([port.fileno()], [], [], RESET_WAIT_S)[0], "the reset never arrived"
+        assert not port.write(b"housekeeping") and not port.up, "a write after the reset takes the port down"
+        successor = socket.create_connection((host, int(number)))  # the bench waits next: on the listener only
+        try:
+            successor.sendall(b"ping")
+            run_until(lambda: "octets" in boundary.log)
+        finally:
+            successor.close()
+        assert boundary.log == ["gone", "octets"] and port.stats.disconnects == 1 and port.stats.connects == 2
     finally:
         port.close()
         pacing.close()
