@@ -4,8 +4,8 @@ Finding entry points with ``importlib.metadata`` costs a command about 30 ms: th
 ``zipfile`` packages it imports) and a scan of every distribution's metadata. What it finds changes only when a
 distribution is installed or removed, which changes a directory on ``sys.path``; so the ``farside.*`` groups found
 are kept in a small JSON file under the user's cache directory (``$XDG_CACHE_HOME/farside``, else
-``~/.cache/farside``), keyed by the ``sys.path`` directories and their modification times, and read back while the
-key holds. A cache that cannot be read or written is ignored: the scan is the truth.
+``~/.cache/farside``), keyed by the ``sys.path`` directories and their modification times (a few keys at once), and
+read back while a key holds. A cache that cannot be read or written is ignored: the scan is the truth.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from typing import Any
 
 PREFIX = "farside."
 """The entry-point groups kept: farside's own (devices, transports …)."""
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+CACHE_KEYS = 8
+"""How many ``sys.path`` layouts the cache keeps (the ``farside`` script, ``python -m hil.cli`` from a few
+directories, a test run …), the most recent first."""
 CACHE_ENV = "XDG_CACHE_HOME"
 
 
@@ -51,14 +54,15 @@ _found: dict[str, list[PluginEntry]] | None = None
 
 
 def _installed() -> dict[str, list[PluginEntry]]:
-    """farside's groups, from the cache while ``sys.path`` is as it was, else scanned (and the cache rewritten)."""
+    """farside's groups, from the cache while ``sys.path`` is as it was, else scanned (and kept in the cache)."""
     global _found
     if _found is None:
         key = path_key()
-        _found = _read_cache(key)
+        held = _read_cache()
+        _found = next((_groups(entry.get("groups")) for entry in held if entry.get("key") == key), None)
         if _found is None:
             _found = scan()
-            _write_cache(key, _found)
+            _write_cache([_entry(key, _found), *held][:CACHE_KEYS])
     return _found
 
 
@@ -101,21 +105,34 @@ def cache_file() -> Path:
     return Path(root) / "farside" / f"entry-points-{tag}.json"
 
 
-def _read_cache(key: list[list[object]]) -> dict[str, list[PluginEntry]] | None:
+def _read_cache() -> list[dict[str, Any]]:
+    """The cache's entries, most recent first (none from a missing, damaged or older cache)."""
     try:
         held = json.loads(cache_file().read_text(encoding="utf-8"))
-        if held["format"] != CACHE_FORMAT or held["key"] != key:
-            return None
-        return {group: [PluginEntry(*row) for row in rows] for group, rows in held["groups"].items()}
+        if held["format"] == CACHE_FORMAT and all(isinstance(entry, dict) for entry in held["entries"]):
+            return list(held["entries"])
     except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return []
+
+
+def _groups(rows: Any) -> dict[str, list[PluginEntry]] | None:
+    """A cache entry's groups as PluginEntries (None if they are not as written)."""
+    try:
+        return {group: [PluginEntry(*row) for row in entries] for group, entries in rows.items()}
+    except (AttributeError, TypeError):
         return None
 
 
-def _write_cache(key: list[list[object]], found: dict[str, list[PluginEntry]]) -> None:
-    """Keep what a scan found; written to a temporary file and renamed, so a reader never sees half of it."""
+def _entry(key: list[list[object]], found: dict[str, list[PluginEntry]]) -> dict[str, Any]:
+    return {"key": key, "groups": {group: [[e.name, e.value, e.group, e.distribution] for e in entries]
+                                   for group, entries in found.items()}}
+
+
+def _write_cache(entries: list[dict[str, Any]]) -> None:
+    """Keep these entries; written to a temporary file and renamed, so a reader never sees half of it."""
     path = cache_file()
-    groups = {group: [[e.name, e.value, e.group, e.distribution] for e in entries] for group, entries in found.items()}
-    text = json.dumps({"format": CACHE_FORMAT, "key": key, "groups": groups})
+    text = json.dumps({"format": CACHE_FORMAT, "entries": entries})
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

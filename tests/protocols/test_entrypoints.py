@@ -53,14 +53,24 @@ def test_a_second_process_reads_the_cache_and_an_install_is_seen_at_once(tmp_pat
     assert probe(site, cache) == {**installed, "scanned": False}
 
 
+def test_processes_with_different_paths_each_keep_their_entry(tmp_path: Path) -> None:
+    cache, sites = tmp_path / "cache", [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        site.mkdir()
+    add_distribution(sites[1], "farside-zoo", zebra="farside_zoo:PLUGIN")
+    first = [probe(site, cache) for site in sites]
+    assert all(found["scanned"] for found in first) and "zebra" in first[1]["names"]
+    assert [probe(site, cache) for site in sites] == [{**found, "scanned": False} for found in first]
+
+
 def test_a_damaged_or_unwritable_cache_is_ignored(tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
     add_distribution(site, "farside-zoo", zebra="farside_zoo:PLUGIN")
     first = probe(site, cache)
     (written,) = (cache / "farside").iterdir()
-    written.write_text('{"format": 1, "key": [], "groups": ')
+    written.write_text('{"format": 2, "entries": [{"key": ')
     assert probe(site, cache) == first  # scanned again, and rewritten whole
-    assert json.loads(written.read_text())["groups"]["farside.devices"]
+    assert json.loads(written.read_text())["entries"][0]["groups"]["farside.devices"]
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     assert probe(site, blocked) == first  # the cache directory cannot be made: every process scans
