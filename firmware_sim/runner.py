@@ -14,6 +14,7 @@ from firmware_sim.engine.scheduler import Timer
 from firmware_sim.errors import SimError
 from firmware_sim.fsw.telemetry import TelemetryStore, Verification
 from firmware_sim.scenario.model import Condition, EventCondition, Expectation, Scenario, Step
+from firmware_sim.scenario.timespec import format_time
 from protocols.errors import ProtocolError
 
 NS_PER_S = 1_000_000_000
@@ -60,7 +61,13 @@ class ExpectationResult:
     decided_ns: int | None = None
     detail: str = ""
     open: bool = False
-    """True when the run ended before the deadline with the condition not yet met: not decided, so not passed."""
+    """True when the run ended before it could be judged (before its deadline with the condition not yet met, or,
+    checked at the end, before the scenario's end): not decided, so not passed."""
+
+    @property
+    def failed(self) -> bool:
+        """True when it was judged and did not hold."""
+        return self.passed is False and not self.open
 
 
 @dataclass
@@ -81,6 +88,14 @@ class RunResult:
     def passed(self) -> bool:
         """True when every expectation passed and the run was not cut short."""
         return not self.interrupted and all(e.passed for e in self.expectations)
+
+    @property
+    def outcome(self) -> str:
+        """``passed``, ``failed`` (an expectation failed) or ``open``: none failed, but the run has not passed (some
+        not judged, or the run interrupted)."""
+        if self.passed:
+            return "passed"
+        return "failed" if any(e.failed for e in self.expectations) else "open"
 
 
 class ScenarioRun:
@@ -291,7 +306,7 @@ class ScenarioRun:
         except KeyboardInterrupt:
             interrupted = True
         interrupted = interrupted or self._interrupted
-        self._final_check()
+        self._final_check(self._cut_detail(interrupted) if self._cut_short(interrupted) else None)
         return RunResult(self.scenario, self.bench, self.steps, self.expectations, self.phases, self.faults,
                          time.perf_counter() - wall0, interrupted, self.errors)
 
@@ -300,20 +315,37 @@ class ScenarioRun:
         self._interrupted = True
         self.scheduler.stop()
 
-    def _final_check(self) -> None:
+    def _cut_short(self, interrupted: bool) -> bool:
+        """True when the run stopped before the scenario's end (a scenario with no end of its own ends where it
+        stops)."""
+        return interrupted or (self.scenario.has_end and not self.finished())
+
+    def _cut_detail(self, interrupted: bool) -> str:
+        """Why a check at the end has no verdict: the run stopped (when, how) before the scenario's end."""
+        how = "interrupted" if interrupted else "cut"
+        end = self.scenario.duration_ns
+        return (f"not judged: the run was {how} at {format_time(self.scheduler.now_ns)}, before its end"
+                + ("" if end is None else f" ({format_time(end)})"))
+
+    def _final_check(self, cut: str | None) -> None:
+        """Decide what is left: at the end, checks at the end; ``cut`` (why, when the run stopped before its end)
+        leaves them open."""
         self._check()
         self._settle_sent_steps()
         now = self.scheduler.now_ns
         for exp in self.expectations:
-            if exp.passed is None:
-                exp.passed = holds(exp.expectation.condition, self.bench.store)
-                exp.decided_ns = now
-                if not exp.passed:
-                    before = exp.expectation.before_ns
-                    exp.open = before is not None and before > now  # its deadline is still to come
-                    when = "when the run ended" if exp.open else "at the end" if before is None else "at the deadline"
-                    exp.detail = f"{_describe(exp.expectation.condition, self.bench.store)} {when}"
-
+            if exp.passed is not None:
+                continue
+            exp.decided_ns = now
+            before = exp.expectation.before_ns
+            if before is None and cut is not None:
+                exp.passed, exp.open, exp.detail = False, True, cut
+                continue
+            exp.passed = holds(exp.expectation.condition, self.bench.store)
+            if not exp.passed:
+                exp.open = before is not None and before > now  # its deadline is still to come
+                when = "when the run ended" if exp.open else "at the end" if before is None else "at the deadline"
+                exp.detail = f"{_describe(exp.expectation.condition, self.bench.store)} {when}"
 
     def _settle_sent_steps(self) -> None:
         """Steps the timeline did not wait for (``wait`` none or acceptance) take their command's final report."""

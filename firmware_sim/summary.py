@@ -78,6 +78,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "speed": virtual_s / wall_s if wall_s > 0 else None,
         "interrupted": result.interrupted,
         "passed": result.passed,
+        "outcome": result.outcome,
         "phases": _phases(result, end_ns),
         "figures": _figures(result),
         "packets": {f"{names.get(apid, 'apid')}:0x{apid:03X}": count

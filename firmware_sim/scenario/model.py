@@ -142,7 +142,8 @@ class FaultSpec:
 
 @dataclass(frozen=True)
 class Expectation:
-    """A condition that must hold before a deadline (or at the end of the run when ``before_ns`` is None)."""
+    """A condition that must hold before a deadline (or at the end of the run when ``before_ns`` is None: a run
+    stopped before the scenario's end leaves it open, not judged)."""
 
     line: int | None
     name: str
@@ -164,3 +165,9 @@ class Scenario:
     timeline: tuple[Step, ...] = ()
     faults: tuple[FaultSpec, ...] = ()
     expectations: tuple[Expectation, ...] = ()
+
+    @property
+    def has_end(self) -> bool:
+        """True when the scenario has an end of its own to reach: its duration, or its timeline done (and its
+        deadlines); with neither, a run stopped wherever it stops (``farside serve`` runs it until told to stop)."""
+        return bool(self.timeline) or self.duration_ns is not None

@@ -48,9 +48,14 @@ class Tally:
         return sum(self.states.values())
 
     @property
+    def still_open(self) -> int:
+        """Rows of this session whose run ended with expectations not judged and none failed (state ``open``)."""
+        return self.states["open"]
+
+    @property
     def failures(self) -> int:
-        """Rows of this session that did not pass."""
-        return self.written - self.states["passed"]
+        """Rows of this session that did not pass and are not open: failed, error, timeout, killed."""
+        return self.written - self.states["passed"] - self.still_open
 
 
 def new_job(campaign: Campaign, directory: Path, resume: bool) -> Job:
@@ -94,7 +99,7 @@ def execute(job: Job, scheduler: str | None = None, workers: int | None = None, 
         tally.states[row["state"]] += 1
         if row["state"] != "passed":
             tally.not_passed.append(row)
-        progress.update(tally.written, tally.failures)
+        progress.update(tally.written, tally.failures, tally.still_open)
 
     try:
         if pending:

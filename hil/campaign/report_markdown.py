@@ -9,7 +9,7 @@ from typing import Any
 
 from hil.campaign.report_data import CampaignData, figure_label, run_state
 from hil.campaign.report_stats import wilson_interval
-from hil.campaign.rows import DISPERSION_PREFIX, EXPECT_PREFIX, STATES
+from hil.campaign.rows import DISPERSION_PREFIX, EXPECT_PREFIX, OPEN_MEANING, STATES
 
 WORST_PER_TAIL = 3
 """How many runs the report lists at each end of every figure."""
@@ -136,7 +136,15 @@ def glance(data: CampaignData) -> list[str]:
     virtual = [float(r["virtual_s"]) for r in rows if r.get("virtual_s") is not None]
     if virtual:
         lines.append(f"| virtual time per run | {statistics.fmean(virtual):.1f} s mean |")
+    if "open" in states:
+        lines += ["", f"`open`: a run that {OPEN_MEANING}{_until(data)}."]
     return [*lines, ""]
+
+
+def _until(data: CampaignData) -> str:
+    """``; every run stopped at T+6h (until)``, or "" when the runs went to the scenario's end."""
+    until = data.manifest.get("until")
+    return f"; every run stopped at {cell(str(until))} (until)" if until else ""
 
 
 def pass_rates(data: CampaignData, pictures: Pictures) -> list[str]:
@@ -151,9 +159,10 @@ def pass_rates(data: CampaignData, pictures: Pictures) -> list[str]:
         rate = percent(r.rate) if r.trials else "—"
         lines.append(f"| {name} | {r.passed} | {r.trials} | {rate} | {percent(low)} – {percent(high)} | "
                      f"{r.without_verdict} |")
-    lines += ["", "The whole run passes when its state is `passed`: every run counts, errors, timeouts and killed "
-              "workers as not passed. An expectation's rate counts the runs that reached a verdict on it; "
-              "the others are under *no verdict*. Intervals are Wilson score intervals."]
+    lines += ["", "The whole run passes when its state is `passed`: every run counts, open runs, errors, timeouts and "
+              "killed workers as not passed. An expectation's rate counts the runs that reached a verdict on it; "
+              "the others (open, or the run did not end) are under *no verdict*. Intervals are Wilson score "
+              "intervals."]
     if pictures.pass_rates:
         lines += ["", f"![pass rates]({pictures.pass_rates})"]
     return [*lines, ""]
@@ -235,6 +244,9 @@ def worst_runs(data: CampaignData, rerun: Callable[[int], str]) -> list[str]:
 def _why(data: CampaignData, row: dict[str, Any]) -> str:
     if row.get("error"):
         return cell(str(row["error"]))
+    if run_state(row) == "open":
+        unjudged = [name for name in data.expectations if row.get(EXPECT_PREFIX + name) is None]
+        return cell("expectations not judged (open): " + ", ".join(unjudged), limit=400)
     failed = [name for name in data.expectations if row.get(EXPECT_PREFIX + name) is False]
     return cell("expectations failed: " + ", ".join(failed), limit=400) if failed else "—"
 

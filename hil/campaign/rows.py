@@ -9,8 +9,13 @@ from typing import Any
 
 from hil.campaign.model import RunInputs
 
-STATES = ("passed", "failed", "error", "timeout", "killed")
-"""What became of a run: expectations all passed, any failed, it raised, it ran out of time, its worker died."""
+STATES = ("passed", "failed", "open", "error", "timeout", "killed")
+"""What became of a run: its outcome when it ended (``RunResult.outcome``: expectations all passed; any failed; none
+failed but some not judged, the run cut by ``until`` before their deadline or the scenario's end), it raised, it ran
+out of time, its worker died."""
+OPEN_MEANING = ("ended with expectations not judged yet (their deadline or the scenario's end still to come) and "
+                "none failed: not passed, and not failed either")
+"""What the state ``open`` means, as the campaign's summary and its report explain it."""
 DISPERSION_PREFIX, FIGURE_PREFIX, EXPECT_PREFIX, FAULT_PREFIX = "disp.", "fig.", "expect.", "fault."
 
 
@@ -24,14 +29,13 @@ def input_columns(inputs: RunInputs) -> dict[str, Any]:
 
 
 def summary_row(inputs: RunInputs, summary: Mapping[str, Any], worker: str) -> dict[str, Any]:
-    """The row of a run that ran to its end (passed or failed)."""
+    """The row of a run that ended with a summary (passed, failed or open)."""
     row = input_columns(inputs)
     row.update(figure_columns(summary["figures"]))
     row.update({EXPECT_PREFIX + e["name"]: None if e.get("open") else bool(e["passed"])  # open: no verdict
                 for e in summary["expectations"]})
-    passed = bool(summary["passed"])
-    row.update({"passed": passed, "digest": summary["digest"], "wall_s": float(summary["wall_time_s"]),
-                "virtual_s": float(summary["virtual_time_s"]), "state": "passed" if passed else "failed",
+    row.update({"passed": bool(summary["passed"]), "digest": summary["digest"], "wall_s": float(summary["wall_time_s"]),
+                "virtual_s": float(summary["virtual_time_s"]), "state": summary["outcome"],
                 "error": "; ".join(summary["errors"]), "traceback": "", "worker": worker})
     return row
 

@@ -6,9 +6,10 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
+from firmware_sim.scenario.timespec import format_time
 from hil.campaign import dataset
 from hil.campaign.driver import Tally
-from hil.campaign.rows import STATES
+from hil.campaign.rows import OPEN_MEANING, STATES
 
 SHOWN_FAILURES = 5
 
@@ -22,14 +23,25 @@ def rerun_command(directory: Path, run: int) -> str:
     return RERUN_COMMAND.format(dir=shlex.quote(str(directory)), run=run)
 
 
-def tally_lines(name: str, directory: Path, tally: Tally, totals: Counter[str], report: Path | None) -> list[str]:
-    """Runs by state (this session and in all), the worst few with their rerun commands, where things are.
+def open_explanation(count: int, until_ns: int | None) -> str:
+    """``  open: 2 runs (stopped at T+6h by until) ended with …``: what the open runs are."""
+    cut = "" if until_ns is None else f" (stopped at {format_time(until_ns)} by until)"
+    return f"  open: {'1 run' if count == 1 else f'{count} runs'}{cut} {OPEN_MEANING}"
 
-    ``report`` is None when the session was interrupted (no report is written then).
+
+def tally_lines(name: str, directory: Path, tally: Tally, totals: Counter[str], report: Path | None,
+                until_ns: int | None = None) -> list[str]:
+    """Runs by state (this session and in all), what ``open`` means when runs are, the worst few with their rerun
+    commands, where things are.
+
+    ``report`` is None when the session was interrupted (no report is written then); ``until_ns`` is where the
+    campaign stops each run (None: at the scenario's end).
     """
     done = sum(totals.values())
     counts = ", ".join(f"{totals[s]} {s}" for s in STATES if totals[s] or s in ("passed", "failed"))
     lines = [f"campaign {name}: {done}/{tally.total} runs written: {counts}"]
+    if totals["open"]:
+        lines.append(open_explanation(totals["open"], until_ns))
     if tally.skipped:
         lines.append(f"  this session: {tally.written} runs ({tally.skipped} were already written)")
     for row in sorted(tally.not_passed, key=lambda r: r["run"])[:SHOWN_FAILURES]:

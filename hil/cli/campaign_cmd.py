@@ -21,7 +21,8 @@ EXIT_INTERRUPTED = 130
 @click.option("--seeds", metavar="A:B|1,2,5", help="seeds: a half-open range or a list (needed with a SCENARIO)")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="the campaign directory: manifest, one Parquet file per run, report")
-@click.option("--until", metavar="T", help="stop each run at this virtual time, e.g. T+6h")
+@click.option("--until", metavar="T", help="stop each run at this virtual time, e.g. T+6h (a run that stops before "
+              "its expectations are judged is 'open')")
 @click.option("--run-timeout", "run_timeout", type=click.FloatRange(min=0, min_open=True), metavar="S",
               help="a run still going after S seconds of wall time becomes a 'timeout' row")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
@@ -41,8 +42,8 @@ def campaign_command(source: str, seeds: str | None, out: Path | None, until: st
     """Run a campaign: a CAMPAIGN.toml file, or a SCENARIO (file or built-in name) with --seeds, into --out DIR.
 
     DIR (a campaign directory) with --resume finishes it, with --rerun N reruns one run, with --report rewrites
-    its report. Exit code 0 when every run passed, 1 when any did not, 130 when interrupted (--resume
-    finishes it), 2 for bad usage or a bad campaign or scenario file.
+    its report. Exit code 0 when every run passed, 1 when any did not (failed, open, error, timeout, killed), 130
+    when interrupted (--resume finishes it), 2 for bad usage or a bad campaign or scenario file.
     """
     directory = Path(source)
     if (directory / "manifest.json").is_file():
@@ -117,7 +118,7 @@ def _execute(job: Job, scheduler: str | None, workers: int | None, quiet: bool) 
         return EXIT_INTERRUPTED
     report = None if tally.interrupted else _write_report(job.directory)
     counts = totals(job.directory)
-    for line in tally_lines(job.name, job.directory, tally, counts, report):
+    for line in tally_lines(job.name, job.directory, tally, counts, report, job.until_ns):
         click.echo(line)
     if tally.interrupted:
         return EXIT_INTERRUPTED

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
-"""A run whose expectations all passed; one where any failed (or that was interrupted)."""
+"""A run whose expectations all passed; one that did not pass: any failed or is open (not judged), or it was
+interrupted."""
 USAGE_ERROR = 2
 
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 @click.option("--seed", type=click.IntRange(*SEED_RANGE), help="override the scenario's seed")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="write summary.json and plots (PNG) into this directory")
-@click.option("--until", "until", metavar="T", help="stop at this virtual time, e.g. T+6h")
+@click.option("--until", "until", metavar="T",
+              help="stop at this virtual time, e.g. T+6h; expectations not judged by then are open (not passed)")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON instead of text")
 @click.option("--quiet", is_flag=True, help="no progress output")
 @click.option("--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -41,7 +42,9 @@ def run_command(scenario: str | None, seed: int | None, report_dir: Path | None,
     """Run SCENARIO (a TOML file or a built-in name; default: the reference mission) headless.
 
     Exit code 0 when every expectation passed (and, with --from, the digest matches the recording), 1 when any
-    failed, the run was interrupted or the digest differs, 2 for bad usage or a bad scenario file or recording.
+    failed or is open (not judged: the run ended, by --until or Ctrl-C, before its deadline or, for one checked at
+    the end, before the scenario's end), the run was interrupted or the digest differs, 2 for bad usage or a bad
+    scenario file or recording.
     """
     # the emulator, numpy and matplotlib load only for this command, so `farside tc` stays quick for scripts
     from firmware_sim.runner import ScenarioRun

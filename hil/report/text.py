@@ -147,9 +147,9 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
-    """How far the timeline got and each expectation's verdict (``farside run`` and ``farside serve`` both print
-    these)."""
-    return _timeline_lines(summary["steps"]) + _expectation_lines(summary["expectations"])
+    """How far the timeline got, each expectation's verdict and the run's outcome (``farside run`` and ``farside
+    serve`` both print these)."""
+    return [*_timeline_lines(summary["steps"]), *_expectation_lines(summary["expectations"]), outcome_line(summary)]
 
 
 def _timeline_lines(steps: dict[str, Any]) -> list[str]:
@@ -170,16 +170,45 @@ def _timeline_lines(steps: dict[str, Any]) -> list[str]:
 
 
 def _expectation_lines(expectations: list[dict[str, Any]]) -> list[str]:
-    """Each expectation's verdict: PASS, FAIL, or OPEN when the run ended before its deadline."""
+    """Each expectation's verdict: PASS, FAIL, or OPEN when the run ended before it could be judged (before its
+    deadline, or before the scenario's end for one checked at the end)."""
     passed = sum(e["passed"] for e in expectations)
-    still_open = sum(bool(e.get("open")) for e in expectations)
-    lines = [f"expectations: {passed}/{len(expectations)} passed"
-             + (f", {still_open} open (the run ended before their deadlines)" if still_open else "")]
+    lines = [f"expectations: {passed}/{len(expectations)} passed{_open_counts(expectations)}"]
     for e in expectations:
         if e.get("open"):
-            mark, when = "OPEN", f", due by {clock(e['due_s'])}"
+            mark = "OPEN"
+            when = ", checked at the end" if e["due_s"] is None else f", due by {clock(e['due_s'])}"
         else:
             mark = "PASS" if e["passed"] else "FAIL"
             when = f" at {clock(e['decided_s'])}" if e["decided_s"] is not None else ""
         lines.append(f"  {mark}  {e['name']}{when}{'  — ' + e['detail'] if e['detail'] else ''}")
     return lines
+
+
+def _open_counts(expectations: list[dict[str, Any]]) -> str:
+    """``, 5 open (not judged when the run ended: 2 before their deadlines, 3 before the scenario's end, where they
+    are checked)``, or "" when none is open."""
+    still_open = [e for e in expectations if e.get("open")]
+    due = sum(e["due_s"] is not None for e in still_open)
+    at_end = len(still_open) - due
+    reasons = []
+    if due:
+        reasons.append(f"{due} before {'its deadline' if due == 1 else 'their deadlines'}")
+    if at_end:
+        reasons.append(f"{at_end} before the scenario's end, where {'it is' if at_end == 1 else 'they are'} checked")
+    return f", {len(still_open)} open (not judged when the run ended: {', '.join(reasons)})" if still_open else ""
+
+
+def outcome_line(summary: dict[str, Any]) -> str:
+    """``outcome: PASSED``, ``outcome: FAILED (…)`` or ``outcome: OPEN (…)``: none failed, but not passed either."""
+    expectations = summary["expectations"]
+    outcome = summary["outcome"]
+    if outcome == "passed":
+        return "outcome: PASSED"
+    if outcome == "failed":
+        failed = sum(not e["passed"] and not e.get("open") for e in expectations)
+        return f"outcome: FAILED ({failed} expectation{'' if failed == 1 else 's'} failed)"
+    still_open = sum(bool(e.get("open")) for e in expectations)
+    why = (f"{still_open} expectation{' is' if still_open == 1 else 's are'} not judged yet" if still_open
+           else "the run was interrupted")
+    return f"outcome: OPEN (not passed, none failed: {why})"

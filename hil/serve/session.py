@@ -342,7 +342,7 @@ class ServeSession:
         """Run in real time until ``stop()``, ``seconds`` of virtual time, or the scenario's end (if it has one)."""
         scheduler = self.bench.scheduler
         end = None if seconds is None else scheduler.cycle + self.bench.clock.cycles(seconds)
-        has_end = bool(self.scenario.timeline) or self.scenario.duration_ns is not None
+        has_end = self.scenario.has_end
         self.pacing.tick = tick
         started = time.monotonic()
 

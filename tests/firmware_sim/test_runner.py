@@ -119,12 +119,58 @@ def test_a_run_cut_before_a_deadline_leaves_that_expectation_open_and_later_step
     result = ScenarioRun(parse_scenario(SCENARIO, "short.toml")).run(until_ns=200 * 10**9)
     summary = build_summary(result)
     verdicts = {e["name"]: (e["passed"], e["open"], e["due_s"]) for e in summary["expectations"]}
-    assert verdicts == {"relay locked": (True, False, 300.0), "never drilled": (True, False, None),
+    assert verdicts == {"relay locked": (True, False, 300.0), "never drilled": (False, True, None),
                         "impossible": (False, True, 600.0)}
     assert summary["expectations"][2]["detail"] == "sampler.drill_depth = 0 when the run ended"
-    assert not result.passed  # not decided is not passed
+    assert not result.passed and result.outcome == "open"  # not decided is not passed, nor failed
+    assert (summary["passed"], summary["outcome"]) == (False, "open")
     steps = summary["steps"]
     assert (steps["completed"], steps["not_reached"], steps["problems"]) == (3, 2, [])  # the last two from T+5m
+
+
+def test_a_run_cut_before_its_end_leaves_the_checks_at_the_end_open_even_when_they_hold_at_the_cut() -> None:
+    result = ScenarioRun(parse_scenario(SCENARIO, "short.toml")).run(until_ns=400 * 10**9)
+    never_drilled = result.expectations[1]  # sampler.drill_depth < 0.01: it holds at T+400s, and is not judged
+    assert (never_drilled.passed, never_drilled.open) == (False, True)
+    assert never_drilled.detail == "not judged: the run was cut at T+6m40s, before its end (T+20m)"
+    assert [e.failed for e in result.expectations] == [False, False, False]
+    assert result.outcome == "open"
+
+
+def test_an_interrupted_run_leaves_the_checks_at_the_end_open() -> None:
+    run = ScenarioRun(parse_scenario(SCENARIO, "short.toml"))
+    result = run.run(progress=lambda _now, _end: run.interrupt(), chunk_s=300.0)
+    assert result.interrupted and result.bench.now_s == 300.0
+    assert result.expectations[1].detail == "not judged: the run was interrupted at T+5m, before its end (T+20m)"
+    assert result.outcome == "open"
+
+
+def test_a_cut_scenario_without_a_duration_names_no_end() -> None:
+    result = ScenarioRun(parse_scenario(SCENARIO.replace('duration = "T+20m"\n', ""), "short.toml")).run(
+        until_ns=400 * 10**9)
+    assert result.expectations[1].open
+    assert result.expectations[1].detail == "not judged: the run was cut at T+6m40s, before its end"
+
+
+def test_a_scenario_with_no_end_of_its_own_judges_the_checks_at_the_end_where_it_stops() -> None:
+    """No duration and no timeline (a bench soak, or ``farside serve`` until Ctrl-C): wherever it stops is its end."""
+    scenario = parse_scenario('[scenario]\nname = "soak"\n[[expect]]\nname = "never drilled"\n'
+                              'condition = "sampler.drill_depth < 0.01"\n', "soak.toml")
+    assert not scenario.has_end
+    result = ScenarioRun(scenario).run(until_ns=30 * 10**9)
+    assert (result.expectations[0].passed, result.expectations[0].open, result.outcome) == (True, False, "passed")
+
+
+@pytest.mark.parametrize("until_s", [None, 1200, 3000])
+def test_a_run_that_reaches_its_end_judges_the_checks_at_the_end(until_s: int | None) -> None:
+    """Run to the scenario's end, or with --until at or after it: the checks at the end pass or fail there."""
+    text = SCENARIO + '\n[[expect]]\nname = "drilled"\ncondition = "sampler.drill_depth > 0.01"\n'
+    result = ScenarioRun(parse_scenario(text, "short.toml")).run(until_ns=None if until_s is None else until_s * 10**9)
+    assert result.bench.now_s == 1200.0
+    verdicts = {e.expectation.name: (e.passed, e.open, e.detail) for e in result.expectations}
+    assert verdicts["never drilled"] == (True, False, "")
+    assert verdicts["drilled"] == (False, False, "sampler.drill_depth = 0 at the end")
+    assert result.outcome == "failed" and build_summary(result)["outcome"] == "failed"
 
 
 @pytest.mark.parametrize("wait", ["none", "acceptance"])

@@ -36,6 +36,7 @@ def test_ctrl_c_prints_the_summary_and_exits_1(tmp_path: Path) -> None:
     assert "× real time" in progress
     assert process.returncode == 1
     assert "(interrupted)" in out and "digest " in out and "phases:" in out
+    assert "checked at the end  — not judged: the run was interrupted at T+" in out  # the orbit checks: open
     assert "Traceback" not in err
 
 

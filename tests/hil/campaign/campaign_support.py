@@ -13,8 +13,10 @@ from hil.cli import main
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small.toml"
-"""Two seeds × two fault entries (none, a relay outage), three dispersions: four runs of ten virtual minutes."""
+"""Two seeds × two fault entries (none, a relay outage), three dispersions: four runs of twenty virtual minutes, to
+the scenario's end (its ``until``), so that every expectation is judged: two pass, the outage's two fail."""
 SHORT = DATA / "short.toml"
+"""Twenty virtual minutes; a check at its end (``relay locked at the end``) is open in a run cut before then."""
 
 
 def farside(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:

@@ -17,7 +17,8 @@ from campaign_support import SHORT, farside
 from hil.campaign import dataset, engine
 
 CAMPAIGN = (SHORT, "--until", "T+1m", "--quiet")
-"""Runs of one virtual minute."""
+"""Runs of one virtual minute, cut before the scenario's end (T+20m): its check at the end is open, so every run is
+``open`` (not passed, none failed) and the campaign exits 1."""
 RUNS_DIR = dataset.RUNS
 
 
@@ -40,7 +41,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A campaign of two runs, done on a local cluster of one worker: its directory."""
     directory = tmp_path_factory.mktemp("cli") / "out"
     code, _, _ = _run_cli(*CAMPAIGN, "--seeds", "0:2", "--workers", "1", "--out", directory)
-    assert code == 0
+    assert code == 1  # open runs have not passed
     return directory
 
 
@@ -102,7 +103,23 @@ def test_an_unreachable_scheduler_leaves_no_directory_behind(
         err.count("\n") == 1, err
     assert not out_dir.exists()
     code, out, _ = _run_cli(*CAMPAIGN, "--seeds", "0:2", "--workers", "1", "--out", out_dir)  # the corrected command
-    assert code == 0 and "2/2 runs written: 2 passed" in out
+    assert code == 1 and "2/2 runs written: 0 passed, 0 failed, 2 open" in out
+    assert "  run 0 (seed 0, faults none): open\n" in out
+
+
+def test_runs_cut_before_their_end_are_open_not_failed_in_the_summary_and_the_report(
+        written: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = dataset.read_rows(written)
+    assert [(r["state"], r["passed"]) for r in rows] == [("open", False), ("open", False)]
+    assert all(r["expect.relay link acquired"] is True and r["expect.relay locked at the end"] is None for r in rows)
+    code, out, _ = farside(capsys, "campaign", written, "--resume", "--quiet")
+    assert code == 1 and "2/2 runs written: 0 passed, 0 failed, 2 open\n" in out
+    assert ("  open: 2 runs (stopped at T+1m by until) ended with expectations not judged yet (their deadline or the "
+            "scenario's end still to come) and none failed: not passed, and not failed either\n") in out
+    report = (written / "report" / "report.md").read_text()
+    assert "| open | 2 (100.0 %) |" in report and "| failed | 0 (0.0 %) |" in report
+    assert "every run stopped at T+1m (until)." in report
+    assert "expectations not judged (open): relay locked at the end" in report
 
 
 @pytest.mark.parametrize(("content", "problem"), [

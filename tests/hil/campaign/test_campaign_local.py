@@ -28,7 +28,7 @@ def test_every_run_has_one_row_with_the_digest_of_the_same_run_done_alone(campai
     assert len({r["worker"] for r in rows}) <= 2 and all(r["worker"].startswith("tcp://127.0.0.1:") for r in rows)
     assert digests(directory) == in_process_digests(directory)
     manifest = dataset.read_manifest(directory)
-    assert manifest["campaign"] == "small" and manifest["until"] == "T+10m" and len(manifest["runs"]) == 4
+    assert manifest["campaign"] == "small" and manifest["until"] == "T+20m" and len(manifest["runs"]) == 4
     assert (directory / dataset.SCENARIO_COPY).read_text() == (SMALL.parent / "short.toml").read_text()
 
 

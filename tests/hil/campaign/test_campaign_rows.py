@@ -24,16 +24,25 @@ def test_a_run_row_holds_inputs_figures_verdicts_and_digest() -> None:
     assert row["fault"] == "relay=relay/link-outage" and row["fault.relay"] == "relay/link-outage"
     assert row["disp.ascender.propellant_kg"] == run.dispersions["ascender.propellant_kg"]
     assert row["expect.relay link acquired"] is True and row["expect.relay locked at the end"] is False
-    assert row["virtual_s"] == 600.0 and row["wall_s"] > 0 and re.fullmatch("[0-9a-f]{64}", row["digest"])
+    assert row["virtual_s"] == 1200.0 and row["wall_s"] > 0 and re.fullmatch("[0-9a-f]{64}", row["digest"])
     assert isinstance(row["fig.relay.link_up_hours"], float) and row["worker"] == "local"
     assert execute_run(run, campaign.scenario, campaign.until_ns)["digest"] == row["digest"]
 
 
-def test_an_expectation_still_open_when_until_stops_the_run_has_no_verdict() -> None:
+def test_expectations_still_open_when_until_stops_the_run_have_no_verdict_and_the_run_is_open() -> None:
     campaign = load_campaign(SMALL)
     row = execute_run(plan_runs(campaign)[0], campaign.scenario, 2 * 10**9)  # the link is acquired later
-    assert row["expect.relay link acquired"] is None and row["expect.relay locked at the end"] is False
-    assert row["state"] == "failed" and row["passed"] is False
+    assert row["expect.relay link acquired"] is None  # its deadline (T+10m) is still to come
+    assert row["expect.relay locked at the end"] is None  # checked at the scenario's end (T+20m), not at the cut
+    assert row["state"] == "open" and row["passed"] is False
+
+
+def test_a_check_at_the_end_is_open_when_until_cuts_the_run_even_where_it_would_fail() -> None:
+    campaign = load_campaign(SMALL)
+    outage = plan_runs(campaign)[1]  # at the scenario's end its check fails (above); at T+10m it is not judged
+    row = execute_run(outage, campaign.scenario, 600 * 10**9)
+    assert row["expect.relay link acquired"] is True and row["expect.relay locked at the end"] is None
+    assert row["state"] == "open" and row["passed"] is False
 
 
 def test_a_run_past_its_timeout_is_a_timeout_row() -> None:
@@ -67,3 +76,10 @@ def test_progress_lines_tell_runs_done_failures_and_eta() -> None:
     for done in (1, 2, 3):
         progress.update(done, failures=1)
     assert stream.getvalue().splitlines()[-1] == "farside: 3/3 runs, 1 failed, ETA --"
+
+
+def test_progress_lines_count_open_runs_apart_from_failures() -> None:
+    stream = io.StringIO()
+    progress = LineCampaignProgress(stream, total=3)
+    progress.update(3, failures=0, still_open=2)
+    assert stream.getvalue().splitlines()[-1] == "farside: 3/3 runs, 0 failed, 2 open, ETA --"

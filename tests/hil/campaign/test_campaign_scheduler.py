@@ -75,8 +75,8 @@ def test_a_scenario_runs_once_per_seed(cluster: tuple[str, Path, Client], tmp_pa
     code, _, _ = farside(capsys, "campaign", SHORT, "--seeds", "3,5", "--until", "T+5m", "--out", tmp_path,
                            "--scheduler", scheduler_file, "--quiet")
     rows = dataset.read_rows(tmp_path)
-    assert code == 0 and [(r["run"], r["seed"], r["fault"], r["virtual_s"]) for r in rows] == [
-        (0, 3, "none", 300.0), (1, 5, "none", 300.0)]
+    assert code == 1 and [(r["run"], r["seed"], r["fault"], r["virtual_s"], r["state"]) for r in rows] == [
+        (0, 3, "none", 300.0, "open"), (1, 5, "none", 300.0, "open")]  # cut before the end check (T+20m): open
     assert digests(tmp_path) == in_process_digests(tmp_path)
 
 

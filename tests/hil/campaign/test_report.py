@@ -20,26 +20,28 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def _row(run: int, state: str = "passed", **extra: Any) -> dict[str, Any]:
     """One run row as hil/campaign/rows.py makes it; figures (``fig.*``) and dispersions come in ``extra``."""
-    ended = state in ("passed", "failed")
+    ended = state in ("passed", "failed", "open")
     row: dict[str, Any] = {"run": run, "seed": 100 + run, "fault": "", "fault_json": "null",
                            "passed": state == "passed", "digest": f"{run:064x}", "wall_s": 2.0, "virtual_s": 600.0,
                            "state": state,
                            "error": "" if ended else f"{state}: run {run} went wrong", "worker": "tcp://127.0.0.1:1",
                            "traceback": "" if ended else f"{run:012x}",
-                           "expect.depth_reached": (state == "passed") if ended else None}
+                           "expect.depth_reached": (state == "passed") if state in ("passed", "failed") else None}
     row.update(extra)
     return row
 
 
-def _campaign(directory: Path, rows: list[dict[str, Any]], planned: int | None = None) -> Path:
-    """A campaign directory: the manifest (``planned`` runs) and one Parquet file per row, by the dataset's writer."""
+def _campaign(directory: Path, rows: list[dict[str, Any]], planned: int | None = None,
+              until: str | None = None) -> Path:
+    """A campaign directory: the manifest (``planned`` runs, ``until``) and one Parquet file per row, by the dataset's
+    writer."""
     (directory / dataset.RUNS).mkdir(parents=True)
     for row in rows:
         dataset.write_row(directory, row)
     count = len(rows) if planned is None else planned
     manifest = {"format": dataset.FORMAT, "campaign": "drill-sweep", "scenario": "drill",
                 "scenario_file": "missions/drill.toml", "scenario_sha256": "ab" * 32, "farside_version": "0.1.0",
-                "runs": [{"run": i, "seed": 100 + i, "dispersions": {}} for i in range(count)]}
+                "until": until, "runs": [{"run": i, "seed": 100 + i, "dispersions": {}} for i in range(count)]}
     (directory / dataset.MANIFEST).write_text(json.dumps(manifest))
     return directory
 
@@ -148,6 +150,31 @@ def test_report_draws_valid_pngs_and_skips_figures_that_are_null_or_constant(mix
     assert "Null in every run (no plot): `orbit_periapsis_km`." in text
     assert "The same in every run (no plot): `relay.passes` = 3." in text
     assert "sampler.mode" not in text and "127.0.0.1" not in text, "text columns are no figures"
+
+
+def test_report_counts_open_runs_apart_and_says_what_open_means(tmp_path: Path) -> None:
+    """Runs cut by until before their expectations could be judged: open, not failed; not passed either."""
+    rows = [_row(0), _row(1, "open"), _row(2, "open"), _row(3, "failed")]
+    text = write_report(_campaign(tmp_path, rows, until="T+6h")).read_text()
+    glance = _section(text, "## The campaign at a glance")
+    assert "| passed | 1 (25.0 %) |" in glance and "| failed | 1 (25.0 %) |" in glance
+    assert "| open | 2 (50.0 %) |" in glance
+    assert ("`open`: a run that ended with expectations not judged yet (their deadline or the scenario's end still "
+            "to come) and none failed: not passed, and not failed either; every run stopped at T+6h (until).") in glance
+    rates = _section(text, "## Pass rates")
+    assert "| **whole run** | 1 | 4 | 25.0 % |" in rates
+    assert re.search(r"^\| `depth_reached` \| 1 \| 2 \| 50.0 % \| [^|]+ \| 2 \|$", rates, re.MULTILINE), \
+        "the open runs are under no verdict"
+    not_passed = _section(text, "## Runs that did not pass")
+    listed = re.findall(r"^\| (\d+) \| (\w+) \| .*\| (expectations [^|]*) \|", not_passed, re.MULTILINE)
+    assert listed == [("1", "open", "expectations not judged (open): depth_reached"),
+                      ("2", "open", "expectations not judged (open): depth_reached"),
+                      ("3", "failed", "expectations failed: depth_reached")]
+
+
+def test_report_of_a_campaign_without_open_runs_does_not_explain_them(tmp_path: Path) -> None:
+    text = write_report(_campaign(tmp_path, [_row(0), _row(1, "failed")])).read_text()
+    assert "| open | 0 (0.0 %) |" in text and "`open`:" not in text
 
 
 def test_report_of_a_campaign_with_no_run_written_yet(tmp_path: Path) -> None:
