@@ -290,8 +290,10 @@ class ScenarioRun:
         return duration is None or self.bench.clock.ns(cycle) >= duration
 
     def run(self, until_ns: int | None = None, progress: Callable[[int, int | None], None] | None = None,
-            chunk_s: float = 600.0) -> RunResult:
-        """Run to the end (or ``until_ns``); ``progress(now_ns, end_ns)`` is called between chunks."""
+            chunk_s: float = 600.0, ended: bool = False) -> RunResult:
+        """Run to the end (or ``until_ns``); ``progress(now_ns, end_ns)`` is called between chunks. ``ended``: the
+        run reached its end by other means at ``until_ns`` (a board printed its end line), so checks at the end are
+        judged there."""
         wall0 = time.perf_counter()
         end = self.scenario.duration_ns if until_ns is None else until_ns
         interrupted = False
@@ -306,7 +308,8 @@ class ScenarioRun:
         except KeyboardInterrupt:
             interrupted = True
         interrupted = interrupted or self._interrupted
-        self._final_check(self._cut_detail(interrupted) if self._cut_short(interrupted) else None)
+        cut = not ended and self._cut_short(interrupted)
+        self._final_check(self._cut_detail(interrupted) if cut else None)
         return RunResult(self.scenario, self.bench, self.steps, self.expectations, self.phases, self.faults,
                          time.perf_counter() - wall0, interrupted, self.errors)
 

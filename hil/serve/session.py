@@ -181,6 +181,8 @@ class ServeSession:
         self.wall_time_s = 0.0
         """Wall-clock seconds the session served."""
         self._stop_reason: str | None = None
+        self._ended_by_board = False
+        """True when a board's end line stopped the run: its end, where checks at the end are judged."""
 
     # opening -------------------------------------------------------------------------------------------------
     def open(self, opener: Callable[..., Any] | None = None) -> dict[str, str]:
@@ -248,6 +250,8 @@ class ServeSession:
     def _board_ended(self, name: str, line: str) -> None:
         """A board's log printed its end line (called from its log thread): the run is done."""
         self.board_ends.setdefault(name, line)
+        if self._stop_reason is None:
+            self._ended_by_board = True
         self.stop(f"{name} finished: {line}")
 
     def failed_verdicts(self) -> list[str]:
@@ -362,8 +366,10 @@ class ServeSession:
 
     def result(self) -> RunResult:
         """The scenario's result once served: expectations decided at the instant it stopped, in the session's wall
-        time."""
-        return replace(self.run.run(until_ns=self.bench.scheduler.now_ns), wall_time_s=self.wall_time_s)
+        time (checks at the end judged there when a board's end line ended the run, else open if it stopped before
+        the scenario's end)."""
+        result = self.run.run(until_ns=self.bench.scheduler.now_ns, ended=self._ended_by_board)
+        return replace(result, wall_time_s=self.wall_time_s)
 
     def close(self) -> None:
         """Flush the recording and close every port (idempotent); only once ``serve()`` has returned, since its loop

@@ -145,6 +145,13 @@ def test_an_interrupted_run_leaves_the_checks_at_the_end_open() -> None:
     assert result.outcome == "open"
 
 
+def test_a_run_ended_by_other_means_judges_the_checks_at_the_end_where_it_stopped() -> None:
+    """A board's end line ends a served run before its duration: that is its end, not a cut."""
+    result = ScenarioRun(parse_scenario(SCENARIO, "short.toml")).run(until_ns=400 * 10**9, ended=True)
+    never_drilled = result.expectations[1]
+    assert (never_drilled.passed, never_drilled.open, never_drilled.detail) == (True, False, "")
+
+
 def test_a_cut_scenario_without_a_duration_names_no_end() -> None:
     result = ScenarioRun(parse_scenario(SCENARIO.replace('duration = "T+20m"\n', ""), "short.toml")).run(
         until_ns=400 * 10**9)
