@@ -118,6 +118,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     # that spins for a while, on the cores the decode's own threads want. Too late, harmlessly, if numpy is in.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from hil.decode.bulk import decode_buffer
+    from hil.decode.memory import keep_freed_memory
     from hil.decode.split import read_buffer
     from hil.packetpick import pick_packets
     from protocols.dictionary import default_dictionary
@@ -139,6 +140,7 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         raise click.BadParameter(str(exc)) from None
     if output is not None and (refused := overwrite_error(path, output) or _directory_error(fmt, output)):
         return fail(refused)
+    keep_freed_memory()
     buffer = read_buffer(path)
     if not len(buffer):
         return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
