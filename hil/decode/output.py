@@ -61,12 +61,15 @@ def _parts(parts: Sequence[pa.Array | str]) -> list[pa.Array | pa.Scalar]:
 
 
 _NO_SEPARATOR = string_array([""])[0]
+VALUE_PREFIX = ","
+"""What each value's text starts with (``_texts``): its cell's separator, so that a row joins half as many parts."""
 
 
 def _line(parts: Sequence[pa.Array | pa.Scalar], low: int, count: int) -> pa.Array:
-    """Rows ``low`` to ``low + count`` joined from their parts (nulls as empty text)."""
+    """Rows ``low`` to ``low + count`` joined from their parts (a null, a NaN value, as its empty cell: the
+    separator alone)."""
     args = [p if isinstance(p, pa.Scalar) else p.slice(low, count) for p in parts]
-    return pc.binary_join_element_wise(*args, _NO_SEPARATOR, null_handling="replace", null_replacement="")
+    return pc.binary_join_element_wise(*args, _NO_SEPARATOR, null_handling="replace", null_replacement=VALUE_PREFIX)
 
 
 def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]], progress: Progress | None) -> None:
@@ -145,8 +148,9 @@ calls), not beyond (arrays of a few MB cost more in fresh memory than the calls 
 
 
 def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, dict[str, pa.Array]]]:
-    """Each block's time, UTC, sequence count and value columns as CSV text, on worker threads: the value columns
-    formatted alike taken together across the blocks (``formatted_together``), a block's times and UTC alone."""
+    """Each block's time, UTC, sequence count and value columns as CSV text (each value after ``VALUE_PREFIX``), on
+    worker threads: the value columns formatted alike taken together across the blocks (``formatted_together``), a
+    block's times and UTC alone."""
     tasks: list[tuple[list[Column], list[np.ndarray], Callable[[np.ndarray], pa.Array]]] = []
     filling: dict[str, tuple[list[Column], list[np.ndarray], Callable[[np.ndarray], pa.Array]]] = {}
 
@@ -165,7 +169,8 @@ def _texts(blocks: list[SetBlock]) -> list[tuple[pa.Array, pa.Array, pa.Array, d
         add((k, ":utc"), None, utc_arrow, block.time_ns)
         add((k, ":seq"), int_kind(block.seq_count), int_text, block.seq_count)
         for p in block.parameters:
-            add((k, p.name), *value_format(p, block.values[p.name], block.raw.get(p.name)), block.values[p.name])
+            add((k, p.name), *value_format(p, block.values[p.name], block.raw.get(p.name), VALUE_PREFIX),
+                block.values[p.name])
     tasks.sort(key=lambda task: -sum(map(len, task[1])))  # the longest first
     done = run_all([partial(formatted_together, text, values) for _, values, text in tasks])
     text = {column: texts for (columns, _, _), formatted in zip(tasks, done, strict=True)
@@ -185,10 +190,7 @@ def write_csv(result: DecodeResult, out: IO[str], progress: Progress | None = No
         where = {f"{block.device.name}.{p.name}": p.name for p in block.parameters}
         parts: list[pa.Array | str] = [time, ",", utc, f",{_cell(block.device.name)},{block.device.apid},",
                                        seq, "," + _cell(block.hk.name)]
-        for column in columns:
-            parts.append(",")
-            if column in where:
-                parts.append(text[where[column]])
+        parts += [text[where[column]] if column in where else "," for column in columns]
         pieces.append((rank, 0, _parts(parts)))
     return _write_rows(out, pieces, total, 1, progress)
 
@@ -203,7 +205,7 @@ def write_csv_long(result: DecodeResult, out: IO[str], progress: Progress | None
     for block, rank, (time, utc, seq, text) in zip(blocks, ranks, _texts(blocks), strict=True):
         head = f",{_cell(block.device.name)},{_cell(block.hk.name)},"
         for k, p in enumerate(block.parameters):  # the rows of one packet together, in parameter order
-            pieces.append((rank, k, _parts([time, ",", utc, head, seq, f",{_cell(p.name)},", text[p.name],
+            pieces.append((rank, k, _parts([time, ",", utc, head, seq, f",{_cell(p.name)}", text[p.name],
                                             "," + _cell(p.unit)])))
     return _write_rows(out, pieces, total, width, progress)
 

@@ -29,28 +29,29 @@ POSITIONAL_FROM = 1e-4
 _POINT_ZERO = np.frombuffer(b".0", dtype=np.uint8)
 
 
-def float_text(values: np.ndarray, repeats: bool = True) -> pa.Array:
-    """``repr`` of every float64 (null for NaN); without ``repeats`` (times: hardly a value twice) each value is
-    formatted as it comes, not once per distinct value."""
+def float_text(values: np.ndarray, repeats: bool = True, prefix: str = "") -> pa.Array:
+    """``prefix`` and the ``repr`` of every float64 (null for NaN); without ``repeats`` (times: hardly a value twice)
+    each value is formatted as it comes, not once per distinct value."""
     values = np.ascontiguousarray(values, dtype=np.float64)
     if not repeats:
-        return _each_float_text(values)
+        return _each_float_text(values, prefix)
     encoded = arrow_array(values.view(np.int64)).dictionary_encode()  # by bit pattern: -0.0 stays itself
     distinct = encoded.dictionary.to_numpy().view(np.float64)
-    return pc.take(_each_float_text(distinct), encoded.indices)
+    return pc.take(_each_float_text(distinct, prefix), encoded.indices)
 
 
-def _each_float_text(values: np.ndarray) -> pa.Array:
-    """``repr`` of each float64 (null for NaN)."""
+def _each_float_text(values: np.ndarray, prefix: str = "") -> pa.Array:
+    """``prefix`` and the ``repr`` of each float64 (null for NaN)."""
     text = pc.cast(arrow_array(values), pa.string())
     offsets, octets = _string_buffers(text)
     nan = np.isnan(values)
     magnitude = np.abs(values)
     agrees = ((magnitude >= POSITIONAL_FROM) & (magnitude != np.inf) | (values == 0)) & ~_holding(offsets, octets, b"e")
-    text = _point_zero(offsets, octets, agrees & (values == np.trunc(values)), nan)
+    text = _point_zero(offsets, octets, agrees & (values == np.trunc(values)), nan, prefix)
     other = ~agrees & ~nan
     if other.any():
-        text = pc.replace_with_mask(text, arrow_array(other), string_array([repr(v) for v in values[other].tolist()]))
+        text = pc.replace_with_mask(text, arrow_array(other),
+                                    string_array([prefix + repr(v) for v in values[other].tolist()]))
     return text
 
 
@@ -69,28 +70,42 @@ def _holding(offsets: np.ndarray, octets: np.ndarray, octet: bytes) -> np.ndarra
     return rows
 
 
-def _point_zero(offsets: np.ndarray, octets: np.ndarray, whole: np.ndarray, null: np.ndarray) -> pa.Array:
-    """The strings with ``.0`` after each ``whole`` one (Arrow writes a whole number without it), null where
-    ``null`` is true."""
-    ends = offsets[1:][whole] - offsets[0]
-    octets = np.insert(octets[offsets[0]:offsets[-1]], np.repeat(ends, 2), np.tile(_POINT_ZERO, len(ends)))
-    offsets = offsets - offsets[0] + 2 * np.concatenate(([0], np.cumsum(whole, dtype=np.int32)))
+def _point_zero(offsets: np.ndarray, octets: np.ndarray, whole: np.ndarray, null: np.ndarray,
+                prefix: str = "") -> pa.Array:
+    """The strings with ``prefix`` before each and ``.0`` after each ``whole`` one (Arrow writes a whole number
+    without it), null where ``null`` is true: one copy of the octets with both put in."""
+    base = offsets[0]
+    ends = offsets[1:][whole] - base
+    at, put = np.repeat(ends, 2), np.tile(_POINT_ZERO, len(ends))
+    mark = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    if len(mark):  # after the .0 of the string before, at the same place: np.insert keeps the order given
+        at = np.concatenate([at, np.repeat(offsets[:-1] - base, len(mark))])
+        put = np.concatenate([put, np.tile(mark, len(offsets) - 1)])
+    octets = np.insert(octets[base:offsets[-1]], at, put)
+    offsets = (offsets - base + 2 * np.concatenate(([0], np.cumsum(whole, dtype=np.int32)))
+               + len(mark) * np.arange(len(offsets), dtype=np.int32))
     nulls = int(np.count_nonzero(null))
     validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if nulls else None
     return pa.StringArray.from_buffers(len(whole), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(octets),
                                        validity, nulls)
 
 
-def int_text(values: np.ndarray) -> pa.Array:
-    """``str`` of every integer."""
-    return pc.cast(arrow_array(values), pa.string())
+def int_text(values: np.ndarray, prefix: str = "") -> pa.Array:
+    """``prefix`` and the ``str`` of every integer (with a prefix, once per distinct value)."""
+    if not prefix:
+        return pc.cast(arrow_array(values), pa.string())
+    encoded = arrow_array(values).dictionary_encode()
+    text = pc.cast(encoded.dictionary, pa.string())
+    before, between = string_array([prefix, ""])  # Arrow scalars: a Python str would be converted with pandas' checks
+    return pc.take(pc.binary_join_element_wise(before, text, between), encoded.indices)
 
 
-def enum_text(parameter: Field, raw: np.ndarray) -> pa.Array:
-    """The label of every raw value, or the number where the enumeration has none (as the scalar codec)."""
+def enum_text(parameter: Field, raw: np.ndarray, prefix: str = "") -> pa.Array:
+    """``prefix`` and the label of every raw value, or the number where the enumeration has none (as the scalar
+    codec)."""
     encoded = arrow_array(raw).dictionary_encode()
     names = label_texts(parameter, encoded.dictionary.to_pylist())
-    return pc.take(string_array([csv_field(n) for n in names]), encoded.indices)
+    return pc.take(string_array([prefix + csv_field(n) for n in names]), encoded.indices)
 
 
 def csv_field(text: str) -> str:
@@ -102,17 +117,18 @@ def csv_field(text: str) -> str:
     return line.getvalue()[:-1]
 
 
-def value_format(parameter: Field, values: np.ndarray,
-                 raw: np.ndarray | None) -> tuple[str | None, Callable[[np.ndarray], pa.Array]]:
-    """How ``value_text`` formats a column: what columns it can be formatted together with (``"float"``, an
-    ``int_kind``; None: on its own) and the function of its values that does it."""
+def value_format(parameter: Field, values: np.ndarray, raw: np.ndarray | None,
+                 prefix: str = "") -> tuple[str | None, Callable[[np.ndarray], pa.Array]]:
+    """How ``value_text`` formats a column, each field after ``prefix``: what columns it can be formatted together
+    with (``"float"``, an ``int_kind``, with the prefix; None: on its own) and the function of its values that does
+    it."""
     if parameter.enum is not None and raw is not None:
-        return None, partial(_labels, parameter, raw)
+        return None, partial(_labels, parameter, raw, prefix)
     if values.dtype.kind == "f":
-        return "float", float_text
+        return f"float{prefix}", partial(float_text, prefix=prefix)
     if values.dtype.kind in "iu":
-        return int_kind(values), int_text
-    return None, _object_text
+        return int_kind(values) + prefix, partial(int_text, prefix=prefix)
+    return None, partial(_object_text, prefix=prefix)
 
 
 def int_kind(values: np.ndarray) -> str:
@@ -134,14 +150,14 @@ def value_text(parameter: Field, values: np.ndarray, raw: np.ndarray | None) -> 
     return value_format(parameter, values, raw)[1](values)
 
 
-def _labels(parameter: Field, raw: np.ndarray, values: np.ndarray) -> pa.Array:
+def _labels(parameter: Field, raw: np.ndarray, prefix: str, values: np.ndarray) -> pa.Array:
     """The enumeration's labels of a column, from its raw numbers (``values`` are those labels)."""
-    return enum_text(parameter, raw)
+    return enum_text(parameter, raw, prefix)
 
 
-def _object_text(values: np.ndarray) -> pa.Array:
-    """CSV fields of the text ``str`` gives each value."""
-    return string_array([csv_field(str(v)) for v in values.tolist()])
+def _object_text(values: np.ndarray, prefix: str = "") -> pa.Array:
+    """CSV fields of the text ``str`` gives each value, after ``prefix``."""
+    return string_array([prefix + csv_field(str(v)) for v in values.tolist()])
 
 
 def utc_text(time_ns: np.ndarray) -> pa.Array:

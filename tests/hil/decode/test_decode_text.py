@@ -17,15 +17,16 @@ EDGES = [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e-5, 1e15, 1e16, 9999999999999
          1.7976931348623157e308, math.inf, -math.inf, math.nan, 0.1, 100.0, 2100000000.0000153]
 
 
-@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=200))
-def test_float_text_is_repr(values: list[float]) -> None:
-    got = float_text(np.array(values + EDGES, dtype=np.float64)).to_pylist()
-    assert got == [None if math.isnan(v) else repr(v) for v in values + EDGES]
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=200), st.sampled_from(["", ",", ";x"]),
+       st.booleans())
+def test_float_text_is_repr(values: list[float], prefix: str, repeats: bool) -> None:
+    got = float_text(np.array(values + EDGES, dtype=np.float64), repeats, prefix).to_pylist()
+    assert got == [None if math.isnan(v) else prefix + repr(v) for v in values + EDGES]
 
 
-@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1), max_size=50))
-def test_int_text_is_str(values: list[int]) -> None:
-    assert int_text(np.array(values, dtype=np.int64)).to_pylist() == [str(v) for v in values]
+@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1), max_size=50), st.sampled_from(["", ","]))
+def test_int_text_is_str(values: list[int], prefix: str) -> None:
+    assert int_text(np.array(values, dtype=np.int64), prefix).to_pylist() == [prefix + str(v) for v in values]
 
 
 @given(st.text(max_size=12))
