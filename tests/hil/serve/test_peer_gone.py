@@ -8,7 +8,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from serial_fsw import ASM, SerialFlightSoftware
 
@@ -74,6 +74,19 @@ class Boundary:
         self.packets += self.deframer.expire().packets
 
 
+def watched_port(url: str) -> tuple[WallClockIo, Any, Boundary, Callable[[Callable[[], bool]], None]]:
+    """The sampler's port at ``url`` watched by a started pacing, its boundary, and ``bench_loop``'s run_until."""
+    from hil.schemes import open_port
+    from hil.serve.pacing import WallClockIo
+
+    pacing = WallClockIo(retry_s=0.02)
+    port = open_port(url, "sampler")
+    boundary = Boundary()
+    pacing.watch(port, boundary.inject, boundary.expire)
+    pacing.start(0)
+    return pacing, port, boundary, bench_loop(pacing, boundary)
+
+
 def bench_loop(pacing: WallClockIo, boundary: Boundary) -> Callable[[Callable[[], bool]], None]:
     """``run_until(condition)``: the pacing's waits of 20 ms each, input dispatched, until ``condition()`` holds."""
 
@@ -88,15 +101,7 @@ def bench_loop(pacing: WallClockIo, boundary: Boundary) -> Callable[[Callable[[]
 
 
 def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(commands) -> None:
-    from hil.schemes import open_port
-    from hil.serve.pacing import WallClockIo
-
-    pacing = WallClockIo(retry_s=0.02)
-    port = open_port("pty://", "sampler")
-    boundary = Boundary()
-    pacing.watch(port, boundary.inject, boundary.expire)
-    pacing.start(0)
-    run_until = bench_loop(pacing, boundary)
+    pacing, port, boundary, run_until = watched_port("pty://")
 
     try:
         leaving = os.open(port.endpoint, os.O_RDWR | os.O_NOCTTY)
@@ -118,15 +123,7 @@ def test_pacing_tells_the_boundary_after_the_last_octets_of_a_reader_that_left(c
 
 
 def test_a_port_that_closed_its_fd_on_a_failed_write_is_not_waited_on_and_takes_its_next_client() -> None:
-    from hil.schemes import open_port
-    from hil.serve.pacing import WallClockIo
-
-    pacing = WallClockIo(retry_s=0.02)
-    port = open_port("tcp://127.0.0.1:0?listen", "sampler")
-    boundary = Boundary()
-    pacing.watch(port, boundary.inject, boundary.expire)
-    pacing.start(0)
-    run_until = bench_loop(pacing, boundary)
+    pacing, port, boundary, run_until = watched_port("tcp://127.0.0.1:0?listen")
     host, number = port.endpoint.rsplit(":", 1)
     try:
         client = socket.create_connection((host, int(number)))
