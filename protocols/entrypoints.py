@@ -90,7 +90,7 @@ def path_key() -> list[list[object]]:
     """What the cache is valid for: each ``sys.path`` directory and its modification time (ns)."""
     key: list[list[object]] = []
     for entry in sys.path:
-        where = entry or os.getcwd()
+        where = os.fsdecode(entry) if entry else os.getcwd()  # a Path or bytes some tools put there, as text
         try:
             key.append([where, os.stat(where).st_mtime_ns])
         except OSError:
