@@ -117,8 +117,10 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
     # No linear algebra here: without this, OpenBLAS (loaded with numpy, next) starts a worker thread per core
     # that spins for a while, on the cores the decode's own threads want. Too late, harmlessly, if numpy is in.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from hil.decode.bulk import decode_buffer
     from hil.decode.memory import keep_freed_memory
+
+    keep_freed_memory()  # before pyarrow loads, which reads its allocator's options then
+    from hil.decode.bulk import decode_buffer
     from hil.decode.split import read_buffer
     from hil.packetpick import pick_packets
     from protocols.dictionary import default_dictionary
@@ -140,7 +142,6 @@ def decode_command(path: Path, fmt: str, long_csv: bool, devices: tuple[str, ...
         raise click.BadParameter(str(exc)) from None
     if output is not None and (refused := overwrite_error(path, output) or _directory_error(fmt, output)):
         return fail(refused)
-    keep_freed_memory()
     buffer = read_buffer(path)
     if not len(buffer):
         return fail(f"{path}: no packets ({buffer.summary() or 'the file is empty'})")
