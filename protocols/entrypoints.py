@@ -76,13 +76,13 @@ def scan(path: list[str] | None = None) -> dict[str, list[PluginEntry]]:
         listed = [ep for group in sorted(everything.groups) if group.startswith(PREFIX)
                   for ep in everything.select(group=group)]
     else:
-        listed = [ep for dist in importlib.metadata.distributions(path=path) for ep in dist.entry_points]
+        listed = [ep for dist in importlib.metadata.distributions(path=path) for ep in dist.entry_points
+                  if ep.group.startswith(PREFIX)]
     found: dict[str, list[PluginEntry]] = {}
     for ep in listed:
-        if ep.group.startswith(PREFIX):
-            dist = getattr(ep, "dist", None)
-            found.setdefault(ep.group, []).append(PluginEntry(ep.name, ep.value, ep.group,
-                                                              None if dist is None else str(dist.name)))
+        dist = getattr(ep, "dist", None)
+        found.setdefault(ep.group, []).append(PluginEntry(ep.name, ep.value, ep.group,
+                                                          None if dist is None else str(dist.name)))
     return found
 
 

@@ -22,7 +22,7 @@ from hil.decode.bulk import DecodeResult, SetBlock
 from hil.decode.columns import LONG_HEAD, WIDE_HEAD, parameter_columns
 from hil.decode.parallel import in_order, run_all
 from hil.decode.split import PacketBuffer
-from hil.decode.text import csv_field, float_text, formatted_together, int_kind, int_text, value_format
+from hil.decode.text import NO_TEXT, csv_field, float_text, formatted_together, int_kind, int_text, value_format
 from hil.decode.text import utc_text as utc_arrow
 from hil.decode.utc import utc_ascii
 from hil.jsontext import json_text
@@ -60,7 +60,6 @@ def _parts(parts: Sequence[pa.Array | str]) -> list[pa.Array | pa.Scalar]:
     return [string_array([p])[0] if isinstance(p, str) else p for p in merged]
 
 
-_NO_SEPARATOR = string_array([""])[0]
 VALUE_PREFIX = ","
 """What each value's text starts with (``_texts``): its cell's separator, so that a row joins half as many parts."""
 
@@ -69,7 +68,7 @@ def _line(parts: Sequence[pa.Array | pa.Scalar], low: int, count: int) -> pa.Arr
     """Rows ``low`` to ``low + count`` joined from their parts (a null, a NaN value, as its empty cell: the
     separator alone)."""
     args = [p if isinstance(p, pa.Scalar) else p.slice(low, count) for p in parts]
-    return pc.binary_join_element_wise(*args, _NO_SEPARATOR, null_handling="replace", null_replacement=VALUE_PREFIX)
+    return pc.binary_join_element_wise(*args, NO_TEXT, null_handling="replace", null_replacement=VALUE_PREFIX)
 
 
 def _write(out: IO[str], lines: pa.Array, steps: Sequence[tuple[int, int | None]], progress: Progress | None) -> None:

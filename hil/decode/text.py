@@ -24,6 +24,8 @@ from hil.decode.calibrate import label_texts
 from hil.decode.utc import UTC_WIDTH, utc_ascii
 from protocols.dictionary.fields import Field
 
+NO_TEXT = string_array([""])[0]
+"""The empty string as an Arrow scalar (a Python str argument would be converted with pandas' checks)."""
 POSITIONAL_FROM = 1e-4
 """The smallest magnitude ``repr`` writes without an exponent (below it: ``1e-05``)."""
 _POINT_ZERO = np.frombuffer(b".0", dtype=np.uint8)
@@ -96,8 +98,7 @@ def int_text(values: np.ndarray, prefix: str = "") -> pa.Array:
         return pc.cast(arrow_array(values), pa.string())
     encoded = arrow_array(values).dictionary_encode()
     text = pc.cast(encoded.dictionary, pa.string())
-    before, between = string_array([prefix, ""])  # Arrow scalars: a Python str would be converted with pandas' checks
-    return pc.take(pc.binary_join_element_wise(before, text, between), encoded.indices)
+    return pc.take(pc.binary_join_element_wise(string_array([prefix])[0], text, NO_TEXT), encoded.indices)
 
 
 def enum_text(parameter: Field, raw: np.ndarray, prefix: str = "") -> pa.Array:
@@ -119,9 +120,9 @@ def csv_field(text: str) -> str:
 
 def value_format(parameter: Field, values: np.ndarray, raw: np.ndarray | None,
                  prefix: str = "") -> tuple[str | None, Callable[[np.ndarray], pa.Array]]:
-    """How ``value_text`` formats a column, each field after ``prefix``: what columns it can be formatted together
-    with (``"float"``, an ``int_kind``, with the prefix; None: on its own) and the function of its values that does
-    it."""
+    """How a decoded column becomes CSV fields of the text ``str`` gives its values (labels for enumerations, quoted
+    as ``csv.writer`` would; null for NaN), each after ``prefix``: what columns it can be formatted together with
+    (``"float"``, an ``int_kind``, with the prefix; None: on its own) and the function of its values that does it."""
     if parameter.enum is not None and raw is not None:
         return None, partial(_labels, parameter, raw, prefix)
     if values.dtype.kind == "f":
@@ -142,12 +143,6 @@ def formatted_together(text: Callable[[np.ndarray], pa.Array], columns: Sequence
     whole = text(columns[0] if len(columns) == 1 else np.concatenate(columns))
     ends = np.cumsum([len(c) for c in columns]).tolist()
     return [whole.slice(start, end - start) for start, end in zip([0, *ends], ends, strict=False)]
-
-
-def value_text(parameter: Field, values: np.ndarray, raw: np.ndarray | None) -> pa.Array:
-    """A decoded column as CSV fields of the text ``str`` gives its values (labels for enumerations, null for
-    NaN); only labels can need quoting, and they are quoted as ``csv.writer`` would."""
-    return value_format(parameter, values, raw)[1](values)
 
 
 def _labels(parameter: Field, raw: np.ndarray, prefix: str, values: np.ndarray) -> pa.Array:
